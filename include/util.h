@@ -1,0 +1,105 @@
+#pragma once
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* util.h - small helpers shared by every stage: cleanup, time, file reads, value parsers */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _unused_ __attribute__((unused))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _pure_ __attribute__((pure))
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+typedef uint64_t usec_t;
+#define USEC_INFINITY UINT64_MAX
+#define USEC_PER_MSEC ((usec_t)1000)
+#define USEC_PER_SEC ((usec_t)1000000)
+#define NSEC_PER_USEC ((usec_t)1000)
+
+/* Percentages are carried as permyriad (1/10000) so that "12.5%" is exact without floats. */
+#define PERMYRIAD_MAX 10000U
+
+static inline void freep(void *p)
+{
+        free(*(void **)p);
+}
+
+static inline void closep(int *fd)
+{
+        if (*fd >= 0) {
+                int saved = errno;
+                close(*fd);
+                errno = saved;
+        }
+}
+
+static inline bool streq(const char *a, const char *b)
+{
+        return a && b && __builtin_strcmp(a, b) == 0;
+}
+
+usec_t now_usec(clockid_t clock);
+
+/*
+ * read_file_at() - read a whole (small) file relative to @dirfd into @buf.
+ * Reads at most @size - 1 bytes and NUL-terminates. A file that does not fit is truncated
+ * silently: callers size buffers for the files they read. Returns the number of bytes read
+ * (>= 0), or a negative errno (-ENOENT and -ESRCH for vanished processes, among others).
+ * Does not allocate.
+ */
+ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size);
+
+/*
+ * write_file_at() - write @s to a file relative to @dirfd in one write(2).
+ * Returns 0 or a negative errno.
+ */
+int write_file_at(int dirfd, const char *path, const char *s);
+
+/*
+ * parse_u64() - strict decimal parse of a whole string (leading/trailing blanks allowed).
+ * Returns 0, -EINVAL on garbage, -ERANGE on overflow. @ret untouched on failure.
+ */
+int parse_u64(const char *s, uint64_t *ret);
+int parse_int(const char *s, int *ret);
+
+/*
+ * parse_size() - parse "4096", "512K", "512M", "2G", "1T" (base 1024, optional "B"/"iB").
+ * Returns 0 and bytes in @ret, -EINVAL or -ERANGE. @ret untouched on failure.
+ */
+int parse_size(const char *s, uint64_t *ret);
+
+/*
+ * parse_percent() - parse "10%", "10", "12.5%" (up to two decimals) into permyriad 0..10000.
+ * Returns 0, -EINVAL or -ERANGE (above 100%). @ret untouched on failure.
+ */
+int parse_percent(const char *s, uint32_t *ret);
+
+/*
+ * parse_duration() - parse systemd-style time spans: "2s", "500ms", "100us", "1min", "1h",
+ * "1s 500ms", a bare number is seconds. Returns 0, -EINVAL or -ERANGE. @ret untouched on failure.
+ */
+int parse_duration(const char *s, usec_t *ret);
+
+/* parse_bool() - "1/yes/true/on" and "0/no/false/off", case-insensitive. */
+int parse_bool(const char *s, bool *ret);
+
+/* format_size() - human readable IEC size into @buf, e.g. "1.5G"; returns @buf. */
+char *format_size(char *buf, size_t size, uint64_t bytes);
+
+/* format_duration() - "2s", "500ms", "1min 30s"; returns @buf. */
+char *format_duration(char *buf, size_t size, usec_t usec);
+
+/* format_percent() - permyriad to "12.5%"; returns @buf. */
+char *format_percent(char *buf, size_t size, uint32_t permyriad);
+
+/* strscpy-like copy that always terminates; returns @dst. */
+char *strlcpy0(char *dst, const char *src, size_t size);

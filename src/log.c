@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* log.c - daemon-side logging */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-journal.h>
+
+#include "log.h"
+
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+
+static bool use_journal;
+static int max_level = LOG_INFO;
+
+bool log_journal_available(void)
+{
+        struct stat st;
+
+        return stat(JOURNAL_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+void log_setup(enum log_target target, int level)
+{
+        const char *e = getenv("REAPD_LOG_LEVEL");
+        int env_level;
+
+        switch (target) {
+        case LOG_TARGET_JOURNAL:
+                use_journal = log_journal_available();
+                break;
+        case LOG_TARGET_STDERR:
+                use_journal = false;
+                break;
+        case LOG_TARGET_AUTO:
+        default:
+                /* Under systemd stderr is already the journal, but structured fields need the socket. */
+                use_journal =
+                        log_journal_available() && (getenv("JOURNAL_STREAM") || !isatty(STDERR_FILENO));
+                break;
+        }
+        max_level = level;
+        if (e && parse_int(e, &env_level) == 0 && env_level >= LOG_EMERG && env_level <= LOG_DEBUG)
+                max_level = env_level;
+}
+
+void log_set_max_level(int level)
+{
+        max_level = level;
+}
+
+int log_get_max_level(void)
+{
+        return max_level;
+}
+
+bool log_use_journal(void)
+{
+        return use_journal;
+}
+
+int log_internal(int level, int error, const char *file, int line, const char *func, const char *fmt, ...)
+{
+        char msg[1024];
+        int saved = errno;
+        int err = error < 0 ? -error : error;
+        size_t n;
+        va_list ap;
+
+        if (level > max_level)
+                goto out;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        if (err != 0) {
+                n = strlen(msg);
+                snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(err));
+        }
+
+        if (use_journal) {
+                char code_file[256], code_line[32];
+
+                snprintf(code_file, sizeof(code_file), "CODE_FILE=%s", file);
+                snprintf(code_line, sizeof(code_line), "CODE_LINE=%d", line);
+                if (sd_journal_send_with_location(code_file, code_line, func, "MESSAGE=%s", msg,
+                                                  "PRIORITY=%d", level, "SYSLOG_IDENTIFIER=reapd",
+                                                  err ? "ERRNO=%d" : NULL, err, NULL) >= 0)
+                        goto out;
+        }
+        /* A terminal gets plain lines; a pipe (journal stream, CI log) gets <N> priority prefixes. */
+        if (isatty(STDERR_FILENO))
+                fprintf(stderr, "%s\n", msg);
+        else
+                fprintf(stderr, "<%d>%s\n", level, msg);
+out:
+        errno = saved;
+        return -err;
+}

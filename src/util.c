@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* util.c - small helpers shared by every stage */
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+usec_t now_usec(clockid_t clock)
+{
+        struct timespec ts;
+
+        if (clock_gettime(clock, &ts) < 0)
+                return 0;
+        return (usec_t)ts.tv_sec * USEC_PER_SEC + (usec_t)ts.tv_nsec / NSEC_PER_USEC;
+}
+
+ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size)
+{
+        _cleanup_(closep) int fd = -1;
+        size_t len = 0;
+
+        if (size == 0)
+                return -EINVAL;
+        fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        while (len < size - 1) {
+                ssize_t n = read(fd, buf + len, size - 1 - len);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        buf[len] = '\0';
+        return (ssize_t)len;
+}
+
+int write_file_at(int dirfd, const char *path, const char *s)
+{
+        _cleanup_(closep) int fd = -1;
+        size_t len = strlen(s);
+        ssize_t n;
+
+        fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        n = write(fd, s, len);
+        if (n < 0)
+                return -errno;
+        if ((size_t)n != len)
+                return -EIO;
+        return 0;
+}
+
+static const char *skip_blanks(const char *s)
+{
+        while (*s == ' ' || *s == '\t' || *s == '\n')
+                s++;
+        return s;
+}
+
+/* Parses leading digits; returns the end pointer or NULL on no digits / overflow (errno set). */
+static const char *parse_digits(const char *s, uint64_t *ret)
+{
+        uint64_t v = 0;
+        const char *p = s;
+
+        if (!isdigit((unsigned char)*p)) {
+                errno = EINVAL;
+                return NULL;
+        }
+        for (; isdigit((unsigned char)*p); p++) {
+                unsigned d = (unsigned)(*p - '0');
+
+                if (v > (UINT64_MAX - d) / 10) {
+                        errno = ERANGE;
+                        return NULL;
+                }
+                v = v * 10 + d;
+        }
+        *ret = v;
+        return p;
+}
+
+int parse_u64(const char *s, uint64_t *ret)
+{
+        uint64_t v;
+        const char *p;
+
+        if (!s)
+                return -EINVAL;
+        p = parse_digits(skip_blanks(s), &v);
+        if (!p)
+                return -errno;
+        if (*skip_blanks(p) != '\0')
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+int parse_int(const char *s, int *ret)
+{
+        bool neg = false;
+        uint64_t v;
+        const char *p;
+
+        if (!s)
+                return -EINVAL;
+        p = skip_blanks(s);
+        if (*p == '-' || *p == '+') {
+                neg = *p == '-';
+                p++;
+        }
+        p = parse_digits(p, &v);
+        if (!p)
+                return -errno;
+        if (*skip_blanks(p) != '\0')
+                return -EINVAL;
+        if (v > (uint64_t)INT_MAX + (neg ? 1 : 0))
+                return -ERANGE;
+        *ret = neg ? (int)(-(int64_t)v) : (int)v;
+        return 0;
+}
+
+/* Parses "<digits>[.<digits>]" into a fixed-point value scaled by @scale (a power of ten). */
+static const char *parse_fixed(const char *s, uint64_t scale, uint64_t *ret)
+{
+        uint64_t ip, frac = 0, div = 1;
+        const char *p = parse_digits(s, &ip);
+
+        if (!p)
+                return NULL;
+        if (*p == '.') {
+                p++;
+                if (!isdigit((unsigned char)*p)) {
+                        errno = EINVAL;
+                        return NULL;
+                }
+                for (; isdigit((unsigned char)*p); p++) {
+                        if (div < scale) {
+                                frac = frac * 10 + (uint64_t)(*p - '0');
+                                div *= 10;
+                        }
+                }
+        }
+        if (ip > UINT64_MAX / scale) {
+                errno = ERANGE;
+                return NULL;
+        }
+        *ret = ip * scale + frac * (scale / div);
+        return p;
+}
+
+int parse_size(const char *s, uint64_t *ret)
+{
+        static const struct {
+                char suffix;
+                unsigned shift;
+        } units[] = {
+                {'K', 10}, {'M', 20}, {'G', 30}, {'T', 40}, {'P', 50},
+        };
+        uint64_t fixed;
+        unsigned shift = 0;
+        const char *p;
+
+        if (!s)
+                return -EINVAL;
+        /* Fixed point with 3 decimals, so "1.5G" works. */
+        p = parse_fixed(skip_blanks(s), 1000, &fixed);
+        if (!p)
+                return -errno;
+        p = skip_blanks(p);
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                if (toupper((unsigned char)*p) == units[i].suffix) {
+                        shift = units[i].shift;
+                        p++;
+                        if (*p == 'i')
+                                p++;
+                        break;
+                }
+        if (*p == 'B')
+                p++;
+        if (*skip_blanks(p) != '\0')
+                return -EINVAL;
+        if (fixed % 1000 != 0 && shift == 0)
+                return -EINVAL; /* fractional bytes */
+        if (shift > 0 && fixed > (UINT64_MAX >> shift))
+                return -ERANGE;
+        *ret = (fixed << shift) / 1000;
+        return 0;
+}
+
+int parse_percent(const char *s, uint32_t *ret)
+{
+        uint64_t v;
+        const char *p;
+
+        if (!s)
+                return -EINVAL;
+        p = parse_fixed(skip_blanks(s), 100, &v);
+        if (!p)
+                return -errno;
+        p = skip_blanks(p);
+        if (*p == '%')
+                p++;
+        if (*skip_blanks(p) != '\0')
+                return -EINVAL;
+        if (v > PERMYRIAD_MAX)
+                return -ERANGE;
+        *ret = (uint32_t)v;
+        return 0;
+}
+
+int parse_duration(const char *s, usec_t *ret)
+{
+        static const struct {
+                const char *suffix;
+                usec_t usec;
+        } units[] = {
+                /* longest first so "ms" is not taken for "m" */
+                {"usec", 1},
+                {"msec", USEC_PER_MSEC},
+                {"min", 60 * USEC_PER_SEC},
+                {"sec", USEC_PER_SEC},
+                {"us", 1},
+                {"ms", USEC_PER_MSEC},
+                {"s", USEC_PER_SEC},
+                {"m", 60 * USEC_PER_SEC},
+                {"h", 3600 * USEC_PER_SEC},
+        };
+        usec_t total = 0;
+        const char *p;
+        bool any = false;
+
+        if (!s)
+                return -EINVAL;
+        p = skip_blanks(s);
+        while (*p) {
+                uint64_t fixed;
+                usec_t unit = USEC_PER_SEC, part;
+                size_t i;
+
+                p = parse_fixed(p, 1000, &fixed);
+                if (!p)
+                        return -errno;
+                p = skip_blanks(p);
+                for (i = 0; i < ELEMENTSOF(units); i++) {
+                        size_t l = strlen(units[i].suffix);
+
+                        if (strncmp(p, units[i].suffix, l) == 0 && !isalpha((unsigned char)p[l])) {
+                                unit = units[i].usec;
+                                p += l;
+                                break;
+                        }
+                }
+                if (i == ELEMENTSOF(units) && isalpha((unsigned char)*p))
+                        return -EINVAL;
+                if (fixed > UINT64_MAX / unit)
+                        return -ERANGE;
+                part = fixed * unit / 1000;
+                if (total > UINT64_MAX - part)
+                        return -ERANGE;
+                total += part;
+                any = true;
+                p = skip_blanks(p);
+        }
+        if (!any)
+                return -EINVAL;
+        *ret = total;
+        return 0;
+}
+
+int parse_bool(const char *s, bool *ret)
+{
+        static const char *const yes[] = {"1", "yes", "y", "true", "t", "on"};
+        static const char *const no[] = {"0", "no", "n", "false", "f", "off"};
+
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++)
+                if (strcasecmp(s, yes[i]) == 0) {
+                        *ret = true;
+                        return 0;
+                }
+        for (size_t i = 0; i < ELEMENTSOF(no); i++)
+                if (strcasecmp(s, no[i]) == 0) {
+                        *ret = false;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+char *format_size(char *buf, size_t size, uint64_t bytes)
+{
+        static const char suffixes[] = "KMGTP";
+        unsigned i = 0;
+        uint64_t div = 1024;
+
+        if (bytes < 1024) {
+                snprintf(buf, size, "%" PRIu64 "B", bytes);
+                return buf;
+        }
+        while (i + 1 < sizeof(suffixes) - 1 && bytes >= div * 1024) {
+                div *= 1024;
+                i++;
+        }
+        if (bytes % div == 0)
+                snprintf(buf, size, "%" PRIu64 "%c", bytes / div, suffixes[i]);
+        else
+                snprintf(buf, size, "%.1f%c", (double)bytes / (double)div, suffixes[i]);
+        return buf;
+}
+
+char *format_duration(char *buf, size_t size, usec_t usec)
+{
+        if (usec == USEC_INFINITY)
+                snprintf(buf, size, "infinity");
+        else if (usec % USEC_PER_SEC == 0 && usec >= 60 * USEC_PER_SEC && usec % (60 * USEC_PER_SEC) == 0)
+                snprintf(buf, size, "%" PRIu64 "min", usec / (60 * USEC_PER_SEC));
+        else if (usec % USEC_PER_SEC == 0)
+                snprintf(buf, size, "%" PRIu64 "s", usec / USEC_PER_SEC);
+        else if (usec % USEC_PER_MSEC == 0)
+                snprintf(buf, size, "%" PRIu64 "ms", usec / USEC_PER_MSEC);
+        else
+                snprintf(buf, size, "%" PRIu64 "us", usec);
+        return buf;
+}
+
+char *format_percent(char *buf, size_t size, uint32_t permyriad)
+{
+        if (permyriad % 100 == 0)
+                snprintf(buf, size, "%u%%", permyriad / 100);
+        else if (permyriad % 10 == 0)
+                snprintf(buf, size, "%u.%u%%", permyriad / 100, (permyriad % 100) / 10);
+        else
+                snprintf(buf, size, "%u.%02u%%", permyriad / 100, permyriad % 100);
+        return buf;
+}
+
+char *strlcpy0(char *dst, const char *src, size_t size)
+{
+        size_t n;
+
+        if (size == 0)
+                return dst;
+        n = strnlen(src, size - 1);
+        memcpy(dst, src, n);
+        dst[n] = '\0';
+        return dst;
+}

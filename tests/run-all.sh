@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The whole test suite, as README.md's second command and .ci/run call it:
+# install what is missing, build with werror, run unit, lint, integration and system tests,
+# rebuild and rerun the unit tests under ASan+UBSan, build and briefly run every fuzz target,
+# and end with one line "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+
+bash tools/install-deps.sh test || { echo "0 passed, 1 failed"; exit 1; }
+
+passed=0 failed=0 skipped=0
+
+# count LOGDIR: adds the results of one meson test run (testlog.json) to the totals.
+count() {
+    local out
+    out=$(python3 - "$1/meson-logs/testlog.json" <<'PY'
+import json, sys
+p = f = s = 0
+try:
+    for line in open(sys.argv[1]):
+        r = json.loads(line).get("result", "")
+        if r in ("OK", "EXPECTEDFAIL"):
+            p += 1
+        elif r == "SKIP":
+            s += 1
+        else:
+            f += 1
+except FileNotFoundError:
+    f += 1
+print(p, f, s)
+PY
+)
+    read -r p f s <<<"$out"
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+    echo "== $1: $p passed, $f failed, $s skipped"
+}
+
+# setup DIR ARGS...: configure a build directory from scratch, compile it.
+setup() {
+    local dir=$1; shift
+    rm -rf "$dir"
+    if ! meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 || ! meson compile -C "$dir" >"$dir.compile.log" 2>&1; then
+        cat "$dir.setup.log" "$dir.compile.log" 2>/dev/null | tail -50
+        echo "== $dir: build failed"
+        failed=$((failed + 1))
+        return 1
+    fi
+    rm -f "$dir.setup.log" "$dir.compile.log"
+}
+
+# 1. The normal werror build: unit, lint, integration and system suites.
+if setup build; then
+    meson test -C build --print-errorlogs --suite unit --suite lint --suite integration --suite system
+    count build
+fi
+
+# 2. ASan + UBSan over the unit tests.
+if setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dsystem_tests=false; then
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        meson test -C build-asan --print-errorlogs --suite unit
+    count build-asan
+fi
+
+# 3. Fuzz targets, built with clang's libFuzzer, each run briefly over its seed corpus.
+if CC=clang setup build-fuzz -Dfuzz=true -Dsystem_tests=false; then
+    meson test -C build-fuzz --print-errorlogs --suite fuzz
+    count build-fuzz
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

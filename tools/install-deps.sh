@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Installs what building, running and testing reapd needs on Debian 12, and nothing when it
+# is all there already. Usage: tools/install-deps.sh [run|test]   (default: test)
+set -euo pipefail
+
+run_pkgs=(gcc meson ninja-build pkg-config libsystemd-dev libcap-dev libinih-dev)
+test_pkgs=(libcmocka-dev clang libclang-rt-14-dev clang-format mandoc groff-base
+           earlyoom gnuplot-nox systemd systemd-container debootstrap valgrind
+           util-linux procps kmod psmisc python3 ca-certificates)
+
+want=("${run_pkgs[@]}")
+[ "${1:-test}" = test ] && want+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages: ${missing[*]} (run as root to install them)" >&2
+    exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# Keep Debian's maintainer scripts from starting earlyoom (installed only to be benchmarked
+# against) on a host where systemd is PID 1; the benchmark starts it itself.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
