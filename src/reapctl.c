@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl.h"
 #include "util.h"
 
 static void help(void)
@@ -50,6 +51,12 @@ int main(int argc, char **argv)
                 fprintf(stderr, "reapctl: missing command\nTry 'reapctl --help' for more information.\n");
                 return 2;
         }
+        if (streq(argv[optind], "status"))
+                return ctl_status(argc - optind, argv + optind);
+        if (streq(argv[optind], "candidates"))
+                return ctl_candidates(argc - optind, argv + optind);
+        if (streq(argv[optind], "kills"))
+                return ctl_kills(argc - optind, argv + optind);
         fprintf(stderr, "reapctl: unknown command '%s'\nTry 'reapctl --help' for more information.\n",
                 argv[optind]);
         return 2;

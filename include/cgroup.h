@@ -1,0 +1,79 @@
+#pragma once
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cgroup.h - finding cgroup2 and the v1 memory/freezer hierarchies, reading cgroup memory files */
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Where the hierarchies are mounted. On a pure cgroup2 host v2 is /sys/fs/cgroup and carries
+ * the memory controller; on a hybrid host v2 is /sys/fs/cgroup/unified (PSI only) and memory
+ * lives in the v1 hierarchy at /sys/fs/cgroup/memory, where reapd looks at the *same relative
+ * path* as the cgroup2 one.
+ */
+struct cgroup_roots {
+        char v2[PATH_MAX]; /* "" if not mounted */
+        char v1_memory[PATH_MAX]; /* "" if not mounted */
+        char v1_freezer[PATH_MAX];
+        bool v2_has_memory; /* "memory" listed in v2's cgroup.controllers */
+};
+
+/*
+ * cgroup_roots_parse_mountinfo() - pure: fill @ret from the text of /proc/self/mountinfo.
+ * Returns 0, or -ENOENT if no cgroup2 mount is found (v1 fields may still be set).
+ */
+int cgroup_roots_parse_mountinfo(const char *buf, struct cgroup_roots *ret);
+
+/*
+ * cgroup_roots_discover() - read @mountinfo_path (normally "/proc/self/mountinfo") and the v2
+ * root's cgroup.controllers. Returns 0, -ENOENT without cgroup2, or another negative errno.
+ */
+int cgroup_roots_discover(const char *mountinfo_path, struct cgroup_roots *ret);
+
+/*
+ * cgroup_parse_proc_cgroup() - pure: from the text of /proc/<pid>/cgroup take the cgroup2
+ * path ("0::/a/b") into @ret_v2 and the v1 memory path ("N:memory:/a/b", or a line listing
+ * memory among other controllers) into @ret_v1_memory. Either out buffer may be NULL.
+ * A missing line leaves "" in that buffer. Returns 0, or -EINVAL on garbage.
+ */
+int cgroup_parse_proc_cgroup(const char *buf, char *ret_v2, size_t v2_size, char *ret_v1_memory,
+                             size_t v1_size);
+
+/* A cgroup's memory state. Byte counts; CGROUP_LIMIT_MAX means "no limit". */
+#define CGROUP_LIMIT_MAX UINT64_MAX
+struct cgroup_memory {
+        uint64_t current; /* memory.current / memory.usage_in_bytes */
+        uint64_t max; /* memory.max / memory.limit_in_bytes (v1 huge values = max) */
+        uint64_t swap_current; /* memory.swap.current / memsw.usage - usage; 0 if unknown */
+        uint64_t swap_max; /* memory.swap.max / memsw.limit - limit; CGROUP_LIMIT_MAX if unknown */
+        bool v1; /* read from the v1 memory hierarchy */
+};
+
+/*
+ * cgroup_parse_limit() - pure: "max\n" -> CGROUP_LIMIT_MAX, a number -> bytes; v1's
+ * "unlimited" (PAGE_COUNTER_MAX pages, >= 2^62) is mapped to CGROUP_LIMIT_MAX too.
+ * Returns 0 or -EINVAL.
+ */
+int cgroup_parse_limit(const char *buf, uint64_t *ret);
+
+/*
+ * cgroup_memory_read() - the memory state of cgroup @path (relative to the cgroup2 root,
+ * "/" or "" for the root): v2 files when v2 has the memory controller, else the same path
+ * in the v1 memory hierarchy. Returns 0, -ENOENT (no such cgroup), -EOPNOTSUPP (no memory
+ * controller anywhere) or another negative errno.
+ */
+int cgroup_memory_read(const struct cgroup_roots *roots, const char *path, struct cgroup_memory *ret);
+
+/*
+ * cgroup_path_join() - "@root/@path/@file" into @buf (path may be "", "/" or start with "/").
+ * Returns 0 or -ENAMETOOLONG.
+ */
+int cgroup_path_join(char *buf, size_t size, const char *root, const char *path, const char *file);
+
+/*
+ * cgroup_is_descendant() - pure: true if cgroup @path is @ancestor or below it
+ * ("/a/b" is below "/a", "/ab" is not). An empty or "/" ancestor contains everything.
+ */
+bool cgroup_is_descendant(const char *path, const char *ancestor);
