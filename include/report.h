@@ -9,3 +9,78 @@
  */
 #define REPORT_MESSAGE_ID_KILL "0d34ba080ff344199e41f36a4bb9b436"
 #define REPORT_MESSAGE_ID_NO_CANDIDATE "1dfb41b4ef794ba1b0dfe82a1585f3e9"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "util.h"
+
+/* Everything one kill record says: why, whom, how much came back, how long each step took. */
+struct kill_report {
+        /* whom */
+        pid_t pid;
+        uid_t uid;
+        const char *comm;
+        const char *cgroup;
+        uint64_t starttime;
+        int64_t badness;
+        int oom_score_adj;
+        uint64_t rss_kb;
+        uint64_t swap_kb;
+        uint64_t pgtables_kb;
+        const char *kill_unit; /* process, process-group, cgroup */
+        unsigned n_killed; /* processes signalled (more than 1 for group/cgroup units) */
+        /* why */
+        const char *trigger; /* pressure-some, pressure-full, memory, swap */
+        uint32_t pressure_some_avg10; /* permyriad */
+        uint32_t pressure_full_avg10; /* permyriad */
+        uint64_t mem_available_kb;
+        uint64_t swap_free_kb;
+        /* result */
+        const char *result; /* killed, gone, reused, protected, failed, dry-run, timeout */
+        int error; /* errno of a failure, 0 otherwise */
+        usec_t kill_usec; /* decision to signal sent */
+        usec_t release_usec; /* process_mrelease() duration, 0 if not called */
+        usec_t exit_usec; /* signal to pidfd readable (death), 0 if not seen */
+        uint64_t released_kb; /* headroom gained, measured */
+        bool released_by_mrelease;
+        bool dry_run;
+};
+
+#define REPORT_MAX_FIELDS 40
+#define REPORT_FIELD_SIZE 320
+
+/* Preallocated storage for one record's fields, so building it does not allocate. */
+struct report_fields {
+        struct iovec iov[REPORT_MAX_FIELDS];
+        char buf[REPORT_MAX_FIELDS][REPORT_FIELD_SIZE];
+        size_t n;
+};
+
+/*
+ * report_kill_fields() - pure: build the journal fields of @r (MESSAGE=, MESSAGE_ID=, PRIORITY=,
+ * SYSLOG_IDENTIFIER=, VICTIM_*, TRIGGER, timings, ...) into @f. Strings are truncated to fit.
+ */
+void report_kill_fields(const struct kill_report *r, struct report_fields *f);
+
+/* report_kill_message() - pure: the human-readable MESSAGE= text into @buf; returns @buf. */
+char *report_kill_message(const struct kill_report *r, char *buf, size_t size);
+
+/*
+ * report_kill() - send the record to journald when the daemon logs there, else one "<N>"
+ * line on stderr. Returns 0 or a negative errno from sd_journal_sendv (the stderr line is
+ * still written then).
+ */
+int report_kill(const struct kill_report *r);
+
+/*
+ * report_no_candidate() - "wanted to act on @trigger but nothing may be killed" record,
+ * rate-limited by the caller. Returns 0 or a negative errno.
+ */
+int report_no_candidate(const char *trigger, uint64_t mem_available_kb, uint32_t pressure_some_avg10,
+                        size_t n_scanned);
+
+/* report_field_get() - pure, for tests and reapctl: value of "KEY=" in @f, or NULL. */
+const char *report_field_get(const struct report_fields *f, const char *key);

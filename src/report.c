@@ -1,1 +1,149 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* report.c - stage 6: one structured journal record per kill */
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <systemd/sd-journal.h>
+
+#include "log.h"
+#include "report.h"
+
+_printf_(2, 3) static void add(struct report_fields *f, const char *fmt, ...)
+{
+        va_list ap;
+        int n;
+
+        if (f->n >= REPORT_MAX_FIELDS)
+                return;
+        va_start(ap, fmt);
+        n = vsnprintf(f->buf[f->n], REPORT_FIELD_SIZE, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return;
+        f->iov[f->n].iov_base = f->buf[f->n];
+        f->iov[f->n].iov_len = MIN((size_t)n, (size_t)REPORT_FIELD_SIZE - 1);
+        f->n++;
+}
+
+static const char *str_or(const char *s, const char *fallback)
+{
+        return s && *s ? s : fallback;
+}
+
+char *report_kill_message(const struct kill_report *r, char *buf, size_t size)
+{
+        char rss[32], freed[32], avail[32];
+
+        format_size(rss, sizeof(rss), (r->rss_kb + r->swap_kb) * 1024);
+        format_size(freed, sizeof(freed), r->released_kb * 1024);
+        format_size(avail, sizeof(avail), r->mem_available_kb * 1024);
+        if (r->dry_run)
+                snprintf(buf, size,
+                         "Would kill %s %d (%s), uid %u, rss+swap %s, badness %" PRIi64
+                         ", on %s (available %s); dry run, nothing sent.",
+                         str_or(r->kill_unit, "process"), (int)r->pid, str_or(r->comm, "?"),
+                         (unsigned)r->uid, rss, r->badness, str_or(r->trigger, "?"), avail);
+        else
+                snprintf(buf, size,
+                         "Killed %s %d (%s), uid %u, rss+swap %s, badness %" PRIi64
+                         ", on %s (available %s): %s, %s back in %" PRIu64 ".%03" PRIu64 " ms%s.",
+                         str_or(r->kill_unit, "process"), (int)r->pid, str_or(r->comm, "?"),
+                         (unsigned)r->uid, rss, r->badness, str_or(r->trigger, "?"), avail,
+                         str_or(r->result, "killed"), freed,
+                         (r->kill_usec + MAX(r->release_usec, r->exit_usec)) / 1000,
+                         (r->kill_usec + MAX(r->release_usec, r->exit_usec)) % 1000,
+                         r->released_by_mrelease ? " via process_mrelease" : "");
+        return buf;
+}
+
+void report_kill_fields(const struct kill_report *r, struct report_fields *f)
+{
+        char msg[REPORT_FIELD_SIZE - 8];
+
+        f->n = 0;
+        add(f, "MESSAGE=%s", report_kill_message(r, msg, sizeof(msg)));
+        add(f, "MESSAGE_ID=%s", REPORT_MESSAGE_ID_KILL);
+        add(f, "PRIORITY=%d", r->dry_run ? LOG_NOTICE : LOG_WARNING);
+        add(f, "SYSLOG_IDENTIFIER=reapd");
+        add(f, "VICTIM_PID=%d", (int)r->pid);
+        add(f, "VICTIM_COMM=%s", str_or(r->comm, ""));
+        add(f, "VICTIM_UID=%u", (unsigned)r->uid);
+        add(f, "VICTIM_CGROUP=%s", str_or(r->cgroup, "/"));
+        add(f, "VICTIM_STARTTIME=%" PRIu64, r->starttime);
+        add(f, "BADNESS=%" PRIi64, r->badness);
+        add(f, "OOM_SCORE_ADJ=%d", r->oom_score_adj);
+        add(f, "RSS_KB=%" PRIu64, r->rss_kb);
+        add(f, "SWAP_KB=%" PRIu64, r->swap_kb);
+        add(f, "PGTABLES_KB=%" PRIu64, r->pgtables_kb);
+        add(f, "KILL_UNIT=%s", str_or(r->kill_unit, "process"));
+        add(f, "KILLED_COUNT=%u", r->n_killed);
+        add(f, "TRIGGER=%s", str_or(r->trigger, "unknown"));
+        add(f, "PRESSURE_SOME_AVG10=%u.%02u", r->pressure_some_avg10 / 100, r->pressure_some_avg10 % 100);
+        add(f, "PRESSURE_FULL_AVG10=%u.%02u", r->pressure_full_avg10 / 100, r->pressure_full_avg10 % 100);
+        add(f, "MEM_AVAILABLE_KB=%" PRIu64, r->mem_available_kb);
+        add(f, "SWAP_FREE_KB=%" PRIu64, r->swap_free_kb);
+        add(f, "RESULT=%s", str_or(r->result, r->dry_run ? "dry-run" : "killed"));
+        if (r->error)
+                add(f, "ERRNO=%d", r->error < 0 ? -r->error : r->error);
+        add(f, "KILL_USEC=%" PRIu64, r->kill_usec);
+        add(f, "RELEASE_USEC=%" PRIu64, r->release_usec);
+        add(f, "EXIT_USEC=%" PRIu64, r->exit_usec);
+        add(f, "RELEASED_KB=%" PRIu64, r->released_kb);
+        add(f, "RELEASED_BY=%s", r->released_by_mrelease ? "process_mrelease" : "exit");
+        add(f, "DRY_RUN=%d", r->dry_run ? 1 : 0);
+}
+
+const char *report_field_get(const struct report_fields *f, const char *key)
+{
+        size_t l = strlen(key);
+
+        for (size_t i = 0; i < f->n; i++)
+                if (strncmp(f->buf[i], key, l) == 0 && f->buf[i][l] == '=')
+                        return f->buf[i] + l + 1;
+        return NULL;
+}
+
+/* Static: a record is built after a kill, when memory may be short; no allocation here. */
+static struct report_fields fields;
+
+int report_kill(const struct kill_report *r)
+{
+        int ret = 0;
+
+        report_kill_fields(r, &fields);
+        if (log_use_journal()) {
+                ret = sd_journal_sendv(fields.iov, (int)fields.n);
+                if (ret >= 0)
+                        return 0;
+        }
+        fprintf(stderr, "<%d>%s\n", r->dry_run ? LOG_NOTICE : LOG_WARNING,
+                report_field_get(&fields, "MESSAGE"));
+        return ret;
+}
+
+int report_no_candidate(const char *trigger, uint64_t mem_available_kb, uint32_t pressure_some_avg10,
+                        size_t n_scanned)
+{
+        char msg[256];
+        int ret = 0;
+
+        snprintf(msg, sizeof(msg),
+                 "Memory trouble (%s, available %" PRIu64
+                 " kB) but no process may be killed among %zu scanned.",
+                 str_or(trigger, "unknown"), mem_available_kb, n_scanned);
+        if (log_use_journal()) {
+                ret = sd_journal_send("MESSAGE=%s", msg, "MESSAGE_ID=%s", REPORT_MESSAGE_ID_NO_CANDIDATE,
+                                      "PRIORITY=%d", LOG_WARNING, "SYSLOG_IDENTIFIER=reapd", "TRIGGER=%s",
+                                      str_or(trigger, "unknown"), "MEM_AVAILABLE_KB=%" PRIu64,
+                                      mem_available_kb, "PRESSURE_SOME_AVG10=%u.%02u",
+                                      pressure_some_avg10 / 100, pressure_some_avg10 % 100, "SCANNED=%zu",
+                                      n_scanned, NULL);
+                if (ret >= 0)
+                        return 0;
+        }
+        fprintf(stderr, "<%d>%s\n", LOG_WARNING, msg);
+        return ret;
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test-report.c - the kill record carries every documented field */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "report.h"
+
+static const struct kill_report sample = {
+        .pid = 4242,
+        .uid = 1000,
+        .comm = "hog) Z x",
+        .cgroup = "/reapd-test/a",
+        .starttime = 123456,
+        .badness = 262144,
+        .oom_score_adj = 200,
+        .rss_kb = 1048576,
+        .swap_kb = 4,
+        .pgtables_kb = 2056,
+        .kill_unit = "process",
+        .n_killed = 1,
+        .trigger = "memory",
+        .pressure_some_avg10 = 1234,
+        .mem_available_kb = 51200,
+        .result = "killed",
+        .kill_usec = 180,
+        .release_usec = 95000,
+        .exit_usec = 0,
+        .released_kb = 1040000,
+        .released_by_mrelease = true,
+};
+
+static void test_fields(void **state)
+{
+        static const char *const required[] = {
+                "MESSAGE",
+                "MESSAGE_ID",
+                "PRIORITY",
+                "VICTIM_PID",
+                "VICTIM_COMM",
+                "VICTIM_UID",
+                "VICTIM_CGROUP",
+                "BADNESS",
+                "OOM_SCORE_ADJ",
+                "RSS_KB",
+                "SWAP_KB",
+                "TRIGGER",
+                "PRESSURE_SOME_AVG10",
+                "MEM_AVAILABLE_KB",
+                "KILL_USEC",
+                "RELEASE_USEC",
+                "RELEASED_KB",
+                "DRY_RUN",
+                "SYSLOG_IDENTIFIER",
+                "KILL_UNIT",
+        };
+        static struct report_fields f;
+
+        report_kill_fields(&sample, &f);
+        for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+                assert_non_null(report_field_get(&f, required[i]));
+        assert_string_equal(report_field_get(&f, "MESSAGE_ID"), REPORT_MESSAGE_ID_KILL);
+        assert_string_equal(report_field_get(&f, "VICTIM_PID"), "4242");
+        assert_string_equal(report_field_get(&f, "VICTIM_COMM"), "hog) Z x");
+        assert_string_equal(report_field_get(&f, "VICTIM_CGROUP"), "/reapd-test/a");
+        assert_string_equal(report_field_get(&f, "BADNESS"), "262144");
+        assert_string_equal(report_field_get(&f, "TRIGGER"), "memory");
+        assert_string_equal(report_field_get(&f, "PRESSURE_SOME_AVG10"), "12.34");
+        assert_string_equal(report_field_get(&f, "RELEASE_USEC"), "95000");
+        assert_string_equal(report_field_get(&f, "RELEASED_KB"), "1040000");
+        assert_string_equal(report_field_get(&f, "RELEASED_BY"), "process_mrelease");
+        assert_string_equal(report_field_get(&f, "DRY_RUN"), "0");
+        assert_null(report_field_get(&f, "ERRNO"));
+        assert_null(report_field_get(&f, "VICTIM"));
+        for (size_t i = 0; i < f.n; i++)
+                assert_int_equal(f.iov[i].iov_len, strlen(f.buf[i]));
+        assert_non_null(strstr(report_field_get(&f, "MESSAGE"), "Killed process 4242 (hog) Z x)"));
+        assert_non_null(strstr(report_field_get(&f, "MESSAGE"), "via process_mrelease"));
+}
+
+static void test_dry_run_and_error(void **state)
+{
+        static struct report_fields f;
+        struct kill_report r = sample;
+
+        r.dry_run = true;
+        r.result = NULL;
+        report_kill_fields(&r, &f);
+        assert_string_equal(report_field_get(&f, "DRY_RUN"), "1");
+        assert_string_equal(report_field_get(&f, "RESULT"), "dry-run");
+        assert_non_null(strstr(report_field_get(&f, "MESSAGE"), "Would kill"));
+
+        r = sample;
+        r.result = "failed";
+        r.error = -1; /* EPERM, either sign */
+        report_kill_fields(&r, &f);
+        assert_string_equal(report_field_get(&f, "ERRNO"), "1");
+}
+
+static void test_truncation(void **state)
+{
+        static struct report_fields f;
+        char longpath[2048];
+        struct kill_report r = sample;
+
+        memset(longpath, 'x', sizeof(longpath) - 1);
+        longpath[sizeof(longpath) - 1] = '\0';
+        r.cgroup = longpath;
+        report_kill_fields(&r, &f);
+        assert_true(strlen(report_field_get(&f, "VICTIM_CGROUP")) < REPORT_FIELD_SIZE);
+        assert_string_equal(report_field_get(&f, "DRY_RUN"), "0");
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_fields),
+                cmocka_unit_test(test_dry_run_and_error),
+                cmocka_unit_test(test_truncation),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
