@@ -1,0 +1,260 @@
+#pragma once
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kill.h - stage 5: pidfd-checked SIGKILL of a victim (or its group/cgroup) and process_mrelease() */
+
+/*
+ * How the daemon drives a kill from an sd-event loop:
+ *
+ *   reaper_new(&rc, &setup, &reaper);            once, at startup; log setup's failures
+ *   sd_event_add_io(e, ..., reaper_fd(reaper), EPOLLIN, on_released, ...);
+ *
+ *   victim_from_proc(&v, snapshot, proc);        copy out of the snapshot before it is freed
+ *   r = kill_start(reaper, &req, &op);           synchronous: pidfds, identity checks, SIGKILL
+ *   if r == 0 and op.release_pending:            the reaper thread is running process_mrelease()
+ *           on_released: reaper_collect(reaper, &op) fills the release timings and results
+ *   poll kill_op_pidfd(&op) (POLLIN = exited) with CONFIG_KILL_TIMEOUT_USEC, read MemAvailable
+ *   kill_op_done(&op);                           closes the pidfds, frees the reaper for the next kill
+ *
+ * The main thread never blocks on process_mrelease(): that runs on the reaper thread, which
+ * may be pinned, niced or real-time. One kill is in flight per reaper at a time, which is all
+ * the daemon needs (it waits for the result before choosing again).
+ *
+ * Nothing on the kill path allocates: kill_start(), the reaper thread's work and
+ * reaper_collect() use only the buffers reaper_new() preallocated (the target array, the
+ * getdents and cgroup.procs buffers) and the stack. A kill under memory pressure therefore
+ * cannot stall in the allocator or fail with ENOMEM.
+ */
+
+#include <limits.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "config.h"
+#include "snapshot.h"
+#include "util.h"
+
+/*
+ * The most processes one process-group or cgroup kill handles. 4096 covers a large build
+ * (make -j with hundreds of compilers) or a fat container; the targets array is then about
+ * 200 KiB, preallocated once. Members beyond it are neither signalled nor released, and the
+ * op says so (kill_op.truncated).
+ */
+#define KILL_MAX_PIDS 4096
+
+/*
+ * Positive results: expected outcomes, not failures. kill_start() returns them for the
+ * victim; kill_target.result carries them per process.
+ */
+#define KILL_GONE 1 /* exited before it could be signalled: nothing to do, memory is (being) freed */
+#define KILL_REUSED 2 /* the PID now names another process (start time or uid differ): not signalled */
+#define KILL_PROTECTED 3 /* oom_score_adj is -1000 now: not signalled */
+#define KILL_DRY_RUN 4 /* every check passed, the signal was not sent (dry run) */
+#define KILL_OUTSIDE 5 /* group/cgroup member that left the unit between listing and checking */
+
+/* kill_target.release, besides 0 (released) and -errno from process_mrelease(). */
+#define KILL_RELEASE_SKIPPED 1 /* not attempted: not signalled, release=false, or no kernel support */
+
+/* kill_op.warn_once bits: set only on the first op that discovers them, so the daemon warns once. */
+#define KILL_WARN_NO_PIDFD (1u << 0) /* pidfd_open() ENOSYS (< 5.3): plain kill(2), racy against PID reuse */
+#define KILL_WARN_NO_MRELEASE (1u << 1) /* process_mrelease() ENOSYS (< 5.15): memory comes back at exit */
+#define KILL_WARN_NO_CGROUP_KILL (1u << 2) /* no cgroup.kill: cgroup killed pid by pid */
+
+/* The victim as the snapshot saw it; identity is (pid, starttime, uid). */
+struct victim {
+        pid_t pid;
+        pid_t pgid;
+        uid_t uid; /* real uid */
+        uint64_t starttime; /* clock ticks after boot, /proc/<pid>/stat field 22 */
+        int oom_score_adj;
+        int64_t badness;
+        uint64_t rss_kb, swap_kb, pgtables_kb;
+        char comm[16];
+        char cgroup[PATH_MAX]; /* cgroup2 path; "" if the snapshot did not read it */
+};
+
+/*
+ * victim_from_proc() - copy @p (an element of @s) into @v so that it outlives the snapshot.
+ * badness is left 0 for the caller (score stage) to fill. The cgroup path is copied only if
+ * the snapshot read it (POLICY_FIELD_CGROUP); a cgroup kill reads it from /proc otherwise.
+ */
+void victim_from_proc(struct victim *v, const struct snapshot *s, const struct proc_info *p);
+
+/* What the reaper thread should run as. Defaults in config.h ([Kill] Reaper*=). */
+struct reaper_config {
+        bool cpus_set; /* false: inherit the daemon's affinity */
+        cpu_set_t cpus;
+        int nice; /* -20..19; 0 leaves it alone */
+        int sched_policy; /* SCHED_OTHER, SCHED_FIFO or SCHED_RR */
+        int sched_priority; /* 1..99 for FIFO/RR, 0 for OTHER */
+};
+
+/* reaper_setup fields: 0 applied and verified, REAPER_SETUP_SKIPPED not asked for, or -errno. */
+#define REAPER_SETUP_SKIPPED 1
+struct reaper_setup {
+        int affinity;
+        int nice;
+        int sched; /* -EPERM without CAP_SYS_NICE: the thread stays SCHED_OTHER (with the nice) */
+};
+
+struct reaper;
+
+/*
+ * reaper_new() - preallocate the kill buffers and start the reaper thread, which applies @c
+ * to itself and checks that it stuck. Failing to apply a setting is not fatal: the thread
+ * runs with what it got, and @ret_setup (may be NULL) says per setting what was applied
+ * or which errno refused it, for the daemon to log and carry on. Blocks until the thread is
+ * set up (startup only). Returns 0 and the reaper in @ret (caller owns it, reaper_free()),
+ * or a negative errno (-ENOMEM, -EAGAIN from pthread_create, eventfd errors); @ret and
+ * @ret_setup untouched on failure.
+ */
+int reaper_new(const struct reaper_config *c, struct reaper_setup *ret_setup, struct reaper **ret);
+
+/*
+ * reaper_free() - stop and join the thread (waiting for a release in progress), close the
+ * pidfds of an op not yet kill_op_done()'d, free everything. NULL-safe; returns NULL.
+ */
+struct reaper *reaper_free(struct reaper *r);
+
+static inline void reaper_freep(struct reaper **r)
+{
+        reaper_free(*r);
+}
+
+/*
+ * reaper_fd() - an eventfd (nonblocking) that becomes readable when the thread has finished
+ * the releases of the current op; add it to sd-event with EPOLLIN and call reaper_collect().
+ * Owned by the reaper.
+ */
+int reaper_fd(const struct reaper *r);
+
+/* One process of the unit. */
+struct kill_target {
+        pid_t pid;
+        int pidfd; /* owned by the op; -1 if it could not be opened (or already closed) */
+        int result; /* 0 signalled, KILL_* (not signalled, why), or -errno from the signal/pidfd_open */
+        int release; /* 0 released, KILL_RELEASE_SKIPPED, or -errno from process_mrelease() */
+        usec_t t_release_start, t_release_end; /* CLOCK_MONOTONIC; 0 if not attempted */
+};
+
+/* A kill in progress or done. Filled by kill_start(), completed by reaper_collect(). */
+struct kill_op {
+        pid_t pid; /* the victim */
+        enum kill_unit unit;
+        bool dry_run;
+        bool release_pending; /* the reaper thread owns the targets until reaper_fd fires */
+        bool truncated; /* the unit had more than KILL_MAX_PIDS processes */
+        bool cgroup_kill; /* the unit was killed by writing cgroup.kill */
+        unsigned warn_once; /* KILL_WARN_* */
+        size_t n_targets; /* entries in targets[] */
+        size_t n_signalled; /* targets with result 0 */
+        size_t n_failed; /* targets with result < 0 */
+        size_t n_released; /* targets with release 0; valid after reaper_collect() */
+        int release_result; /* 0, or the first -errno of a failed release; after reaper_collect() */
+        usec_t t_start; /* CLOCK_MONOTONIC: kill_start() entered */
+        usec_t t_signal; /* the last SIGKILL (or cgroup.kill) was sent; 0 if none */
+        usec_t t_release_start, t_release_end; /* the reaper's batch; 0 if no release ran */
+        struct kill_target *targets; /* the reaper's preallocated array; valid until kill_op_done() */
+        struct reaper *reaper;
+};
+
+struct kill_request {
+        const struct victim *victim;
+        enum kill_unit unit;
+        bool dry_run; /* everything but the signal (pidfds are opened and checked, then closed) */
+        bool release; /* process_mrelease() after SIGKILL */
+        int proc_dirfd; /* an open "/proc" (the test may pass a fixture for the pure parts) */
+        const struct cgroup_roots *roots; /* for KILL_UNIT_CGROUP; may be NULL otherwise */
+};
+
+/*
+ * kill_start() - the synchronous part of a kill. For each process of the unit: open a pidfd,
+ * THEN re-read its identity (start time and uid for the victim, pgid or cgroup membership
+ * for the other members) and oom_score_adj, and send SIGKILL through the pidfd, so a recycled
+ * PID is never signalled. With @req->release, hand the signalled pidfds to the reaper thread
+ * for process_mrelease() and return at once (op->release_pending).
+ *
+ * Group and cgroup kills first check the victim itself; if it is gone, reused or protected,
+ * nobody is signalled. Members with oom_score_adj -1000 are skipped, except by cgroup.kill,
+ * which the kernel applies to the whole subtree.
+ *
+ * Returns, about the victim: 0 signalled (see op for the other members), KILL_GONE,
+ * KILL_REUSED, KILL_PROTECTED, KILL_DRY_RUN, or a negative errno: -EPERM (not allowed to
+ * signal it), -EBUSY (the previous op was not kill_op_done()'d), -EINVAL (bad request),
+ * other -errno from /proc or the cgroup files. On success or a positive code @op is filled
+ * and must be kill_op_done()'d; on a negative errno @op is untouched and nothing was signalled
+ * (except -EPERM for a member: that is per target, with 0 returned). Does not allocate.
+ */
+int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op *op);
+
+/*
+ * reaper_collect() - after reaper_fd() became readable: consume the event and complete @op
+ * (n_released, release_result, per-target release and timings). Returns 0, or -EAGAIN if the
+ * releases are still running (spurious wakeup), -EINVAL if @op is not the reaper's current op.
+ * Returns 0 at once for an op without release_pending. Does not allocate.
+ */
+int reaper_collect(struct reaper *r, struct kill_op *op);
+
+/*
+ * kill_op_pidfd() - a pidfd of the victim (or of the first signalled member), pollable:
+ * POLLIN once it has exited. Owned by the op; -1 if there is none. Use it to wait for death.
+ */
+int kill_op_pidfd(const struct kill_op *op);
+
+/*
+ * kill_op_alive() - how many signalled targets have not exited yet (polls each pidfd without
+ * blocking). Does not allocate.
+ */
+size_t kill_op_alive(const struct kill_op *op);
+
+/*
+ * kill_op_done() - close the op's pidfds and let the reaper take the next kill. If releases
+ * are still pending it waits for them (they are bounded by the victim's size: ~11 GB/s).
+ * Safe on a zeroed op and twice.
+ */
+void kill_op_done(struct kill_op *op);
+
+/* kill_result_to_string() - "gone", "reused", ... for KILL_* codes; NULL for others. */
+const char *kill_result_to_string(int result);
+
+/*
+ * Pure parts, exported for the unit tests.
+ */
+
+/* What /proc says about a process now. */
+struct kill_identity {
+        pid_t pgid;
+        uid_t uid;
+        uint64_t starttime;
+        int oom_score_adj;
+};
+
+/*
+ * kill_parse_stat() - pure: from the text of /proc/<pid>/stat (comm may hold ") " and
+ * spaces) take pgid (field 5) and starttime (field 22). Returns 0 or -EINVAL; out-params
+ * untouched on failure; either may be NULL.
+ */
+int kill_parse_stat(const char *buf, pid_t *ret_pgid, uint64_t *ret_starttime);
+
+/* kill_parse_status_uid() - pure: the real uid from the "Uid:" line of /proc/<pid>/status. */
+int kill_parse_status_uid(const char *buf, uid_t *ret);
+
+/*
+ * kill_identity_read() - read stat, status and oom_score_adj of @pid under @proc_dirfd.
+ * Returns 0, -ESRCH if the process is gone (ENOENT/ESRCH from /proc), or a negative errno.
+ */
+int kill_identity_read(int proc_dirfd, pid_t pid, struct kill_identity *ret);
+
+/*
+ * kill_identity_check() - pure: compare what /proc says now with the victim. Returns 0 (same
+ * process, killable), KILL_REUSED (start time or uid differ) or KILL_PROTECTED (adj -1000).
+ */
+int kill_identity_check(const struct victim *v, const struct kill_identity *now);
+
+/*
+ * kill_classify_errno() - map an errno (either sign) from pidfd_open()/pidfd_send_signal()
+ * to a target result: ESRCH -> KILL_GONE, others -> -errno.
+ */
+int kill_classify_errno(int err);
