@@ -1,0 +1,133 @@
+#pragma once
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* monitor.h - stage 1: PSI trigger and adaptive headroom-timer event sources, producing samples */
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "cgroup.h"
+#include "config.h"
+#include "pressure.h"
+#include "util.h"
+
+/*
+ * Adaptive headroom polling. The timer sleeps for the time memory would need to fall from
+ * its current headroom to the MinAvailable=/MinSwapFree= thresholds at MONITOR_FILL_RATE:
+ * far from the thresholds it wakes every MONITOR_SLEEP_MAX (0.1 wakeups/s idle, PSI triggers
+ * give the early warning in between), close to them every MONITOR_SLEEP_MIN.
+ */
+/* 2 GB/s: anonymous page faults run at 0.5-0.7 GB/s per core here (LAB.md), ~1.4 GB/s on both
+ * cores; 2 GB/s leaves margin for faster hosts and for file pages read back in. */
+#define MONITOR_FILL_RATE_BYTES_PER_SEC (2ULL * 1000 * 1000 * 1000)
+/* 10s: at most 0.1 idle wakeups/s; earlyoom wakes 1/s, nohang 0.35/s. */
+#define MONITOR_SLEEP_MAX_USEC (10 * USEC_PER_SEC)
+/* 100ms: at 2 GB/s that is 200 MB between looks, under the default 5% threshold of any host >= 4 GB. */
+#define MONITOR_SLEEP_MIN_USEC (100 * USEC_PER_MSEC)
+/* 500ms: while pressured or waiting for a victim, 4 samples per 2s PSI window measure the stall share
+ * between trigger events (which fire at most once per window) without busy polling. */
+#define MONITOR_FAST_USEC (500 * USEC_PER_MSEC)
+
+enum monitor_cause {
+        MONITOR_CAUSE_TRIGGER_SOME, /* the "some" PSI trigger fired */
+        MONITOR_CAUSE_TRIGGER_FULL, /* the "full" PSI trigger fired */
+        MONITOR_CAUSE_TIMER, /* adaptive headroom timer, or the fast timer */
+        MONITOR_CAUSE_POLL, /* pressure polling (triggers unavailable) */
+        MONITOR_CAUSE_SYNC, /* monitor_sample_now() */
+        MONITOR_CAUSE_LOST, /* a trigger fd reported EPOLLERR: the PSI file went away */
+        _MONITOR_CAUSE_MAX,
+};
+
+const char *monitor_cause_to_string(enum monitor_cause c);
+
+/*
+ * One look at the monitored scope. System-wide: /proc/meminfo and /proc/pressure/memory.
+ * Cgroup scope: mem_total = min(limit, MemTotal), mem_available = min(limit - usage,
+ * MemAvailable) (so an unlimited cgroup is judged by the machine), swap likewise with
+ * swap.max/swap.current (or v1 memsw) against SwapTotal/SwapFree; pressure from the cgroup2
+ * group's memory.pressure. All sizes in bytes.
+ */
+struct monitor_sample {
+        usec_t now; /* CLOCK_MONOTONIC */
+        enum monitor_cause cause;
+        struct pressure pressure; /* valid when have_pressure */
+        uint64_t mem_total;
+        uint64_t mem_available;
+        uint64_t swap_total; /* 0: no swap */
+        uint64_t swap_free;
+        bool have_pressure;
+        bool have_memory; /* mem_* and swap_* valid */
+};
+
+struct monitor;
+
+/*
+ * Called from the event loop for every sample. @error is 0 for a good sample; negative if the
+ * sample could not be taken (then only s->now and s->cause are meaningful): -ENOENT when the
+ * monitored cgroup is gone, -ENODEV with MONITOR_CAUSE_LOST when a trigger fd got EPOLLERR (the
+ * monitor has already fallen back to polling). The handler may call monitor_set_fast() and
+ * monitor_sample_now(), but must not free the monitor.
+ */
+typedef void (*monitor_handler_t)(struct monitor *m, const struct monitor_sample *s, int error,
+                                  void *userdata);
+
+/* What the monitor set up, and what it had to adapt: for the daemon to log once. */
+struct monitor_info {
+        bool cgroup_scope;
+        char pressure_path[PATH_MAX]; /* "/proc/pressure/memory" or ".../memory.pressure" */
+        bool have_pressure; /* the PSI file could be read at setup */
+        bool trigger_armed[_PSI_LEVEL_MAX]; /* index PSI_SOME / PSI_FULL */
+        bool trigger_adapted[_PSI_LEVEL_MAX]; /* armed only after rounding */
+        struct psi_trigger trigger_requested[_PSI_LEVEL_MAX];
+        struct psi_trigger trigger_effective[_PSI_LEVEL_MAX];
+        int trigger_error; /* first negative errno of psi_trigger_open(), 0 if none failed */
+        bool polling; /* triggers unavailable: pressure polled at pressure_poll_interval */
+        bool lost; /* a trigger fd reported EPOLLERR since setup */
+};
+
+/*
+ * monitor_new() - set up the event sources on @e for config @c (c->cgroup "" = system-wide).
+ * @roots is needed for a cgroup scope (may be NULL system-wide). Arms the "some" and "full"
+ * triggers (levels with a 0 share are off) with window c->pressure_window and stall share*window,
+ * rounding per psi_trigger_open(); without triggers polls pressure at c->pressure_poll_interval.
+ * Starts the adaptive headroom timer with an immediate first sample. @c and @roots are copied
+ * from as needed and need not outlive the call. Returns 0 and the new monitor in *@ret (free with
+ * monitor_free()), -ENOENT if the cgroup does not exist, or another negative errno. Trigger
+ * failures are not errors: see monitor_get_info().
+ */
+int monitor_new(sd_event *e, const struct reapd_config *c, const struct cgroup_roots *roots,
+                monitor_handler_t cb, void *userdata, struct monitor **ret);
+
+/* monitor_free() - disable and free all sources, close the trigger fds. NULL-safe; returns NULL. */
+struct monitor *monitor_free(struct monitor *m);
+
+static inline void monitor_freep(struct monitor **m)
+{
+        monitor_free(*m);
+}
+
+/*
+ * monitor_sample_now() - synchronous read, cause MONITOR_CAUSE_SYNC (after a kill, for STATUS=).
+ * Does not call the handler and does not touch the timer. Returns 0, or a negative errno when
+ * memory could not be read (@ret untouched). A pressure read failure only clears have_pressure.
+ */
+int monitor_sample_now(struct monitor *m, struct monitor_sample *ret);
+
+/*
+ * monitor_set_fast() - while @fast, sample at least every MONITOR_FAST_USEC (the decider wants
+ * it while pressured or waiting for a victim: decide_wants_fast()). Rearms the timer if needed.
+ */
+void monitor_set_fast(struct monitor *m, bool fast);
+
+/* monitor_get_info() - what was armed/adapted; owned by @m, valid until monitor_free(). */
+const struct monitor_info *monitor_get_info(const struct monitor *m);
+
+/*
+ * monitor_headroom_sleep() - pure: how long to sleep before the next headroom look, from sample
+ * @s and config @c: time for the headroom above the threshold(s) to drain at
+ * MONITOR_FILL_RATE_BYTES_PER_SEC, clamped to [MONITOR_SLEEP_MIN_USEC, MONITOR_SLEEP_MAX_USEC].
+ * With HEADROOM_AND the later of memory and swap counts (both must run out), with HEADROOM_OR
+ * the earlier; a machine without swap counts its swap as already exhausted.
+ */
+usec_t monitor_headroom_sleep(const struct reapd_config *c, const struct monitor_sample *s);
