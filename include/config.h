@@ -108,3 +108,25 @@ int config_load(const char *path, FILE *errors, struct reapd_config *ret);
 
 /* config_dump() - the effective configuration in reapd.conf syntax, every key. */
 void config_dump(const struct reapd_config *c, FILE *f);
+
+/*
+ * config_copy() - deep copy of @src into @ret (the policy's regexes are recompiled).
+ * Returns 0 or -ENOMEM; @ret untouched on failure, else to be config_done()'d by the caller.
+ */
+int config_copy(const struct reapd_config *src, struct reapd_config *ret);
+
+/*
+ * config_equal() - true if @a and @b configure the same behaviour: every field, and per
+ * Prefer=/Avoid=/Ignore= list the same rules in the same order. Lets a reload say "unchanged".
+ */
+bool config_equal(const struct reapd_config *a, const struct reapd_config *b);
+
+/* Value formatters for config_dump() and reapctl status. Each returns @buf (always terminated). */
+char *config_format_threshold(char *buf, size_t size, const struct threshold *t);
+char *config_format_cpus(char *buf, size_t size, const cpu_set_t *set);
+char *config_format_size(char *buf, size_t size, uint64_t bytes); /* exact: "512M", else bytes */
+
+/* "other", "fifo", "rr" for SCHED_OTHER/FIFO/RR; NULL otherwise. */
+const char *config_sched_policy_to_string(int policy);
+/* "emerg" .. "debug" for syslog levels 0..7; NULL otherwise. */
+const char *config_log_level_to_string(int level);
