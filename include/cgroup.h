@@ -77,3 +77,10 @@ int cgroup_path_join(char *buf, size_t size, const char *root, const char *path,
  * ("/a/b" is below "/a", "/ab" is not). An empty or "/" ancestor contains everything.
  */
 bool cgroup_is_descendant(const char *path, const char *ancestor);
+
+/*
+ * cgroup_pressure_path() - "<v2 root>/@path/memory.pressure" into @buf: where PSI for cgroup @path
+ * lives, whether cgroup2 is mounted at /sys/fs/cgroup or (hybrid) /sys/fs/cgroup/unified. Does not
+ * check that the file exists. Returns 0, -ENOENT without a cgroup2 mount, or -ENAMETOOLONG.
+ */
+int cgroup_pressure_path(const struct cgroup_roots *roots, const char *path, char *buf, size_t size);
