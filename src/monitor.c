@@ -1,1 +1,345 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* monitor.c - PSI trigger IO sources and the adaptive headroom timer, turned into samples */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+
+#include "meminfo.h"
+#include "monitor.h"
+
+#define PROC_PRESSURE_MEMORY "/proc/pressure/memory"
+/* Timer slack is a tenth of the sleep: idle wakeups coalesce, close to a threshold we stay on time. */
+#define MONITOR_ACCURACY_DIV 10
+/* sd-event treats accuracy 0 as its 250ms default; never ask for less than this instead. */
+#define MONITOR_ACCURACY_MIN_USEC (1 * USEC_PER_MSEC)
+
+struct monitor {
+        sd_event *event;
+        sd_event_source *timer;
+        sd_event_source *io[_PSI_LEVEL_MAX];
+        int fd[_PSI_LEVEL_MAX];
+
+        /* The [Monitor] values we use; the rest of this copy stays zero. */
+        struct reapd_config cfg;
+        struct cgroup_roots roots;
+        struct monitor_info info;
+
+        monitor_handler_t cb;
+        void *userdata;
+
+        bool fast;
+        usec_t next_sleep; /* from the last sample, before fast/poll limits */
+        usec_t last_now;
+};
+
+static const char *const cause_names[_MONITOR_CAUSE_MAX] = {
+        [MONITOR_CAUSE_TRIGGER_SOME] = "trigger-some",
+        [MONITOR_CAUSE_TRIGGER_FULL] = "trigger-full",
+        [MONITOR_CAUSE_TIMER] = "timer",
+        [MONITOR_CAUSE_POLL] = "poll",
+        [MONITOR_CAUSE_SYNC] = "sync",
+        [MONITOR_CAUSE_LOST] = "lost",
+};
+
+const char *monitor_cause_to_string(enum monitor_cause c)
+{
+        if ((unsigned)c >= _MONITOR_CAUSE_MAX)
+                return NULL;
+        return cause_names[c];
+}
+
+static uint64_t sub_sat(uint64_t a, uint64_t b)
+{
+        return a > b ? a - b : 0;
+}
+
+/* Bytes of headroom above @thr converted to the time it takes to drain at the assumed fill rate. */
+static usec_t drain_usec(uint64_t dist)
+{
+        unsigned __int128 t = (unsigned __int128)dist * USEC_PER_SEC / MONITOR_FILL_RATE_BYTES_PER_SEC;
+
+        return t > USEC_INFINITY ? USEC_INFINITY : (usec_t)t;
+}
+
+usec_t monitor_headroom_sleep(const struct reapd_config *c, const struct monitor_sample *s)
+{
+        usec_t t_mem, t_swap, t;
+
+        if (!s->have_memory)
+                return MONITOR_SLEEP_MAX_USEC;
+
+        t_mem = drain_usec(sub_sat(s->mem_available, threshold_bytes(&c->min_available, s->mem_total)));
+        if (s->swap_total == 0)
+                /* No swap: exhausted for AND (memory alone decides), irrelevant for OR. */
+                t_swap = c->headroom_mode == HEADROOM_OR ? USEC_INFINITY : 0;
+        else
+                t_swap =
+                        drain_usec(sub_sat(s->swap_free, threshold_bytes(&c->min_swap_free, s->swap_total)));
+
+        t = c->headroom_mode == HEADROOM_OR ? MIN(t_mem, t_swap) : MAX(t_mem, t_swap);
+        return MIN(MAX(t, MONITOR_SLEEP_MIN_USEC), MONITOR_SLEEP_MAX_USEC);
+}
+
+static int take_sample(struct monitor *m, enum monitor_cause cause, struct monitor_sample *ret)
+{
+        struct monitor_sample s = {.now = now_usec(CLOCK_MONOTONIC), .cause = cause};
+        struct meminfo mi;
+        int r;
+
+        r = meminfo_read_at(AT_FDCWD, NULL, &mi);
+        if (r < 0)
+                return r;
+        s.mem_total = mi.mem_total;
+        s.mem_available = mi.mem_available;
+        s.swap_total = mi.swap_total;
+        s.swap_free = mi.swap_free;
+
+        if (m->info.cgroup_scope) {
+                struct cgroup_memory cm;
+
+                r = cgroup_memory_read(&m->roots, m->cfg.cgroup, &cm);
+                if (r == 0) {
+                        /* The tighter of the cgroup's limit and the machine: an unlimited (or
+                         * over-committed) cgroup runs out when the machine does. */
+                        s.mem_total = MIN(cm.max, s.mem_total);
+                        s.mem_available = MIN(sub_sat(cm.max, cm.current), s.mem_available);
+                        s.swap_total = MIN(cm.swap_max, s.swap_total);
+                        s.swap_free = MIN(sub_sat(cm.swap_max, cm.swap_current), s.swap_free);
+                } else if (r != -EOPNOTSUPP) {
+                        /* -EOPNOTSUPP: no memory controller for it anywhere: judge by the machine. */
+                        return r;
+                }
+        }
+        s.have_memory = true;
+
+        s.have_pressure = pressure_read_at(AT_FDCWD, m->info.pressure_path, &s.pressure) == 0;
+
+        *ret = s;
+        return 0;
+}
+
+static void timer_rearm(struct monitor *m)
+{
+        usec_t sleep = m->next_sleep;
+
+        if (m->fast)
+                sleep = MIN(sleep, MONITOR_FAST_USEC);
+        if (m->info.polling && m->cfg.pressure_poll_interval > 0)
+                sleep = MIN(sleep, m->cfg.pressure_poll_interval);
+
+        (void)sd_event_source_set_time(m->timer, m->last_now + sleep);
+        (void)sd_event_source_set_time_accuracy(
+                m->timer, MAX(sleep / MONITOR_ACCURACY_DIV, MONITOR_ACCURACY_MIN_USEC));
+        (void)sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
+}
+
+/* Sample, hand it to the daemon, schedule the next look. */
+static void dispatch(struct monitor *m, enum monitor_cause cause)
+{
+        struct monitor_sample s;
+        int r;
+
+        r = take_sample(m, cause, &s);
+        if (r < 0) {
+                s = (struct monitor_sample){.now = now_usec(CLOCK_MONOTONIC), .cause = cause};
+                m->next_sleep = MONITOR_SLEEP_MAX_USEC;
+        } else {
+                m->next_sleep = monitor_headroom_sleep(&m->cfg, &s);
+        }
+        m->last_now = s.now;
+        m->cb(m, &s, r, m->userdata);
+        timer_rearm(m);
+}
+
+static int on_timer(sd_event_source *source, uint64_t usec, void *userdata)
+{
+        struct monitor *m = userdata;
+
+        dispatch(m, m->info.polling ? MONITOR_CAUSE_POLL : MONITOR_CAUSE_TIMER);
+        return 0;
+}
+
+static void trigger_close(struct monitor *m, enum psi_level l)
+{
+        m->io[l] = sd_event_source_disable_unref(m->io[l]);
+        if (m->fd[l] >= 0)
+                close(m->fd[l]);
+        m->fd[l] = -1;
+        m->info.trigger_armed[l] = false;
+}
+
+static int on_trigger(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+{
+        struct monitor *m = userdata;
+        enum psi_level l = fd == m->fd[PSI_FULL] ? PSI_FULL : PSI_SOME;
+
+        if (revents & (EPOLLERR | EPOLLHUP)) {
+                /* The PSI file went away (cgroup removed) or PSI was switched off under us. */
+                struct monitor_sample s = {.now = now_usec(CLOCK_MONOTONIC), .cause = MONITOR_CAUSE_LOST};
+
+                trigger_close(m, l);
+                m->info.lost = true;
+                m->info.polling = true;
+                m->last_now = s.now;
+                m->cb(m, &s, -ENODEV, m->userdata);
+                timer_rearm(m);
+                return 0;
+        }
+        if (revents & EPOLLPRI)
+                dispatch(m, l == PSI_FULL ? MONITOR_CAUSE_TRIGGER_FULL : MONITOR_CAUSE_TRIGGER_SOME);
+        return 0;
+}
+
+static void triggers_setup(struct monitor *m)
+{
+        bool wanted = false, missing = false;
+
+        for (enum psi_level l = 0; l < _PSI_LEVEL_MAX; l++) {
+                uint32_t share = l == PSI_SOME ? m->cfg.pressure_some : m->cfg.pressure_full;
+                struct psi_trigger spec, eff;
+                int r, fd;
+
+                if (share == 0)
+                        continue;
+                wanted = true;
+                spec = (struct psi_trigger){
+                        .level = l,
+                        .window = m->cfg.pressure_window,
+                        .stall = MAX(
+                                (usec_t)((unsigned __int128)m->cfg.pressure_window * share / PERMYRIAD_MAX),
+                                (usec_t)1),
+                };
+                m->info.trigger_requested[l] = spec;
+
+                r = psi_trigger_open(m->info.pressure_path, &spec, &eff, &fd);
+                if (r >= 0) {
+                        r = sd_event_add_io(m->event, &m->io[l], fd, EPOLLPRI, on_trigger, m);
+                        if (r < 0)
+                                close(fd);
+                        else {
+                                m->fd[l] = fd;
+                                m->info.trigger_armed[l] = true;
+                                m->info.trigger_adapted[l] =
+                                        eff.window != spec.window || eff.stall != spec.stall;
+                                m->info.trigger_effective[l] = eff;
+                                continue;
+                        }
+                }
+                if (m->info.trigger_error == 0)
+                        m->info.trigger_error = r;
+                missing = true;
+        }
+        /* Any wanted level without a trigger: poll the PSI file instead (if it can be read). */
+        m->info.polling = wanted && missing && m->info.have_pressure;
+}
+
+int monitor_new(sd_event *e, const struct reapd_config *c, const struct cgroup_roots *roots,
+                monitor_handler_t cb, void *userdata, struct monitor **ret)
+{
+        _cleanup_(monitor_freep) struct monitor *m = NULL;
+        struct pressure p;
+        int r;
+
+        if (!e || !c || !cb || !ret)
+                return -EINVAL;
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->fd[PSI_SOME] = m->fd[PSI_FULL] = -1;
+        m->event = sd_event_ref(e);
+        m->cb = cb;
+        m->userdata = userdata;
+        strlcpy0(m->cfg.cgroup, c->cgroup, sizeof(m->cfg.cgroup));
+        m->cfg.min_available = c->min_available;
+        m->cfg.min_swap_free = c->min_swap_free;
+        m->cfg.headroom_mode = c->headroom_mode;
+        m->cfg.pressure_some = c->pressure_some;
+        m->cfg.pressure_full = c->pressure_full;
+        m->cfg.pressure_window = c->pressure_window;
+        m->cfg.pressure_duration = c->pressure_duration;
+        m->cfg.pressure_poll_interval = c->pressure_poll_interval;
+        m->cfg.kill_timeout = c->kill_timeout;
+
+        if (c->cgroup[0] && !(c->cgroup[0] == '/' && c->cgroup[1] == '\0')) {
+                char dir[PATH_MAX];
+                struct stat st;
+
+                if (!roots)
+                        return -EINVAL;
+                m->roots = *roots;
+                m->info.cgroup_scope = true;
+                r = cgroup_pressure_path(roots, c->cgroup, m->info.pressure_path,
+                                         sizeof(m->info.pressure_path));
+                if (r < 0)
+                        return r;
+                r = cgroup_path_join(dir, sizeof(dir), roots->v2, c->cgroup, NULL);
+                if (r < 0)
+                        return r;
+                if (stat(dir, &st) < 0)
+                        return -errno;
+                if (!S_ISDIR(st.st_mode))
+                        return -ENOTDIR;
+        } else {
+                strlcpy0(m->info.pressure_path, PROC_PRESSURE_MEMORY, sizeof(m->info.pressure_path));
+        }
+
+        m->info.have_pressure = pressure_read_at(AT_FDCWD, m->info.pressure_path, &p) == 0;
+        triggers_setup(m);
+
+        m->next_sleep = 0; /* first look at once */
+        m->last_now = now_usec(CLOCK_MONOTONIC);
+        r = sd_event_add_time(e, &m->timer, CLOCK_MONOTONIC, m->last_now, MONITOR_ACCURACY_MIN_USEC,
+                              on_timer, m);
+        if (r < 0)
+                return r;
+        timer_rearm(m);
+
+        *ret = m;
+        m = NULL;
+        return 0;
+}
+
+struct monitor *monitor_free(struct monitor *m)
+{
+        if (!m)
+                return NULL;
+        for (enum psi_level l = 0; l < _PSI_LEVEL_MAX; l++)
+                trigger_close(m, l);
+        m->timer = sd_event_source_disable_unref(m->timer);
+        sd_event_unref(m->event);
+        free(m);
+        return NULL;
+}
+
+int monitor_sample_now(struct monitor *m, struct monitor_sample *ret)
+{
+        if (!m || !ret)
+                return -EINVAL;
+        return take_sample(m, MONITOR_CAUSE_SYNC, ret);
+}
+
+void monitor_set_fast(struct monitor *m, bool fast)
+{
+        usec_t now;
+
+        if (!m || m->fast == fast)
+                return;
+        m->fast = fast;
+        if (!fast)
+                return; /* the next sample schedules the slower pace */
+        now = now_usec(CLOCK_MONOTONIC);
+        if (m->last_now + m->next_sleep > now + MONITOR_FAST_USEC) {
+                m->last_now = now;
+                m->next_sleep = MONITOR_FAST_USEC;
+                timer_rearm(m);
+        }
+}
+
+const struct monitor_info *monitor_get_info(const struct monitor *m)
+{
+        return &m->info;
+}
