@@ -43,6 +43,15 @@ struct snapshot_opts {
         unsigned fields; /* POLICY_FIELD_BIT()s of the strings to read (comm is always read) */
         const char *cgroup; /* NULL/"" = all processes; else only this cgroup2 subtree */
         pid_t self; /* excluded and flagged PROC_SELF; 0 = getpid() */
+        const char *cgroup_root; /* cgroup2 mount, for xattrs; NULL = do not read xattrs */
+        bool xattrs; /* read user.reapd_avoid/omit (policy.honor_xattrs); implies the cgroup field */
+};
+
+/* One distinct cgroup2 path of a snapshot: interned once, xattrs looked up once. */
+struct snapshot_cgroup {
+        uint32_t hash; /* 0 = empty slot */
+        uint32_t path; /* offset into snapshot.strings */
+        unsigned flags; /* PROC_AVOID_XATTR / PROC_OMIT_XATTR */
 };
 
 struct snapshot {
@@ -53,11 +62,43 @@ struct snapshot {
         size_t strings_len;
         size_t strings_alloc;
         uint64_t total_pages; /* totalram + totalswap, for system-wide scoring */
+        uint64_t swap_pages; /* totalswap alone, for a cgroup scope's limit + swap */
         uint64_t page_size;
         uint64_t taken_usec; /* CLOCK_MONOTONIC */
+        struct snapshot_cgroup *cgroups; /* open-addressing table, power-of-two size */
+        size_t n_cgroups;
+        size_t cgroups_alloc;
 };
 
 static inline const char *snapshot_str(const struct snapshot *s, uint32_t off)
 {
         return s->strings ? s->strings + off : "";
 }
+
+/*
+ * snapshot_take() - replace @s's content with the processes under the proc root @proc_dirfd
+ * (normally an O_DIRECTORY fd of /proc). @s must be zero-initialized before its first use;
+ * its arrays are reused and only grow, so a steady-state snapshot allocates nothing.
+ * Kernel threads, PID 1, opts->self, zombies and exiting tasks are kept but flagged (see
+ * PROC_*), so that score_select() excludes them; their status is not read. Processes that
+ * vanish during the walk are skipped. With opts->cgroup set the whole proc root is walked
+ * and filtered by each process's cgroup2 path (simple and exact for nested cgroups;
+ * walking cgroup.procs would be faster for a small scope but races with migrations too).
+ * Also fills s->total_pages (MemTotal + SwapTotal) and s->page_size.
+ * Returns 0, or a negative errno (-ENOMEM; the proc root or its meminfo unreadable); on
+ * failure @s holds an empty but valid snapshot.
+ */
+int snapshot_take(int proc_dirfd, const struct snapshot_opts *opts, struct snapshot *s);
+
+/* snapshot_done() - free @s's arrays and zero it; accepts a zeroed snapshot. */
+void snapshot_done(struct snapshot *s);
+
+/*
+ * snapshot_read_totalpages() - MemTotal + SwapTotal of @proc_dirfd's meminfo, in pages, and
+ * SwapTotal alone in @ret_swap (may be NULL). Returns 0 or a negative errno; out-parameters
+ * untouched on failure.
+ */
+int snapshot_read_totalpages(int proc_dirfd, uint64_t *ret, uint64_t *ret_swap);
+
+/* snapshot_find() - the entry for @pid, or NULL. Linear; for tools and tests, not hot paths. */
+const struct proc_info *snapshot_find(const struct snapshot *s, pid_t pid);

@@ -1,1 +1,250 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* score.c - the kernel's badness, prefer/avoid/ignore matching and victim selection */
+
+#include <regex.h>
+#include <string.h>
+
+#include "score.h"
+#include "util.h"
+
+/* oom_badness() scales oom_score_adj by totalpages / 1000: adj is in thousandths of memory. */
+#define SCORE_ADJ_SCALE 1000
+
+static uint64_t page_size_of(const struct score_ctx *ctx)
+{
+        return ctx && ctx->page_size >= 1024 ? ctx->page_size : 4096;
+}
+
+static uint64_t total_pages_of(const struct score_ctx *ctx, const struct snapshot *s)
+{
+        uint64_t t = ctx && ctx->total_pages ? ctx->total_pages : s->total_pages;
+
+        return t ? t : 1;
+}
+
+int64_t score_badness(const struct proc_info *p, int adj, uint64_t total_pages, uint64_t page_size)
+{
+        uint64_t kb_per_page = page_size / 1024 ? page_size / 1024 : 4;
+        int64_t points;
+
+        if (adj <= SCORE_ADJ_UNKILLABLE)
+                return SCORE_BADNESS_NONE;
+        /* as the kernel: get_mm_rss() + MM_SWAPENTS + mm_pgtables_bytes() / PAGE_SIZE */
+        points = (int64_t)(p->rss_kb / kb_per_page + p->swap_kb / kb_per_page +
+                           p->pgtables_kb * 1024 / (kb_per_page * 1024));
+        points += (int64_t)adj * (int64_t)(total_pages / SCORE_ADJ_SCALE);
+        return points;
+}
+
+unsigned score_oom_score(int64_t badness, uint64_t total_pages)
+{
+        int64_t t = total_pages ? (int64_t)total_pages : 1;
+        int64_t points;
+
+        if (badness == SCORE_BADNESS_NONE)
+                return 0;
+        points = (1000 + badness * 1000 / t) * 2 / 3;
+        return points < 0 ? 0 : (unsigned)points;
+}
+
+const char *score_match_to_string(enum score_match m)
+{
+        static const char *const names[_SCORE_MATCH_MAX] = {
+                [SCORE_MATCH_PREFER] = "prefer",     [SCORE_MATCH_AVOID] = "avoid",
+                [SCORE_MATCH_XATTR_AVOID] = "avoid", [SCORE_MATCH_IGNORE] = "ignore",
+                [SCORE_MATCH_XATTR_OMIT] = "ignore",
+        };
+
+        return m < _SCORE_MATCH_MAX ? names[m] : NULL;
+}
+
+static bool rule_matches(const struct snapshot *s, const struct proc_info *pi, const struct policy_rule *r)
+{
+        const char *str;
+
+        switch (r->field) {
+        case POLICY_FIELD_COMM:
+                str = pi->comm;
+                break;
+        case POLICY_FIELD_CMDLINE:
+                str = snapshot_str(s, pi->cmdline);
+                break;
+        case POLICY_FIELD_EXE:
+                str = snapshot_str(s, pi->exe);
+                break;
+        case POLICY_FIELD_CGROUP:
+                str = snapshot_str(s, pi->cgroup);
+                break;
+        case POLICY_FIELD_UID:
+                return pi->uid == r->uid;
+        default:
+                return false;
+        }
+        return regexec(&r->re, str, 0, NULL, 0) == 0;
+}
+
+static int clamp_adj(int adj)
+{
+        return adj < SCORE_ADJ_POLICY_MIN ? SCORE_ADJ_POLICY_MIN : adj > SCORE_ADJ_MAX ? SCORE_ADJ_MAX : adj;
+}
+
+int score_evaluate(const struct snapshot *s, size_t idx, const struct policy *p, const struct score_ctx *ctx,
+                   struct candidate *ret)
+{
+        const struct proc_info *pi = &s->procs[idx];
+        uint64_t total = total_pages_of(ctx, s), ps = page_size_of(ctx);
+        struct candidate c = {.idx = idx, .rule = -1};
+        bool xattrs = p ? p->honor_xattrs : false;
+        int adj = pi->oom_score_adj;
+
+        if ((pi->flags & (PROC_KTHREAD | PROC_EXITING | PROC_INIT | PROC_SELF)) ||
+            pi->oom_score_adj <= SCORE_ADJ_UNKILLABLE)
+                return SCORE_EXCLUDED;
+        c.badness = score_badness(pi, pi->oom_score_adj, total, ps);
+
+        if (xattrs && (pi->flags & PROC_OMIT_XATTR))
+                c.match = SCORE_MATCH_XATTR_OMIT;
+        for (size_t i = 0; p && i < p->n_rules && c.match != SCORE_MATCH_XATTR_OMIT; i++) {
+                const struct policy_rule *r = &p->rules[i];
+
+                if (r->action == POLICY_IGNORE) {
+                        if (rule_matches(s, pi, r)) {
+                                c.match = SCORE_MATCH_IGNORE;
+                                c.rule = (int)i;
+                                break;
+                        }
+                } else if (c.match == SCORE_MATCH_NONE && rule_matches(s, pi, r)) {
+                        /* the first Prefer/Avoid decides, but a later Ignore still wins */
+                        c.match = r->action == POLICY_PREFER ? SCORE_MATCH_PREFER : SCORE_MATCH_AVOID;
+                        c.rule = (int)i;
+                }
+        }
+        if (c.match == SCORE_MATCH_IGNORE || c.match == SCORE_MATCH_XATTR_OMIT) {
+                c.score = c.badness;
+                *ret = c;
+                return SCORE_IGNORED;
+        }
+        if (c.match == SCORE_MATCH_NONE && xattrs && (pi->flags & PROC_AVOID_XATTR))
+                c.match = SCORE_MATCH_XATTR_AVOID;
+
+        if (c.match == SCORE_MATCH_PREFER)
+                adj = clamp_adj(adj + p->prefer_adjust);
+        else if (c.match == SCORE_MATCH_AVOID || c.match == SCORE_MATCH_XATTR_AVOID)
+                adj = clamp_adj(adj - (p ? p->avoid_adjust : POLICY_AVOID_ADJUST_DEFAULT));
+        c.score = c.match == SCORE_MATCH_NONE ? c.badness : score_badness(pi, adj, total, ps);
+        *ret = c;
+        return 0;
+}
+
+bool score_better(const struct snapshot *s, const struct candidate *a, const struct candidate *b)
+{
+        const struct proc_info *pa = &s->procs[a->idx], *pb = &s->procs[b->idx];
+
+        if (a->score != b->score)
+                return a->score > b->score;
+        if (pa->rss_kb != pb->rss_kb)
+                return pa->rss_kb > pb->rss_kb;
+        if (pa->starttime != pb->starttime)
+                return pa->starttime > pb->starttime;
+        return pa->pid > pb->pid;
+}
+
+int score_select(const struct snapshot *s, const struct policy *p, const struct score_ctx *ctx,
+                 struct candidate *ret)
+{
+        struct candidate best = {}, c;
+        bool found = false;
+
+        for (size_t i = 0; i < s->n_procs; i++) {
+                if (score_evaluate(s, i, p, ctx, &c) != 0)
+                        continue;
+                if (!found || score_better(s, &c, &best)) {
+                        best = c;
+                        found = true;
+                }
+        }
+        if (!found)
+                return SCORE_NO_CANDIDATE;
+        *ret = best;
+        return 0;
+}
+
+/* Max-heap on "worse": out[0] is the worst kept candidate, so a better one replaces it in O(log n). */
+static void sift_down(const struct snapshot *s, struct candidate *h, size_t i, size_t n)
+{
+        for (;;) {
+                size_t l = 2 * i + 1, r = l + 1, w = i;
+                struct candidate t;
+
+                if (l < n && score_better(s, &h[w], &h[l]))
+                        w = l;
+                if (r < n && score_better(s, &h[w], &h[r]))
+                        w = r;
+                if (w == i)
+                        return;
+                t = h[i];
+                h[i] = h[w];
+                h[w] = t;
+                i = w;
+        }
+}
+
+static void sift_up(const struct snapshot *s, struct candidate *h, size_t i)
+{
+        while (i > 0) {
+                size_t parent = (i - 1) / 2;
+                struct candidate t;
+
+                if (!score_better(s, &h[parent], &h[i]))
+                        return;
+                t = h[i];
+                h[i] = h[parent];
+                h[parent] = t;
+                i = parent;
+        }
+}
+
+size_t score_rank(const struct snapshot *s, const struct policy *p, const struct score_ctx *ctx,
+                  bool include_ignored, struct candidate *out, size_t max)
+{
+        size_t n = 0;
+
+        if (max == 0)
+                return 0;
+        for (size_t i = 0; i < s->n_procs; i++) {
+                struct candidate c;
+                int r = score_evaluate(s, i, p, ctx, &c);
+
+                if (r == SCORE_EXCLUDED || (r == SCORE_IGNORED && !include_ignored))
+                        continue;
+                if (n < max) {
+                        out[n] = c;
+                        sift_up(s, out, n++);
+                } else if (score_better(s, &c, &out[0])) {
+                        out[0] = c;
+                        sift_down(s, out, 0, n);
+                }
+        }
+        /* heapsort: moving the worst to the end each time leaves the array best first */
+        for (size_t end = n; end > 1; end--) {
+                struct candidate t = out[0];
+
+                out[0] = out[end - 1];
+                out[end - 1] = t;
+                sift_down(s, out, 0, end - 1);
+        }
+        return n;
+}
+
+uint64_t score_scope_total_pages(const struct cgroup_memory *m, uint64_t swap_pages,
+                                 uint64_t system_total_pages, uint64_t page_size)
+{
+        uint64_t ps = page_size >= 1024 ? page_size : 4096, t, swap;
+
+        if (!m || m->max == CGROUP_LIMIT_MAX)
+                return system_total_pages ? system_total_pages : 1;
+        t = m->max / ps;
+        swap = m->swap_max == CGROUP_LIMIT_MAX ? swap_pages : MIN(m->swap_max / ps, swap_pages);
+        t += swap;
+        return t ? t : 1;
+}

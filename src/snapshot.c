@@ -1,1 +1,402 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* snapshot.c - walk a proc root into a compact, reusable array of struct proc_info */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "snapshot.h"
+#include "util.h"
+
+/* First allocation: a small desktop has a few hundred processes; doubling covers the rest. */
+#define SNAPSHOT_PROCS_INITIAL 256
+#define SNAPSHOT_STRINGS_INITIAL 4096
+#define SNAPSHOT_CGROUPS_INITIAL 64
+/* getdents64 buffer on the stack: about 300 /proc entries per call, small enough for any thread. */
+#define SNAPSHOT_DIRENT_BUF 8192
+/* Longest cmdline kept: enough for "java -Xmx... -cp ... Main" style rules, bounded per process. */
+#define SNAPSHOT_CMDLINE_MAX 1024
+/* A cgroup xattr value is a boolean; anything longer is not one. */
+#define SNAPSHOT_XATTR_VALUE_MAX 16
+/* meminfo is about 1.5 KB; MemTotal and SwapTotal are in its first 20 lines. */
+#define SNAPSHOT_MEMINFO_BUF 4096
+
+/* The kernel's kthreadd: every kernel thread but itself is its child. */
+#define KTHREADD_PID 2
+
+struct linux_dirent64 {
+        uint64_t d_ino;
+        int64_t d_off;
+        unsigned short d_reclen;
+        unsigned char d_type;
+        char d_name[];
+};
+
+static int grow(void **p, size_t *alloc, size_t need, size_t initial, size_t elem)
+{
+        size_t n = *alloc ? *alloc : initial;
+        void *q;
+
+        if (need <= *alloc)
+                return 0;
+        while (n < need) {
+                if (n > SIZE_MAX / 2 / elem)
+                        return -ENOMEM;
+                n *= 2;
+        }
+        q = realloc(*p, n * elem);
+        if (!q)
+                return -ENOMEM;
+        *p = q;
+        *alloc = n;
+        return 0;
+}
+
+/* Appends @len bytes plus a NUL to the arena; returns the offset in *ret (0 for ""). */
+static int strings_add(struct snapshot *s, const char *str, size_t len, uint32_t *ret)
+{
+        void *p = s->strings;
+        int r;
+
+        if (len == 0) {
+                *ret = 0;
+                return 0;
+        }
+        if (s->strings_len + len + 1 > UINT32_MAX)
+                return -E2BIG;
+        r = grow(&p, &s->strings_alloc, s->strings_len + len + 1, SNAPSHOT_STRINGS_INITIAL, 1);
+        if (r < 0)
+                return r;
+        s->strings = p;
+        memcpy(s->strings + s->strings_len, str, len);
+        s->strings[s->strings_len + len] = '\0';
+        *ret = (uint32_t)s->strings_len;
+        s->strings_len += len + 1;
+        return 0;
+}
+
+static uint32_t hash_str(const char *str)
+{
+        uint32_t h = 2166136261u; /* FNV-1a */
+
+        for (; *str; str++)
+                h = (h ^ (unsigned char)*str) * 16777619u;
+        return h ? h : 1;
+}
+
+static unsigned read_xattr_flags(const char *root, const char *path)
+{
+        char full[PATH_MAX], avoid[SNAPSHOT_XATTR_VALUE_MAX], omit[SNAPSHOT_XATTR_VALUE_MAX];
+        ssize_t na, no;
+        struct stat st;
+
+        if (snprintf(full, sizeof(full), "%s%s", root, path) >= (int)sizeof(full))
+                return 0;
+        if (stat(full, &st) < 0)
+                return 0;
+        na = getxattr(full, "user.reapd_avoid", avoid, sizeof(avoid) - 1);
+        no = getxattr(full, "user.reapd_omit", omit, sizeof(omit) - 1);
+        if (na >= 0)
+                avoid[na] = '\0';
+        if (no >= 0)
+                omit[no] = '\0';
+        return proc_xattr_flags(st.st_uid, na >= 0 ? avoid : NULL, no >= 0 ? omit : NULL);
+}
+
+static int cgroups_rehash(struct snapshot *s, size_t n)
+{
+        struct snapshot_cgroup *t = calloc(n, sizeof(*t));
+
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->cgroups_alloc; i++) {
+                size_t j;
+
+                if (!s->cgroups[i].hash)
+                        continue;
+                for (j = s->cgroups[i].hash & (n - 1); t[j].hash; j = (j + 1) & (n - 1))
+                        ;
+                t[j] = s->cgroups[i];
+        }
+        free(s->cgroups);
+        s->cgroups = t;
+        s->cgroups_alloc = n;
+        return 0;
+}
+
+/*
+ * Interns cgroup @path: processes of one cgroup share one string and one xattr lookup.
+ * Returns the table entry via *ret.
+ */
+static int cgroup_intern(struct snapshot *s, const char *path, const struct snapshot_opts *opts,
+                         const struct snapshot_cgroup **ret)
+{
+        uint32_t h = hash_str(path);
+        size_t mask, j;
+        int r;
+
+        /* keep the load under one half so probes stay short */
+        if ((s->n_cgroups + 1) * 2 > s->cgroups_alloc) {
+                r = cgroups_rehash(s, s->cgroups_alloc ? s->cgroups_alloc * 2 : SNAPSHOT_CGROUPS_INITIAL);
+                if (r < 0)
+                        return r;
+        }
+        mask = s->cgroups_alloc - 1;
+        for (j = h & mask; s->cgroups[j].hash; j = (j + 1) & mask)
+                if (s->cgroups[j].hash == h && streq(s->strings + s->cgroups[j].path, path)) {
+                        *ret = &s->cgroups[j];
+                        return 0;
+                }
+        r = strings_add(s, path, strlen(path), &s->cgroups[j].path);
+        if (r < 0)
+                return r;
+        s->cgroups[j].hash = h;
+        s->cgroups[j].flags =
+                opts->xattrs && opts->cgroup_root && *path ? read_xattr_flags(opts->cgroup_root, path) : 0;
+        s->n_cgroups++;
+        *ret = &s->cgroups[j];
+        return 0;
+}
+
+/* "/a/b" is below "/a"; "/ab" is not. "" and "/" contain everything. */
+static bool cgroup_below(const char *path, const char *ancestor)
+{
+        size_t n = strlen(ancestor);
+
+        while (n > 0 && ancestor[n - 1] == '/')
+                n--;
+        if (n == 0)
+                return true;
+        return strncmp(path, ancestor, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static bool vanished(int r)
+{
+        return r == -ENOENT || r == -ESRCH;
+}
+
+/*
+ * Reads one process into @pi. Returns 0 to keep it, 1 to skip it (vanished, outside the
+ * scope, unparsable), or a negative errno that aborts the snapshot (-ENOMEM).
+ */
+static int take_one(struct snapshot *s, int proc_dirfd, pid_t pid, const struct snapshot_opts *opts,
+                    pid_t self, struct proc_info *pi)
+{
+        bool want_cgroup = (opts->fields & POLICY_FIELD_BIT(POLICY_FIELD_CGROUP)) ||
+                           (opts->cgroup && *opts->cgroup) || opts->xattrs;
+        struct proc_status status;
+        struct proc_stat st;
+        int r;
+
+        r = proc_read_stat(proc_dirfd, pid, &st);
+        if (r < 0)
+                return 1; /* vanished or garbage: nothing to score */
+        *pi = (struct proc_info){
+                .pid = pid,
+                .ppid = st.ppid,
+                .pgid = st.pgid,
+                .state = st.state,
+                .starttime = st.starttime,
+                .rss_kb = st.rss_pages * (s->page_size / 1024),
+        };
+        memcpy(pi->comm, st.comm, sizeof(pi->comm));
+        if ((st.flags & PROC_PF_KTHREAD) || st.ppid == KTHREADD_PID || pid == KTHREADD_PID)
+                pi->flags |= PROC_KTHREAD;
+        if ((st.flags & PROC_PF_EXITING) || st.state == 'Z' || st.state == 'X' || st.state == 'x')
+                pi->flags |= PROC_EXITING;
+        if (pid == 1)
+                pi->flags |= PROC_INIT;
+        if (pid == self)
+                pi->flags |= PROC_SELF;
+
+        if (want_cgroup) {
+                char path[PATH_MAX];
+                const struct snapshot_cgroup *cg;
+
+                r = proc_read_cgroup(proc_dirfd, pid, path, sizeof(path));
+                if (vanished(r))
+                        return 1;
+                if (r != 0)
+                        path[0] = '\0';
+                if (opts->cgroup && *opts->cgroup && !cgroup_below(path, opts->cgroup))
+                        return 1;
+                r = cgroup_intern(s, path, opts, &cg);
+                if (r < 0)
+                        return r;
+                pi->cgroup = cg->path;
+                pi->flags |= cg->flags;
+        }
+
+        /* never candidates: spare the expensive reads */
+        if (pi->flags & (PROC_KTHREAD | PROC_EXITING | PROC_INIT | PROC_SELF))
+                return 0;
+
+        r = proc_read_status(proc_dirfd, pid, &status);
+        if (r < 0)
+                return 1;
+        if (!status.has_mm) {
+                pi->flags |= PROC_KTHREAD; /* no address space: nothing to free by killing */
+                return 0;
+        }
+        if (status.state == 'Z' || status.state == 'X')
+                pi->flags |= PROC_EXITING;
+        pi->uid = status.uid;
+        pi->rss_kb = status.rss_kb;
+        pi->swap_kb = status.swap_kb;
+        pi->pgtables_kb = status.pgtables_kb;
+
+        r = proc_read_oom_score_adj(proc_dirfd, pid, &pi->oom_score_adj);
+        if (r < 0)
+                return 1;
+
+        if (opts->fields & POLICY_FIELD_BIT(POLICY_FIELD_CMDLINE)) {
+                char buf[SNAPSHOT_CMDLINE_MAX];
+                ssize_t n = proc_read_cmdline(proc_dirfd, pid, buf, sizeof(buf));
+
+                if (vanished((int)n))
+                        return 1;
+                r = strings_add(s, buf, n > 0 ? (size_t)n : 0, &pi->cmdline);
+                if (r < 0)
+                        return r;
+        }
+        if (opts->fields & POLICY_FIELD_BIT(POLICY_FIELD_EXE)) {
+                char buf[PATH_MAX];
+                ssize_t n = proc_read_exe(proc_dirfd, pid, buf, sizeof(buf));
+
+                /* -EACCES and -ENOENT (no exe) leave ""; a rule cannot match what is hidden */
+                r = strings_add(s, buf, n > 0 ? (size_t)n : 0, &pi->exe);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static pid_t parse_pid_name(const char *name)
+{
+        uint64_t v = 0;
+
+        if (!*name)
+                return 0;
+        for (; *name; name++) {
+                if (*name < '0' || *name > '9')
+                        return 0;
+                v = v * 10 + (unsigned)(*name - '0');
+                if (v > INT32_MAX)
+                        return 0;
+        }
+        return (pid_t)v;
+}
+
+int snapshot_read_totalpages(int proc_dirfd, uint64_t *ret, uint64_t *ret_swap)
+{
+        char buf[SNAPSHOT_MEMINFO_BUF];
+        long ps = sysconf(_SC_PAGESIZE);
+        ssize_t n = read_file_at(proc_dirfd, "meminfo", buf, sizeof(buf));
+
+        if (n < 0)
+                return (int)n;
+        return proc_meminfo_totalpages_parse(buf, ps > 0 ? (uint64_t)ps : 4096, ret, ret_swap);
+}
+
+static void snapshot_reset(struct snapshot *s)
+{
+        s->n_procs = 0;
+        s->strings_len = s->strings ? 1 : 0; /* keep strings[0] == '\0' */
+        s->n_cgroups = 0;
+        if (s->cgroups)
+                memset(s->cgroups, 0, s->cgroups_alloc * sizeof(*s->cgroups));
+}
+
+int snapshot_take(int proc_dirfd, const struct snapshot_opts *opts, struct snapshot *s)
+{
+        static const struct snapshot_opts default_opts = {};
+        _cleanup_(closep) int dfd = -1;
+        pid_t self;
+        long ps;
+        int r;
+
+        if (!opts)
+                opts = &default_opts;
+        self = opts->self > 0 ? opts->self : getpid();
+        snapshot_reset(s);
+        if (!s->strings) {
+                void *p = NULL;
+
+                r = grow(&p, &s->strings_alloc, 1, SNAPSHOT_STRINGS_INITIAL, 1);
+                if (r < 0)
+                        return r;
+                s->strings = p;
+                s->strings[0] = '\0';
+                s->strings_len = 1;
+        }
+        ps = sysconf(_SC_PAGESIZE);
+        s->page_size = ps > 0 ? (uint64_t)ps : 4096;
+        r = snapshot_read_totalpages(proc_dirfd, &s->total_pages, &s->swap_pages);
+        if (r < 0)
+                return r;
+
+        /* our own fd, so the walk has its own offset and a caller's fd is never moved */
+        dfd = openat(proc_dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+        for (;;) {
+                _Alignas(struct linux_dirent64) char buf[SNAPSHOT_DIRENT_BUF];
+                long n = syscall(SYS_getdents64, dfd, buf, sizeof(buf));
+
+                if (n < 0) {
+                        r = -errno;
+                        snapshot_reset(s);
+                        return r;
+                }
+                if (n == 0)
+                        break;
+                for (long off = 0; off < n;) {
+                        struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+                        pid_t pid = parse_pid_name(d->d_name);
+                        void *p = s->procs;
+
+                        off += d->d_reclen;
+                        if (pid <= 0 || (d->d_type != DT_DIR && d->d_type != DT_UNKNOWN))
+                                continue;
+                        r = grow(&p, &s->n_alloc, s->n_procs + 1, SNAPSHOT_PROCS_INITIAL, sizeof(*s->procs));
+                        if (r < 0) {
+                                snapshot_reset(s);
+                                return r;
+                        }
+                        s->procs = p;
+                        r = take_one(s, proc_dirfd, pid, opts, self, &s->procs[s->n_procs]);
+                        if (r < 0) {
+                                snapshot_reset(s);
+                                return r;
+                        }
+                        if (r == 0)
+                                s->n_procs++;
+                }
+        }
+        s->taken_usec = now_usec(CLOCK_MONOTONIC);
+        return 0;
+}
+
+void snapshot_done(struct snapshot *s)
+{
+        free(s->procs);
+        free(s->strings);
+        free(s->cgroups);
+        *s = (struct snapshot){};
+}
+
+const struct proc_info *snapshot_find(const struct snapshot *s, pid_t pid)
+{
+        for (size_t i = 0; i < s->n_procs; i++)
+                if (s->procs[i].pid == pid)
+                        return &s->procs[i];
+        return NULL;
+}

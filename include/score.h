@@ -1,0 +1,106 @@
+#pragma once
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* score.h - stage 3: the kernel's oom_badness() over a snapshot, with the policy on top */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cgroup.h"
+#include "policy.h"
+#include "snapshot.h"
+
+/* OOM_SCORE_ADJ_MIN: the kernel never kills such a process, and neither does reapd. */
+#define SCORE_ADJ_UNKILLABLE (-1000)
+/* Prefer/Avoid clamp the effective adj here: they reorder, they never make anything unkillable. */
+#define SCORE_ADJ_POLICY_MIN (-999)
+#define SCORE_ADJ_MAX 1000
+
+/* score_badness() of a process that can never be a victim. */
+#define SCORE_BADNESS_NONE INT64_MIN
+
+/* Positive outcomes. */
+#define SCORE_NO_CANDIDATE 1 /* score_select(): nothing may be killed */
+#define SCORE_EXCLUDED 2 /* score_evaluate(): kthread, init, self, exiting or adj -1000 */
+#define SCORE_IGNORED 3 /* score_evaluate(): an Ignore= rule or user.reapd_omit */
+
+enum score_match {
+        SCORE_MATCH_NONE,
+        SCORE_MATCH_PREFER,
+        SCORE_MATCH_AVOID,
+        SCORE_MATCH_XATTR_AVOID, /* cgroup user.reapd_avoid */
+        SCORE_MATCH_IGNORE, /* only in score_rank(..., include_ignored) output */
+        SCORE_MATCH_XATTR_OMIT, /* likewise, cgroup user.reapd_omit */
+        _SCORE_MATCH_MAX,
+};
+
+struct score_ctx {
+        uint64_t total_pages; /* RAM + swap, or the scope cgroup's limit, in pages; 0 is taken as 1 */
+        uint64_t page_size; /* 0 = 4096 */
+};
+
+struct candidate {
+        size_t idx; /* into snapshot.procs */
+        int64_t badness; /* the kernel's oom_badness(), pages */
+        int64_t score; /* after Prefer/Avoid */
+        enum score_match match;
+        int rule; /* index into policy.rules, or -1 */
+};
+
+/*
+ * score_badness() - pure: mm/oom_kill.c oom_badness() for @p: rss + swap + page tables (in
+ * pages) + @adj * (@total_pages / 1000), the division first as in the kernel. Pass
+ * p->oom_score_adj for the kernel's view, or an effective adj after policy.
+ * Returns SCORE_BADNESS_NONE when @adj is -1000. Does not look at p->flags.
+ */
+int64_t score_badness(const struct proc_info *p, int adj, uint64_t total_pages, uint64_t page_size);
+
+/*
+ * score_oom_score() - pure: what /proc/<pid>/oom_score shows for @badness (fs/proc/base.c:
+ * (1000 + badness * 1000 / totalpages) * 2 / 3, so 0..1333; 0 for SCORE_BADNESS_NONE).
+ */
+unsigned score_oom_score(int64_t badness, uint64_t total_pages);
+
+/* score_match_to_string() - "prefer", "avoid", "ignore" or NULL for SCORE_MATCH_NONE. */
+const char *score_match_to_string(enum score_match m);
+
+/*
+ * score_evaluate() - pure: score procs[@idx] of @s under @p (may be NULL: no rules). Ignore
+ * rules and user.reapd_omit win; otherwise the first Prefer/Avoid rule in @p's order that
+ * matches decides; with none, user.reapd_avoid acts as an Avoid. String fields that the
+ * snapshot did not read are "" (take snapshots with opts.fields = p->fields_used).
+ * Returns 0 with @ret filled, SCORE_EXCLUDED (@ret untouched) or SCORE_IGNORED (@ret filled,
+ * match IGNORE or XATTR_OMIT).
+ */
+int score_evaluate(const struct snapshot *s, size_t idx, const struct policy *p, const struct score_ctx *ctx,
+                   struct candidate *ret);
+
+/*
+ * score_better() - pure: true if @a should die before @b: higher score, then larger rss,
+ * then newer (larger start time), then larger pid. A total order over distinct processes.
+ */
+bool score_better(const struct snapshot *s, const struct candidate *a, const struct candidate *b);
+
+/*
+ * score_select() - pure, safe on the kill path: the best victim of @s. Allocates nothing
+ * itself (glibc's regexec() may use transient heap memory for regex rules).
+ * Returns 0 with @ret filled, or SCORE_NO_CANDIDATE (@ret untouched).
+ */
+int score_select(const struct snapshot *s, const struct policy *p, const struct score_ctx *ctx,
+                 struct candidate *ret);
+
+/*
+ * score_rank() - pure: the best @max candidates, best first, into the caller's @out.
+ * With @include_ignored, ignored processes are ranked too (by their unadjusted badness).
+ * Returns how many were written (<= @max). Does not allocate.
+ */
+size_t score_rank(const struct snapshot *s, const struct policy *p, const struct score_ctx *ctx,
+                  bool include_ignored, struct candidate *out, size_t max);
+
+/*
+ * score_scope_total_pages() - pure: the totalpages the kernel's memcg OOM killer scales adj by
+ * for a cgroup with memory state @m (mem_cgroup_get_max(): the limit plus the swap it may
+ * use, at most @swap_pages). An unlimited cgroup falls back to @system_total_pages. Never 0.
+ */
+uint64_t score_scope_total_pages(const struct cgroup_memory *m, uint64_t swap_pages,
+                                 uint64_t system_total_pages, uint64_t page_size);
