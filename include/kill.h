@@ -250,6 +250,8 @@ int kill_identity_read(int proc_dirfd, pid_t pid, struct kill_identity *ret);
 /*
  * kill_identity_check() - pure: compare what /proc says now with the victim. Returns 0 (same
  * process, killable), KILL_REUSED (start time or uid differ) or KILL_PROTECTED (adj -1000).
+ * Start times have clock-tick (10 ms) resolution: a PID reused within its old owner's tick
+ * would pass, which needs the PID space to wrap in 10 ms (or set_tid, CAP_SYS_ADMIN).
  */
 int kill_identity_check(const struct victim *v, const struct kill_identity *now);
 
