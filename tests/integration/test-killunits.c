@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test-killunits.c - process-group and cgroup kills take the whole unit and nothing outside it */
+
+/*
+ * Usage: test-killunits [HOG]   (root; the HOG argument is accepted and unused)
+ *
+ * Process group: A leads a group with B and C; D has its own group. Killing A as a group
+ * kills A, B and C, and D lives.
+ * Cgroup: E and F sit in a scratch cgroup (cgroup2 and v1 memory at the same path), G
+ * outside. Killing E as a cgroup kills E and F (pid by pid through pidfds on this hybrid
+ * host, where cgroup2 has no memory controller and so no cgroup.kill is used), G lives.
+ */
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kill.h"
+#include "lab.h"
+
+/* Killed sleepers exit in microseconds; a second is a generous bound. */
+#define DEATH_TIMEOUT_MS 1000.0
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                                    \
+        do {                                                                                                \
+                if (!(cond)) {                                                                              \
+                        failures++;                                                                         \
+                        printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                              \
+                        printf(__VA_ARGS__);                                                                \
+                        printf("\n");                                                                       \
+                }                                                                                           \
+        } while (0)
+
+static int victim_of(int proc_dirfd, pid_t pid, struct victim *v)
+{
+        struct kill_identity id;
+        int r = kill_identity_read(proc_dirfd, pid, &id);
+
+        if (r < 0)
+                return r;
+        memset(v, 0, sizeof(*v));
+        v->pid = pid;
+        v->pgid = id.pgid;
+        v->uid = id.uid;
+        v->starttime = id.starttime;
+        v->oom_score_adj = id.oom_score_adj;
+        return 0;
+}
+
+/* Waits until @pid is a zombie or gone; true if it died. Does not reap. */
+static bool dies(pid_t pid)
+{
+        double end = lab_now_ms() + DEATH_TIMEOUT_MS;
+
+        while (lab_alive(pid) && lab_now_ms() < end)
+                usleep(1000);
+        return !lab_alive(pid);
+}
+
+static void roots_init(struct cgroup_roots *roots)
+{
+        char buf[PATH_MAX + 32] = "";
+        int fd;
+
+        memset(roots, 0, sizeof(*roots));
+        strlcpy0(roots->v2, "/sys/fs/cgroup/unified", sizeof(roots->v2));
+        if (access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) < 0)
+                strlcpy0(roots->v2, "/sys/fs/cgroup", sizeof(roots->v2));
+        strlcpy0(roots->v1_memory, "/sys/fs/cgroup/memory", sizeof(roots->v1_memory));
+        strlcpy0(roots->v1_freezer, "/sys/fs/cgroup/freezer", sizeof(roots->v1_freezer));
+        snprintf(buf, sizeof(buf), "%s/cgroup.controllers", roots->v2);
+        fd = open(buf, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+                ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+                buf[n > 0 ? n : 0] = '\0';
+                roots->v2_has_memory = strstr(buf, "memory") != NULL;
+                close(fd);
+        }
+}
+
+static void test_group(struct reaper *reaper, int proc_dirfd)
+{
+        pid_t a = lab_spawn_sleeper(NULL, 0), b = lab_spawn_sleeper(NULL, a), c = lab_spawn_sleeper(NULL, a);
+        pid_t d = lab_spawn_sleeper(NULL, 0);
+        struct victim v;
+        struct kill_request req = {
+                .victim = &v, .unit = KILL_UNIT_PROCESS_GROUP, .release = true, .proc_dirfd = proc_dirfd};
+        struct kill_op op = {0};
+        int r;
+
+        CHECK(a > 0 && b > 0 && c > 0 && d > 0, "sleepers");
+        CHECK(getpgid(b) == a && getpgid(c) == a && getpgid(d) == d, "process groups");
+        CHECK(victim_of(proc_dirfd, a, &v) == 0, "identity");
+        r = kill_start(reaper, &req, &op);
+        CHECK(r == 0, "kill_start: %d", r);
+        CHECK(op.n_targets == 3 && op.n_signalled == 3, "targets %zu, signalled %zu", op.n_targets,
+              op.n_signalled);
+        CHECK(dies(a) && dies(b) && dies(c), "group members alive");
+        CHECK(lab_alive(d), "D, outside the group, was killed");
+        printf("process group: %zu of the group signalled, outsider alive: %s\n", op.n_signalled,
+               lab_alive(d) ? "yes" : "NO");
+        kill_op_done(&op);
+        waitpid(a, NULL, 0);
+        waitpid(b, NULL, 0);
+        waitpid(c, NULL, 0);
+}
+
+static void test_cgroup(struct reaper *reaper, int proc_dirfd)
+{
+        struct lab_cgroup *cg = lab_cgroup_new();
+        struct cgroup_roots roots;
+        struct victim v;
+        struct kill_request req = {.victim = &v,
+                                   .unit = KILL_UNIT_CGROUP,
+                                   .release = true,
+                                   .proc_dirfd = proc_dirfd,
+                                   .roots = &roots};
+        struct kill_op op = {0};
+        pid_t e, f, g;
+        int r;
+
+        CHECK(cg && cg->unified && cg->memory, "scratch cgroup");
+        if (!cg)
+                return;
+        roots_init(&roots);
+        e = lab_spawn_sleeper(cg, -1);
+        f = lab_spawn_sleeper(cg, -1);
+        g = lab_spawn_sleeper(NULL, -1);
+        CHECK(e > 0 && f > 0 && g > 0, "sleepers");
+        CHECK(victim_of(proc_dirfd, e, &v) == 0, "identity");
+        r = kill_start(reaper, &req, &op);
+        CHECK(r == 0, "kill_start: %d", r);
+        CHECK(op.n_targets == 2 && op.n_signalled == 2, "targets %zu, signalled %zu", op.n_targets,
+              op.n_signalled);
+        CHECK(dies(e) && dies(f), "cgroup members alive");
+        CHECK(lab_alive(g), "G, outside the cgroup, was killed");
+        printf("cgroup %s: %zu signalled (%s), outsider alive: %s, warn_once %#x\n", cg->name,
+               op.n_signalled, op.cgroup_kill ? "cgroup.kill" : "pid by pid", lab_alive(g) ? "yes" : "NO",
+               op.warn_once);
+        kill_op_done(&op);
+        waitpid(e, NULL, 0);
+        waitpid(f, NULL, 0);
+        lab_cgroup_destroy(cg);
+}
+
+int main(void)
+{
+        _cleanup_(reaper_freep) struct reaper *reaper = NULL;
+        struct reaper_config rc = {0};
+        int proc_dirfd, r;
+
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        if (lab_init() != 0) {
+                printf("SKIP: needs root\n");
+                return 77;
+        }
+        alarm(30);
+        proc_dirfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        r = reaper_new(&rc, NULL, &reaper);
+        if (r < 0) {
+                printf("FAIL: reaper_new: %s\n", strerror(-r));
+                return 1;
+        }
+        test_group(reaper, proc_dirfd);
+        test_cgroup(reaper, proc_dirfd);
+        close(proc_dirfd);
+        printf("%s\n", failures ? "FAIL" : "PASS");
+        return failures ? 1 : 0;
+}
