@@ -13,6 +13,8 @@
 
 /* The kernel's TASK_COMM_LEN: comm is at most 15 bytes plus the NUL. */
 #define PROC_COMM_MAX 16
+/* A comm made printable, with room to spare. */
+#define PROC_COMM_BUF 32
 
 /* What reapd takes from /proc/<pid>/stat. */
 struct proc_stat {
