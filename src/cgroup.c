@@ -125,7 +125,7 @@ int cgroup_roots_parse_mountinfo(const char *buf, struct cgroup_roots *ret)
                 }
                 line = *eol ? eol + 1 : eol;
 
-                if (!after_sep || !root || !mnt || !fstype)
+                if (!after_sep || !root || !mnt || !fstype || !opts)
                         continue;
                 if (!unescape_path(mnt, mnt_len, path, sizeof(path)))
                         continue;

@@ -13,7 +13,9 @@
  * max(PressureWindow=, DECIDE_SHARE_WINDOW_MIN_USEC)). While pressured the monitor samples every
  * MONITOR_FAST_USEC, so that span is between one and two windows. "some" is above once a trigger
  * fires or a measured share reaches PressureSome=, and stays above until a measured share drops
- * below DECIDE_SOME_RELEASE_PCT of it; PressureDuration= after the episode began, we kill.
+ * below DECIDE_SOME_RELEASE_PCT of it. The episode is dated from the start of the window in which
+ * it was first seen (so a trigger 2s into a thrash dates it to the thrash's start, give or take
+ * the kernel's 2s aggregation); PressureDuration= after that, we kill.
  */
 
 /* 2s: the kernel aggregates unprivileged PSI every 2s; a shorter span only measures that jitter. */
@@ -130,7 +132,7 @@ static void hist_push(struct decider *d, const struct monitor_sample *s)
 }
 
 /* Share (permyriad) of "some"/"full" stall from a reference point one to two windows back. */
-static bool hist_share(struct decider *d, usec_t now, int32_t *ret_some, int32_t *ret_full, usec_t *ret_from)
+static bool hist_share(struct decider *d, usec_t now, int32_t *ret_some, int32_t *ret_full)
 {
         usec_t w = share_window(d);
         struct decide_point *cur, *ref = NULL;
@@ -155,12 +157,11 @@ static bool hist_share(struct decider *d, usec_t now, int32_t *ret_some, int32_t
         *ret_full = (int32_t)MIN((unsigned __int128)(cur->full_total - ref->full_total) * PERMYRIAD_MAX /
                                          (cur->t - ref->t),
                                  (unsigned __int128)PERMYRIAD_MAX);
-        *ret_from = ref->t;
         return true;
 }
 
 /* Updates the "some" episode; returns true when it has lasted PressureDuration=. */
-static bool some_step(struct decider *d, const struct monitor_sample *s, bool measured, usec_t from)
+static bool some_step(struct decider *d, const struct monitor_sample *s, bool measured)
 {
         uint32_t thr = d->params.pressure_some;
         bool trig = s->cause == MONITOR_CAUSE_TRIGGER_SOME && s->now >= d->quiet_until;
@@ -182,7 +183,7 @@ static bool some_step(struct decider *d, const struct monitor_sample *s, bool me
                 if ((uint32_t)d->some_share >= thr) {
                         if (!d->some_above) {
                                 d->some_above = true;
-                                d->some_since = from;
+                                d->some_since = MAX(sub_sat(s->now, share_window(d)), d->quiet_until);
                         }
                         d->some_evidence = s->now;
                 } else if ((uint64_t)d->some_share < release) {
@@ -243,7 +244,6 @@ enum decide_action decide_step(struct decider *d, const struct monitor_sample *s
 {
         enum decide_reason reason = DECIDE_REASON_NONE;
         bool measured = false, some, full, mem = false, swap = false;
-        usec_t from = 0;
 
         if (ret_reason)
                 *ret_reason = DECIDE_REASON_NONE;
@@ -258,13 +258,13 @@ enum decide_action decide_step(struct decider *d, const struct monitor_sample *s
                 int32_t sh_some, sh_full;
 
                 hist_push(d, s);
-                measured = hist_share(d, s->now, &sh_some, &sh_full, &from);
+                measured = hist_share(d, s->now, &sh_some, &sh_full);
                 if (measured) {
                         d->some_share = sh_some;
                         d->full_share = s->pressure.have_full ? sh_full : -1;
                 }
         }
-        some = some_step(d, s, measured, from);
+        some = some_step(d, s, measured);
         full = full_step(d, s, measured);
         if (s->have_memory)
                 headroom_check(d, s, &mem, &swap);

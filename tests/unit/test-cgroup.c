@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test-cgroup.c - mountinfo on hybrid and pure-v2 layouts, /proc/<pid>/cgroup, memory files, paths */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "cgroup.h"
+#include "util.h"
+
+static char fixture_buf[65536];
+
+static const char *fixture(const char *name)
+{
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s/%s", FIXTURES_DIR, name);
+        assert_true(read_file_at(AT_FDCWD, path, fixture_buf, sizeof(fixture_buf)) >= 0);
+        return fixture_buf;
+}
+
+static void test_mountinfo_hybrid(void **state)
+{
+        struct cgroup_roots r;
+
+        assert_int_equal(cgroup_roots_parse_mountinfo(fixture("mountinfo-hybrid"), &r), 0);
+        assert_string_equal(r.v2, "/sys/fs/cgroup/unified");
+        assert_string_equal(r.v1_memory, "/sys/fs/cgroup/memory");
+        assert_string_equal(r.v1_freezer, "/sys/fs/cgroup/freezer");
+        assert_false(r.v2_has_memory);
+}
+
+static void test_mountinfo_v2(void **state)
+{
+        struct cgroup_roots r;
+
+        assert_int_equal(cgroup_roots_parse_mountinfo(fixture("mountinfo-v2"), &r), 0);
+        assert_string_equal(r.v2, "/sys/fs/cgroup");
+        assert_string_equal(r.v1_memory, "");
+        assert_string_equal(r.v1_freezer, "");
+
+        /* A bind mount of a subgroup listed first loses to the hierarchy root; \040 is a space. */
+        assert_int_equal(cgroup_roots_parse_mountinfo(fixture("mountinfo-v2-bind-first"), &r), 0);
+        assert_string_equal(r.v2, "/sys/fs/cg root");
+}
+
+static void test_mountinfo_v1_and_garbage(void **state)
+{
+        struct cgroup_roots r;
+
+        assert_int_equal(cgroup_roots_parse_mountinfo(fixture("mountinfo-v1-combined"), &r), -ENOENT);
+        assert_string_equal(r.v1_memory, "/sys/fs/cgroup/memory,freezer");
+        assert_string_equal(r.v1_freezer, "/sys/fs/cgroup/memory,freezer");
+        assert_string_equal(r.v2, "");
+
+        assert_int_equal(cgroup_roots_parse_mountinfo(fixture("mountinfo-garbage"), &r), -ENOENT);
+        assert_string_equal(r.v1_memory, "");
+        assert_int_equal(cgroup_roots_parse_mountinfo("", &r), -ENOENT);
+        assert_int_equal(cgroup_roots_parse_mountinfo("1 2 3 / /a\\0 rw - cgroup2 x rw\n", &r), 0);
+        assert_string_equal(r.v2, "/a\\0");
+}
+
+static void test_discover(void **state)
+{
+        struct cgroup_roots r;
+
+        assert_int_equal(cgroup_roots_discover(FIXTURES_DIR "/no-such-mountinfo", &r), -ENOENT);
+        assert_int_equal(cgroup_roots_discover(FIXTURES_DIR "/mountinfo-v1-combined", &r), -ENOENT);
+        assert_int_equal(cgroup_roots_discover(FIXTURES_DIR "/mountinfo-hybrid", &r), 0);
+        assert_string_equal(r.v2, "/sys/fs/cgroup/unified");
+}
+
+static void test_proc_cgroup(void **state)
+{
+        char v2[PATH_MAX] = "x", v1[PATH_MAX] = "x", small[4] = "x";
+
+        assert_int_equal(
+                cgroup_parse_proc_cgroup(fixture("cgroup-proc-hybrid"), v2, sizeof(v2), v1, sizeof(v1)), 0);
+        assert_string_equal(v2, "/t1/sub");
+        assert_string_equal(v1, "/t1/sub");
+
+        assert_int_equal(cgroup_parse_proc_cgroup(fixture("cgroup-proc-v2"), v2, sizeof(v2), v1, sizeof(v1)),
+                         0);
+        assert_string_equal(v2, "/user.slice/user-1000.slice/session-2.scope");
+        assert_string_equal(v1, "");
+
+        /* memory co-mounted with cpu; a path containing ':'. Only one buffer asked for. */
+        assert_int_equal(cgroup_parse_proc_cgroup(fixture("cgroup-proc-combined"), NULL, 0, v1, sizeof(v1)),
+                         0);
+        assert_string_equal(v1, "/a:b");
+
+        strcpy(v2, "keep");
+        assert_int_equal(
+                cgroup_parse_proc_cgroup(fixture("cgroup-proc-garbage"), v2, sizeof(v2), v1, sizeof(v1)),
+                -EINVAL);
+        assert_int_equal(cgroup_parse_proc_cgroup(fixture("cgroup-proc-relative"), v2, sizeof(v2), NULL, 0),
+                         -EINVAL);
+        assert_int_equal(cgroup_parse_proc_cgroup("0:/x\n", v2, sizeof(v2), NULL, 0), -EINVAL);
+        assert_int_equal(cgroup_parse_proc_cgroup(":memory:/x\n", v2, sizeof(v2), NULL, 0), -EINVAL);
+        assert_int_equal(cgroup_parse_proc_cgroup("0::\n", v2, sizeof(v2), NULL, 0), -EINVAL);
+        assert_string_equal(v2, "keep");
+        assert_int_equal(cgroup_parse_proc_cgroup("0::/abcd\n", small, sizeof(small), NULL, 0),
+                         -ENAMETOOLONG);
+        assert_string_equal(small, "x");
+
+        assert_int_equal(cgroup_parse_proc_cgroup("", v2, sizeof(v2), v1, sizeof(v1)), 0);
+        assert_string_equal(v2, "");
+        assert_string_equal(v1, "");
+}
+
+static void test_parse_limit(void **state)
+{
+        uint64_t v = 42;
+
+        assert_int_equal(cgroup_parse_limit("max\n", &v), 0);
+        assert_true(v == CGROUP_LIMIT_MAX);
+        assert_int_equal(cgroup_parse_limit("1073741824\n", &v), 0);
+        assert_int_equal(v, 1073741824);
+        assert_int_equal(cgroup_parse_limit("0", &v), 0);
+        assert_int_equal(v, 0);
+        /* v1 "unlimited": PAGE_COUNTER_MAX pages with 4K and 64K pages. */
+        assert_int_equal(cgroup_parse_limit("9223372036854771712\n", &v), 0);
+        assert_true(v == CGROUP_LIMIT_MAX);
+        assert_int_equal(cgroup_parse_limit("9223372036854710272\n", &v), 0);
+        assert_true(v == CGROUP_LIMIT_MAX);
+        assert_int_equal(cgroup_parse_limit("4611686018427387903\n", &v), 0);
+        assert_int_equal(v, 4611686018427387903ULL);
+
+        v = 42;
+        assert_int_equal(cgroup_parse_limit("", &v), -EINVAL);
+        assert_int_equal(cgroup_parse_limit("maxx\n", &v), -EINVAL);
+        assert_int_equal(cgroup_parse_limit("max 1\n", &v), -EINVAL);
+        assert_int_equal(cgroup_parse_limit("-1\n", &v), -EINVAL);
+        assert_int_equal(cgroup_parse_limit("12 kB\n", &v), -EINVAL);
+        assert_int_equal(cgroup_parse_limit("99999999999999999999999\n", &v), -EINVAL);
+        assert_int_equal(v, 42);
+}
+
+static void test_memory_read(void **state)
+{
+        struct cgroup_roots r = {.v2_has_memory = true};
+        struct cgroup_memory m;
+
+        snprintf(r.v2, sizeof(r.v2), "%s/cgroup-v2", FIXTURES_DIR);
+        assert_int_equal(cgroup_memory_read(&r, "/a/b", &m), 0);
+        assert_false(m.v1);
+        assert_int_equal(m.current, 104857600);
+        assert_int_equal(m.max, 1073741824);
+        assert_int_equal(m.swap_current, 4096);
+        assert_true(m.swap_max == CGROUP_LIMIT_MAX);
+
+        /* No swap files (no swap accounting): 0 used, unlimited. */
+        assert_int_equal(cgroup_memory_read(&r, "a", &m), 0);
+        assert_true(m.max == CGROUP_LIMIT_MAX);
+        assert_int_equal(m.swap_current, 0);
+        assert_true(m.swap_max == CGROUP_LIMIT_MAX);
+
+        assert_int_equal(cgroup_memory_read(&r, "/nope", &m), -ENOENT);
+        /* The root has no memory.current. */
+        assert_int_equal(cgroup_memory_read(&r, "/", &m), -EOPNOTSUPP);
+
+        /* Hybrid: same relative path in the v1 memory hierarchy. */
+        r.v2_has_memory = false;
+        snprintf(r.v1_memory, sizeof(r.v1_memory), "%s/cgroup-v1/memory", FIXTURES_DIR);
+        assert_int_equal(cgroup_memory_read(&r, "/a/b", &m), 0);
+        assert_true(m.v1);
+        assert_int_equal(m.current, 209715200);
+        assert_int_equal(m.max, 419430400);
+        assert_int_equal(m.swap_current, 524288000 - 209715200);
+        assert_int_equal(m.swap_max, 838860800 - 419430400);
+
+        assert_int_equal(cgroup_memory_read(&r, "/nolimit", &m), 0);
+        assert_true(m.max == CGROUP_LIMIT_MAX);
+        assert_int_equal(m.current, 12345);
+        assert_int_equal(m.swap_current, 0);
+        assert_true(m.swap_max == CGROUP_LIMIT_MAX);
+
+        r.v1_memory[0] = '\0';
+        assert_int_equal(cgroup_memory_read(&r, "/a/b", &m), -EOPNOTSUPP);
+}
+
+static void test_path_join(void **state)
+{
+        char buf[PATH_MAX], small[8];
+
+        assert_int_equal(cgroup_path_join(buf, sizeof(buf), "/sys/fs/cgroup", "/a/b", "memory.max"), 0);
+        assert_string_equal(buf, "/sys/fs/cgroup/a/b/memory.max");
+        assert_int_equal(cgroup_path_join(buf, sizeof(buf), "/sys/fs/cgroup/", "a/b/", "memory.max"), 0);
+        assert_string_equal(buf, "/sys/fs/cgroup/a/b/memory.max");
+        assert_int_equal(cgroup_path_join(buf, sizeof(buf), "/sys/fs/cgroup", "", "cgroup.controllers"), 0);
+        assert_string_equal(buf, "/sys/fs/cgroup/cgroup.controllers");
+        assert_int_equal(cgroup_path_join(buf, sizeof(buf), "/sys/fs/cgroup", "/", NULL), 0);
+        assert_string_equal(buf, "/sys/fs/cgroup");
+        assert_int_equal(cgroup_path_join(buf, sizeof(buf), "/", "/a", ""), 0);
+        assert_string_equal(buf, "/a");
+        assert_int_equal(cgroup_path_join(buf, sizeof(buf), "/", "", ""), 0);
+        assert_string_equal(buf, "/");
+
+        strcpy(small, "x");
+        assert_int_equal(cgroup_path_join(small, sizeof(small), "/sy", "a", "b"), 0);
+        assert_string_equal(small, "/sy/a/b");
+        assert_int_equal(cgroup_path_join(small, sizeof(small), "/sys", "a", "b"), -ENAMETOOLONG);
+        assert_string_equal(small, "/sy/a/b");
+}
+
+static void test_pressure_path(void **state)
+{
+        struct cgroup_roots hybrid = {.v2 = "/sys/fs/cgroup/unified"}, pure = {.v2 = "/sys/fs/cgroup"},
+                            none = {};
+        char buf[PATH_MAX];
+
+        assert_int_equal(cgroup_pressure_path(&hybrid, "/t1", buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "/sys/fs/cgroup/unified/t1/memory.pressure");
+        assert_int_equal(cgroup_pressure_path(&pure, "system.slice/x.service", buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "/sys/fs/cgroup/system.slice/x.service/memory.pressure");
+        assert_int_equal(cgroup_pressure_path(&none, "/t1", buf, sizeof(buf)), -ENOENT);
+}
+
+static void test_descendant(void **state)
+{
+        assert_true(cgroup_is_descendant("/a/b", "/a"));
+        assert_true(cgroup_is_descendant("/a", "/a"));
+        assert_true(cgroup_is_descendant("/a/", "/a"));
+        assert_true(cgroup_is_descendant("/a/b", "/a/"));
+        assert_false(cgroup_is_descendant("/ab", "/a"));
+        assert_false(cgroup_is_descendant("/a", "/a/b"));
+        assert_true(cgroup_is_descendant("/x", ""));
+        assert_true(cgroup_is_descendant("/x", "/"));
+        assert_true(cgroup_is_descendant("/", "/"));
+        assert_false(cgroup_is_descendant("/", "/a"));
+        assert_false(cgroup_is_descendant(NULL, "/a"));
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_mountinfo_hybrid),
+                cmocka_unit_test(test_mountinfo_v2),
+                cmocka_unit_test(test_mountinfo_v1_and_garbage),
+                cmocka_unit_test(test_discover),
+                cmocka_unit_test(test_proc_cgroup),
+                cmocka_unit_test(test_parse_limit),
+                cmocka_unit_test(test_memory_read),
+                cmocka_unit_test(test_path_join),
+                cmocka_unit_test(test_pressure_path),
+                cmocka_unit_test(test_descendant),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test-decide.c - the decision state machine over synthetic samples and synthetic time */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "decide.h"
+
+#define MSEC USEC_PER_MSEC
+#define SEC USEC_PER_SEC
+#define GB (1000ULL * 1000 * 1000)
+
+/* A simulated machine: 16 GB RAM, 8 GB swap, cumulative PSI counters advanced at a chosen share. */
+struct sim {
+        struct decider d;
+        usec_t t;
+        uint64_t some, full;
+        uint64_t avail, swap_total, swap_free;
+        bool have_pressure;
+};
+
+static void sim_init(struct sim *s, const struct decide_params *p)
+{
+        decider_init(&s->d, p);
+        s->t = 100 * SEC;
+        s->some = 1000000;
+        s->full = 500000;
+        s->avail = 8 * GB;
+        s->swap_total = 8 * GB;
+        s->swap_free = 8 * GB;
+        s->have_pressure = true;
+}
+
+static struct decide_params default_params(void)
+{
+        return (struct decide_params){
+                .min_available = {.percent = true, .permyriad = 500},
+                .min_swap_free = {.percent = true, .permyriad = 1000},
+                .headroom_mode = HEADROOM_AND,
+                .pressure_some = 1000, /* 10% */
+                .pressure_full = 6000, /* 60% */
+                .pressure_window = 2 * SEC,
+                .pressure_duration = 10 * SEC,
+                .kill_timeout = 5 * SEC,
+        };
+}
+
+/* Advance @dt with "some"/"full" stall shares (permyriad) over it, then take a sample. */
+static enum decide_action sim_step(struct sim *s, usec_t dt, uint32_t some, uint32_t full,
+                                   enum monitor_cause cause, enum decide_reason *ret_reason)
+{
+        struct monitor_sample m;
+
+        s->t += dt;
+        s->some += dt * some / PERMYRIAD_MAX;
+        s->full += dt * full / PERMYRIAD_MAX;
+        m = (struct monitor_sample){
+                .now = s->t,
+                .cause = cause,
+                .have_pressure = s->have_pressure,
+                .pressure = {.some.total = s->some, .full.total = s->full, .have_full = true},
+                .have_memory = true,
+                .mem_total = 16 * GB,
+                .mem_available = s->avail,
+                .swap_total = s->swap_total,
+                .swap_free = s->swap_free,
+        };
+        return decide_step(&s->d, &m, ret_reason);
+}
+
+/* Run fast samples (500ms, like the monitor while pressured) for @len at @some; returns when it kills. */
+static usec_t run_until_kill(struct sim *s, usec_t len, uint32_t some, enum decide_reason *ret_reason)
+{
+        usec_t end = s->t + len;
+
+        while (s->t < end)
+                if (sim_step(s, 500 * MSEC, some, 0, MONITOR_CAUSE_TIMER, ret_reason) == DECIDE_KILL)
+                        return s->t;
+        return 0;
+}
+
+static void test_idle(void **state)
+{
+        struct decide_params p = default_params();
+        enum decide_reason why = 99;
+        struct sim s;
+
+        sim_init(&s, &p);
+        for (int i = 0; i < 100; i++) {
+                assert_int_equal(sim_step(&s, 10 * SEC, 50, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+                assert_int_equal(why, DECIDE_REASON_NONE);
+        }
+        assert_false(decide_wants_fast(&s.d));
+}
+
+static void test_some_sustained(void **state)
+{
+        struct decide_params p = default_params();
+        enum decide_reason why;
+        usec_t start, killed;
+        struct sim s;
+
+        sim_init(&s, &p);
+        assert_int_equal(sim_step(&s, 10 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+
+        /* Thrashing at 20% from now; the trigger (10% of 2s) fires after the first 2s window. */
+        start = s.t;
+        assert_int_equal(sim_step(&s, 2 * SEC, 2000, 0, MONITOR_CAUSE_TRIGGER_SOME, &why), DECIDE_NONE);
+        assert_true(decide_wants_fast(&s.d));
+        assert_int_equal(s.d.some_since, start);
+
+        killed = run_until_kill(&s, 20 * SEC, 2000, &why);
+        assert_int_equal(why, DECIDE_REASON_PRESSURE_SOME);
+        /* Exactly PressureDuration after the episode began: not earlier, not later. */
+        assert_int_equal(killed - start, p.pressure_duration);
+        assert_int_equal(s.d.some_share, 2000);
+}
+
+static void test_some_brief_spike(void **state)
+{
+        struct decide_params p = default_params();
+        enum decide_reason why;
+        struct sim s;
+
+        sim_init(&s, &p);
+        assert_int_equal(sim_step(&s, 10 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        /* 4s of 50% stall (a link step), then calm. */
+        assert_int_equal(sim_step(&s, 2 * SEC, 5000, 0, MONITOR_CAUSE_TRIGGER_SOME, &why), DECIDE_NONE);
+        assert_int_equal(run_until_kill(&s, 2 * SEC, 5000, &why), 0);
+        assert_int_equal(run_until_kill(&s, 30 * SEC, 0, &why), 0);
+        assert_false(s.d.some_above);
+        assert_false(decide_wants_fast(&s.d));
+
+        /* Repeated short spikes with calm gaps longer than a window never add up to a kill. */
+        for (int i = 0; i < 10; i++) {
+                assert_int_equal(sim_step(&s, 2 * SEC, 3000, 0, MONITOR_CAUSE_TRIGGER_SOME, &why),
+                                 DECIDE_NONE);
+                assert_int_equal(run_until_kill(&s, 1 * SEC, 3000, &why), 0);
+                assert_int_equal(run_until_kill(&s, 5 * SEC, 0, &why), 0);
+        }
+}
+
+static void test_some_hysteresis(void **state)
+{
+        struct decide_params p = default_params();
+        enum decide_reason why = DECIDE_REASON_NONE;
+        usec_t start, end;
+        struct sim s;
+        bool killed = false;
+
+        sim_init(&s, &p);
+        assert_int_equal(sim_step(&s, 10 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        start = s.t;
+        assert_int_equal(sim_step(&s, 2 * SEC, 1200, 0, MONITOR_CAUSE_TRIGGER_SOME, &why), DECIDE_NONE);
+        /* Wobbling 8%..12% around a 10% threshold (LAB.md: 10-13% measured) is still sustained. */
+        end = s.t + 15 * SEC;
+        for (int i = 0; s.t < end && !killed; i++)
+                killed = sim_step(&s, 500 * MSEC, (i / 4) % 2 ? 800 : 1200, 0, MONITOR_CAUSE_TIMER, &why) ==
+                         DECIDE_KILL;
+        assert_true(killed);
+        assert_int_equal(why, DECIDE_REASON_PRESSURE_SOME);
+        assert_true(s.t - start <= p.pressure_duration + 1 * SEC);
+
+        /* A real dip (5%, under 75% of the threshold) ends the episode and restarts the clock. */
+        sim_init(&s, &p);
+        assert_int_equal(sim_step(&s, 10 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        assert_int_equal(sim_step(&s, 2 * SEC, 2000, 0, MONITOR_CAUSE_TRIGGER_SOME, &why), DECIDE_NONE);
+        assert_int_equal(run_until_kill(&s, 6 * SEC, 2000, &why), 0);
+        assert_int_equal(run_until_kill(&s, 3 * SEC, 500, &why), 0);
+        assert_false(s.d.some_above);
+        assert_int_equal(run_until_kill(&s, 6 * SEC, 2000, &why), 0);
+        assert_true(s.d.some_above);
+}
+
+static void test_some_polling(void **state)
+{
+        struct decide_params p = default_params();
+        enum decide_reason why = DECIDE_REASON_NONE;
+        usec_t start;
+        struct sim s;
+        int i;
+
+        /* No triggers: samples every second (PressurePollInterval=), the counters alone decide. */
+        sim_init(&s, &p);
+        for (i = 0; i < 5; i++)
+                assert_int_equal(sim_step(&s, 1 * SEC, 0, 0, MONITOR_CAUSE_POLL, &why), DECIDE_NONE);
+        start = s.t;
+        for (i = 0; i < 30; i++)
+                if (sim_step(&s, 1 * SEC, 3000, 0, MONITOR_CAUSE_POLL, &why) == DECIDE_KILL)
+                        break;
+        assert_int_equal(why, DECIDE_REASON_PRESSURE_SOME);
+        /* Dated from the window it was first measured in: within one window of the true onset. */
+        assert_true(s.t - start + p.pressure_window >= p.pressure_duration);
+        assert_true(s.t - start <= p.pressure_duration + p.pressure_window);
+}
+
+static void test_full(void **state)
+{
+        struct decide_params p = default_params();
+        enum decide_reason why;
+        struct sim s;
+        int i;
+
+        /* The "full" trigger acts at once. */
+        sim_init(&s, &p);
+        assert_int_equal(sim_step(&s, 10 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        assert_int_equal(sim_step(&s, 2 * SEC, 9000, 7000, MONITOR_CAUSE_TRIGGER_FULL, &why), DECIDE_KILL);
+        assert_int_equal(why, DECIDE_REASON_PRESSURE_FULL);
+
+        /* Polling: as soon as one window's measured full share reaches 60%. */
+        sim_init(&s, &p);
+        for (i = 0; i < 3; i++)
+                assert_int_equal(sim_step(&s, 1 * SEC, 0, 0, MONITOR_CAUSE_POLL, &why), DECIDE_NONE);
+        assert_int_equal(sim_step(&s, 1 * SEC, 9000, 7000, MONITOR_CAUSE_POLL, &why), DECIDE_NONE);
+        assert_int_equal(sim_step(&s, 1 * SEC, 9000, 7000, MONITOR_CAUSE_POLL, &why), DECIDE_KILL);
+        assert_int_equal(why, DECIDE_REASON_PRESSURE_FULL);
+
+        /* Level off: the trigger cause alone does nothing. */
+        p.pressure_full = 0;
+        p.pressure_some = 0;
+        sim_init(&s, &p);
+        assert_int_equal(sim_step(&s, 2 * SEC, 9000, 9000, MONITOR_CAUSE_TRIGGER_FULL, &why), DECIDE_NONE);
+        assert_int_equal(run_until_kill(&s, 30 * SEC, 9000, &why), 0);
+}
+
+static enum decide_action headroom(enum headroom_mode mode, uint64_t avail, uint64_t swap_total,
+                                   uint64_t swap_free, enum decide_reason *why)
+{
+        struct decide_params p = default_params();
+        struct sim s;
+
+        p.headroom_mode = mode;
+        sim_init(&s, &p);
+        s.avail = avail;
+        s.swap_total = swap_total;
+        s.swap_free = swap_free;
+        return sim_step(&s, 1 * SEC, 0, 0, MONITOR_CAUSE_TIMER, why);
+}
+
+static void test_headroom(void **state)
+{
+        /* Thresholds: 5% of 16 GB = 800 MB memory, 10% of 8 GB = 800 MB swap. */
+        const uint64_t low = 700 * 1000 * 1000, ok = 900 * 1000 * 1000;
+        enum decide_reason why;
+
+        /* AND: low memory with free swap is swapping at work; low swap alone is harmless. */
+        assert_int_equal(headroom(HEADROOM_AND, low, 8 * GB, 8 * GB, &why), DECIDE_NONE);
+        assert_int_equal(headroom(HEADROOM_AND, ok, 8 * GB, low, &why), DECIDE_NONE);
+        assert_int_equal(headroom(HEADROOM_AND, low, 8 * GB, low, &why), DECIDE_KILL);
+        assert_int_equal(why, DECIDE_REASON_MEMORY);
+        /* No swap counts as exhausted: memory alone decides. */
+        assert_int_equal(headroom(HEADROOM_AND, low, 0, 0, &why), DECIDE_KILL);
+        assert_int_equal(why, DECIDE_REASON_MEMORY);
+        assert_int_equal(headroom(HEADROOM_AND, ok, 0, 0, &why), DECIDE_NONE);
+
+        /* OR: either. */
+        assert_int_equal(headroom(HEADROOM_OR, low, 8 * GB, 8 * GB, &why), DECIDE_KILL);
+        assert_int_equal(why, DECIDE_REASON_MEMORY);
+        assert_int_equal(headroom(HEADROOM_OR, ok, 8 * GB, low, &why), DECIDE_KILL);
+        assert_int_equal(why, DECIDE_REASON_SWAP);
+        /* ...but a machine without swap never kills for "swap". */
+        assert_int_equal(headroom(HEADROOM_OR, ok, 0, 0, &why), DECIDE_NONE);
+        assert_int_equal(headroom(HEADROOM_OR, low, 0, 0, &why), DECIDE_KILL);
+        assert_int_equal(why, DECIDE_REASON_MEMORY);
+}
+
+static void test_headroom_absolute_and_missing(void **state)
+{
+        struct decide_params p = default_params();
+        enum decide_reason why;
+        struct monitor_sample m = {.now = 5 * SEC, .cause = MONITOR_CAUSE_SYNC};
+        struct decider d;
+
+        p.min_available = (struct threshold){.bytes = 1 * GB};
+        decider_init(&d, &p);
+        /* Neither memory nor pressure data: nothing to judge. */
+        assert_int_equal(decide_step(&d, &m, &why), DECIDE_NONE);
+
+        m.have_memory = true;
+        m.mem_total = 400 * 1000 * 1000; /* a cgroup limit below the absolute threshold */
+        m.mem_available = 300 * 1000 * 1000;
+        assert_int_equal(decide_step(&d, &m, &why), DECIDE_KILL);
+        assert_int_equal(why, DECIDE_REASON_MEMORY);
+}
+
+static void test_wait_timeout(void **state)
+{
+        struct decide_params p = default_params();
+        enum decide_reason why;
+        usec_t t0;
+        struct sim s;
+
+        sim_init(&s, &p);
+        s.swap_total = s.swap_free = 0;
+        s.avail = 100 * 1000 * 1000;
+        assert_int_equal(sim_step(&s, 1 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
+        t0 = s.t;
+        decide_kill_started(&s.d, t0);
+        assert_true(decide_wants_fast(&s.d));
+
+        /* The condition still holds right after the kill: no second kill (no storm) ... */
+        while (s.t + 500 * MSEC < t0 + p.kill_timeout) {
+                assert_int_equal(sim_step(&s, 500 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_WAIT);
+                assert_int_equal(why, DECIDE_REASON_NONE);
+        }
+        /* ... until the timeout: then judged afresh, and it still holds. */
+        assert_int_equal(sim_step(&s, 500 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
+        assert_int_equal(s.t - t0, p.kill_timeout);
+        assert_int_equal(why, DECIDE_REASON_MEMORY);
+        assert_false(s.d.waiting);
+}
+
+static void test_wait_early_finish(void **state)
+{
+        struct decide_params p = default_params();
+        enum decide_reason why;
+        struct sim s;
+
+        sim_init(&s, &p);
+        s.swap_total = s.swap_free = 0;
+        s.avail = 100 * 1000 * 1000;
+        assert_int_equal(sim_step(&s, 1 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
+        decide_kill_started(&s.d, s.t);
+        assert_int_equal(sim_step(&s, 100 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_WAIT);
+
+        /* The victim is dead after 200ms but freed too little: kill again at once, no fixed blindness. */
+        decide_kill_finished(&s.d, s.t + 100 * MSEC);
+        assert_false(decide_wants_fast(&s.d));
+        assert_int_equal(sim_step(&s, 100 * MSEC, 0, 0, MONITOR_CAUSE_SYNC, &why), DECIDE_KILL);
+        assert_int_equal(why, DECIDE_REASON_MEMORY);
+
+        /* Second victim was enough. */
+        decide_kill_started(&s.d, s.t);
+        decide_kill_finished(&s.d, s.t + 300 * MSEC);
+        s.avail = 8 * GB;
+        assert_int_equal(sim_step(&s, 300 * MSEC, 0, 0, MONITOR_CAUSE_SYNC, &why), DECIDE_NONE);
+
+        /* A finish without a start is harmless. */
+        decide_kill_finished(&s.d, s.t);
+        assert_int_equal(sim_step(&s, 1 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+}
+
+static void test_pressure_after_kill(void **state)
+{
+        struct decide_params p = default_params();
+        enum decide_reason why;
+        usec_t killed, finished, again;
+        struct sim s;
+
+        sim_init(&s, &p);
+        assert_int_equal(sim_step(&s, 10 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        assert_int_equal(sim_step(&s, 2 * SEC, 2000, 0, MONITOR_CAUSE_TRIGGER_SOME, &why), DECIDE_NONE);
+        killed = run_until_kill(&s, 20 * SEC, 2000, &why);
+        assert_true(killed > 0);
+        decide_kill_started(&s.d, killed);
+
+        /* Triggers during the wait are ignored. */
+        assert_int_equal(sim_step(&s, 500 * MSEC, 2000, 9000, MONITOR_CAUSE_TRIGGER_FULL, &why),
+                         DECIDE_WAIT);
+        finished = s.t + 100 * MSEC;
+        decide_kill_finished(&s.d, finished);
+
+        /* A trigger whose window still covers the victim's stall does not count ... */
+        assert_int_equal(sim_step(&s, 1 * SEC, 2000, 0, MONITOR_CAUSE_TRIGGER_SOME, &why), DECIDE_NONE);
+        assert_false(s.d.some_above);
+        assert_int_equal(sim_step(&s, 200 * MSEC, 2000, 9000, MONITOR_CAUSE_TRIGGER_FULL, &why),
+                         DECIDE_NONE);
+
+        /* ... and if a second thrasher keeps going, the next kill needs a whole new PressureDuration. */
+        again = run_until_kill(&s, 30 * SEC, 2000, &why);
+        assert_int_equal(why, DECIDE_REASON_PRESSURE_SOME);
+        assert_true(again - finished >= p.pressure_duration);
+        assert_true(again - finished <= p.pressure_duration + 2 * p.pressure_window);
+}
+
+static void test_counter_reset_and_gaps(void **state)
+{
+        struct decide_params p = default_params();
+        enum decide_reason why;
+        struct sim s;
+
+        sim_init(&s, &p);
+        assert_int_equal(sim_step(&s, 2 * SEC, 2000, 0, MONITOR_CAUSE_TRIGGER_SOME, &why), DECIDE_NONE);
+        assert_true(s.d.some_above);
+        /* The cgroup was recreated: counters start again from 0. */
+        s.some = s.full = 0;
+        assert_int_equal(sim_step(&s, 500 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        assert_false(s.d.some_above);
+
+        /* An episode with no fresh evidence for a long gap is over, not a kill. */
+        assert_int_equal(sim_step(&s, 2 * SEC, 2000, 0, MONITOR_CAUSE_TRIGGER_SOME, &why), DECIDE_NONE);
+        assert_true(s.d.some_above);
+        assert_int_equal(sim_step(&s, 30 * SEC, 2000, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        assert_false(s.d.some_above);
+
+        /* Samples without pressure data leave pressure alone. */
+        s.have_pressure = false;
+        assert_int_equal(sim_step(&s, 1 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+}
+
+static void test_strings(void **state)
+{
+        struct reapd_config c;
+        struct decide_params p;
+
+        assert_string_equal(decide_reason_to_string(DECIDE_REASON_PRESSURE_SOME), "pressure-some");
+        assert_string_equal(decide_reason_to_string(DECIDE_REASON_PRESSURE_FULL), "pressure-full");
+        assert_string_equal(decide_reason_to_string(DECIDE_REASON_MEMORY), "memory");
+        assert_string_equal(decide_reason_to_string(DECIDE_REASON_SWAP), "swap");
+        assert_string_equal(decide_reason_to_string(DECIDE_REASON_NONE), "none");
+        assert_null(decide_reason_to_string(_DECIDE_REASON_MAX));
+        assert_string_equal(decide_action_to_string(DECIDE_WAIT), "wait");
+
+        config_init(&c);
+        decide_params_from_config(&c, &p);
+        assert_int_equal(p.pressure_some, c.pressure_some);
+        assert_int_equal(p.pressure_duration, c.pressure_duration);
+        assert_int_equal(p.kill_timeout, c.kill_timeout);
+        assert_int_equal(p.headroom_mode, HEADROOM_AND);
+        config_done(&c);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_idle),
+                cmocka_unit_test(test_some_sustained),
+                cmocka_unit_test(test_some_brief_spike),
+                cmocka_unit_test(test_some_hysteresis),
+                cmocka_unit_test(test_some_polling),
+                cmocka_unit_test(test_full),
+                cmocka_unit_test(test_headroom),
+                cmocka_unit_test(test_headroom_absolute_and_missing),
+                cmocka_unit_test(test_wait_timeout),
+                cmocka_unit_test(test_wait_early_finish),
+                cmocka_unit_test(test_pressure_after_kill),
+                cmocka_unit_test(test_counter_reset_and_gaps),
+                cmocka_unit_test(test_strings),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

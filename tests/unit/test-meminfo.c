@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test-meminfo.c - /proc/meminfo parser and reader against good, broken and extreme fixtures */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "meminfo.h"
+
+static int read_fixture(const char *name, struct meminfo *ret)
+{
+        return meminfo_read_at(AT_FDCWD, name, ret);
+}
+
+static void test_good(void **state)
+{
+        struct meminfo m;
+
+        assert_int_equal(read_fixture(FIXTURES_DIR "/meminfo-swap", &m), 0);
+        assert_int_equal(m.mem_total, 16384000ULL * 1024);
+        assert_int_equal(m.mem_available, 1024000ULL * 1024);
+        assert_int_equal(m.swap_total, 8192000ULL * 1024);
+        assert_int_equal(m.swap_free, 4096000ULL * 1024);
+}
+
+static void test_noswap(void **state)
+{
+        struct meminfo m;
+
+        /* A real copy of this machine's /proc/meminfo: no swap. */
+        assert_int_equal(read_fixture(FIXTURES_DIR "/meminfo-noswap", &m), 0);
+        assert_true(m.mem_total > 0);
+        assert_true(m.mem_available > 0 && m.mem_available <= m.mem_total);
+        assert_int_equal(m.swap_total, 0);
+        assert_int_equal(m.swap_free, 0);
+
+        /* Swap fields absent altogether (and no trailing newline): zero. */
+        assert_int_equal(read_fixture(FIXTURES_DIR "/meminfo-no-swap-fields", &m), 0);
+        assert_int_equal(m.mem_available, 1024000ULL * 1024);
+        assert_int_equal(m.swap_total, 0);
+}
+
+static void test_broken(void **state)
+{
+        struct meminfo m = {.mem_total = 42};
+
+        assert_int_equal(read_fixture(FIXTURES_DIR "/meminfo-no-available", &m), -EINVAL);
+        assert_int_equal(read_fixture(FIXTURES_DIR "/meminfo-garbage", &m), -EINVAL);
+        assert_int_equal(read_fixture(FIXTURES_DIR "/meminfo-no-unit", &m), -EINVAL);
+        assert_int_equal(read_fixture(FIXTURES_DIR "/meminfo-overflow", &m), -ERANGE);
+        assert_int_equal(read_fixture(FIXTURES_DIR "/meminfo-does-not-exist", &m), -ENOENT);
+        assert_int_equal(meminfo_parse("", &m), -EINVAL);
+        assert_int_equal(meminfo_parse("MemTotal: 1 kB\nMemAvailable: kB\n", &m), -EINVAL);
+        assert_int_equal(meminfo_parse("MemTotal: 1 kB\nMemAvailable: -1 kB\n", &m), -EINVAL);
+        assert_int_equal(meminfo_parse("MemTotal 1 kB\nMemAvailable: 1 kB\n", &m), -EINVAL);
+        assert_int_equal(meminfo_parse("MemTotal: 1 kB x\nMemAvailable: 1 kB\n", &m), -EINVAL);
+        /* Just past 2^64 bytes. */
+        assert_int_equal(meminfo_parse("MemTotal: 18014398509481984 kB\nMemAvailable: 1 kB\n", &m), -ERANGE);
+        assert_int_equal(m.mem_total, 42);
+}
+
+static void test_huge_and_odd(void **state)
+{
+        struct meminfo m;
+
+        assert_int_equal(read_fixture(FIXTURES_DIR "/meminfo-huge", &m), 0);
+        assert_int_equal(m.mem_total, 18014398509481983ULL * 1024);
+        assert_int_equal(m.swap_free, m.swap_total);
+
+        /* Prefix-named fields must not match ("MemTotalX"), first occurrence wins, tabs are fine. */
+        assert_int_equal(
+                meminfo_parse("MemTotalX: 5 kB\nMemTotal:\t7 kB\nMemTotal: 9 kB\nMemAvailable:3 kB\n", &m),
+                0);
+        assert_int_equal(m.mem_total, 7 * 1024);
+        assert_int_equal(m.mem_available, 3 * 1024);
+
+        /* SwapFree above SwapTotal is clamped. */
+        assert_int_equal(
+                meminfo_parse("MemTotal: 7 kB\nMemAvailable: 3 kB\nSwapTotal: 1 kB\nSwapFree: 2 kB\n", &m),
+                0);
+        assert_int_equal(m.swap_free, 1024);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_good),
+                cmocka_unit_test(test_noswap),
+                cmocka_unit_test(test_broken),
+                cmocka_unit_test(test_huge_and_odd),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

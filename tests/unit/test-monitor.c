@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test-monitor.c - the adaptive headroom sleep, and one real system-wide sample through sd-event */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "monitor.h"
+
+#define GB (1000ULL * 1000 * 1000)
+#define MB (1000ULL * 1000)
+
+static usec_t sleep_for(enum headroom_mode mode, uint64_t total, uint64_t avail, uint64_t swap_total,
+                        uint64_t swap_free)
+{
+        struct reapd_config c = {
+                .min_available = {.bytes = 1 * GB},
+                .min_swap_free = {.bytes = 1 * GB},
+                .headroom_mode = mode,
+        };
+        struct monitor_sample s = {
+                .have_memory = true,
+                .mem_total = total,
+                .mem_available = avail,
+                .swap_total = swap_total,
+                .swap_free = swap_free,
+        };
+
+        return monitor_headroom_sleep(&c, &s);
+}
+
+static void test_headroom_sleep(void **state)
+{
+        struct monitor_sample none = {};
+        struct reapd_config c = {};
+
+        /* Far away: the 10s cap (0.1 wakeups/s). 20 GB headroom would take 10s at 2 GB/s. */
+        assert_int_equal(sleep_for(HEADROOM_AND, 24 * GB, 23 * GB, 0, 0), MONITOR_SLEEP_MAX_USEC);
+        /* 3 GB above the threshold: 1.5s. */
+        assert_int_equal(sleep_for(HEADROOM_AND, 24 * GB, 4 * GB, 0, 0), 1500 * USEC_PER_MSEC);
+        /* 100 MB above: 50ms -> floor of 100ms; below the threshold too. */
+        assert_int_equal(sleep_for(HEADROOM_AND, 24 * GB, 1 * GB + 100 * MB, 0, 0), MONITOR_SLEEP_MIN_USEC);
+        assert_int_equal(sleep_for(HEADROOM_AND, 24 * GB, 10 * MB, 0, 0), MONITOR_SLEEP_MIN_USEC);
+
+        /* AND with swap: both must drain, the later one counts. */
+        assert_int_equal(sleep_for(HEADROOM_AND, 24 * GB, 1 * GB, 8 * GB, 5 * GB), 2 * USEC_PER_SEC);
+        assert_int_equal(sleep_for(HEADROOM_AND, 24 * GB, 3 * GB, 8 * GB, 2 * GB), 1 * USEC_PER_SEC);
+        /* OR: the earlier one counts; no swap is not a reason to hurry. */
+        assert_int_equal(sleep_for(HEADROOM_OR, 24 * GB, 7 * GB, 8 * GB, 2 * GB), 500 * USEC_PER_MSEC);
+        assert_int_equal(sleep_for(HEADROOM_OR, 24 * GB, 7 * GB, 0, 0), 3 * USEC_PER_SEC);
+
+        /* Huge values do not overflow. */
+        assert_int_equal(sleep_for(HEADROOM_AND, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX),
+                         MONITOR_SLEEP_MAX_USEC);
+        /* Nothing known: the slow pace. */
+        assert_int_equal(monitor_headroom_sleep(&c, &none), MONITOR_SLEEP_MAX_USEC);
+
+        assert_string_equal(monitor_cause_to_string(MONITOR_CAUSE_TRIGGER_SOME), "trigger-some");
+        assert_null(monitor_cause_to_string(_MONITOR_CAUSE_MAX));
+}
+
+struct got {
+        int n;
+        int error;
+        struct monitor_sample s;
+};
+
+static void on_sample(struct monitor *m, const struct monitor_sample *s, int error, void *userdata)
+{
+        struct got *g = userdata;
+
+        g->n++;
+        g->error = error;
+        g->s = *s;
+}
+
+static int on_exit_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static void test_live_system(void **state)
+{
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        _cleanup_(monitor_freep) struct monitor *m = NULL;
+        struct reapd_config c;
+        struct monitor_sample now;
+        const struct monitor_info *info;
+        struct got g = {};
+
+        config_init(&c);
+        assert_int_equal(sd_event_new(&e), 0);
+        assert_int_equal(monitor_new(e, &c, NULL, on_sample, &g, &m), 0);
+        info = monitor_get_info(m);
+        assert_false(info->cgroup_scope);
+        assert_string_equal(info->pressure_path, "/proc/pressure/memory");
+
+        /* The first look is immediate; run the loop briefly. */
+        assert_true(sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC, 300 * USEC_PER_MSEC, 0,
+                                               on_exit_timer, NULL) >= 0);
+        assert_true(sd_event_loop(e) >= 0);
+        assert_int_equal(g.n, 1);
+        assert_int_equal(g.error, 0);
+        assert_int_equal(g.s.cause, info->polling ? MONITOR_CAUSE_POLL : MONITOR_CAUSE_TIMER);
+        assert_true(g.s.have_memory);
+        assert_true(g.s.mem_total > 0 && g.s.mem_available <= g.s.mem_total);
+
+        assert_int_equal(monitor_sample_now(m, &now), 0);
+        assert_int_equal(now.cause, MONITOR_CAUSE_SYNC);
+        assert_true(now.now >= g.s.now);
+        assert_int_equal(now.have_pressure, info->have_pressure);
+        monitor_set_fast(m, true);
+        monitor_set_fast(m, false);
+        config_done(&c);
+}
+
+static void test_missing_cgroup(void **state)
+{
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        struct cgroup_roots roots = {.v2 = FIXTURES_DIR "/cgroup-v2"};
+        struct reapd_config c;
+        struct monitor *m = NULL;
+        struct got g = {};
+
+        config_init(&c);
+        assert_int_equal(sd_event_new(&e), 0);
+        strcpy(c.cgroup, "/no/such/group");
+        assert_int_equal(monitor_new(e, &c, &roots, on_sample, &g, &m), -ENOENT);
+        assert_null(m);
+        assert_int_equal(monitor_new(e, &c, NULL, on_sample, &g, &m), -EINVAL);
+        config_done(&c);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_headroom_sleep),
+                cmocka_unit_test(test_live_system),
+                cmocka_unit_test(test_missing_cgroup),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
