@@ -182,7 +182,8 @@ struct kill_request {
  *
  * Returns, about the victim: 0 signalled (see op for the other members), KILL_GONE,
  * KILL_REUSED, KILL_PROTECTED, KILL_DRY_RUN, or a negative errno: -EPERM (not allowed to
- * signal it), -EBUSY (the previous op was not kill_op_done()'d), -EINVAL (bad request),
+ * signal it), -EBUSY (the previous op was not kill_op_done()'d), -EINVAL (bad request, the victim is the
+ * caller itself, or a cgroup kill of the root cgroup),
  * other -errno from /proc or the cgroup files. On success or a positive code @op is filled
  * and must be kill_op_done()'d; on a negative errno @op is untouched and nothing was signalled
  * (except -EPERM for a member: that is per target, with 0 returned). Does not allocate.

@@ -620,6 +620,8 @@ int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op 
         if (!r || !req || !req->victim || !op || req->victim->pid <= 1 ||
             (unsigned)req->unit >= _KILL_UNIT_MAX)
                 return -EINVAL;
+        if (req->victim->pid == getpid())
+                return -EINVAL; /* the snapshot flags PROC_SELF; this is the last line of defence */
         if (!atomic_compare_exchange_strong(&r->state, &expected, REAPER_HELD))
                 return -EBUSY;
 

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test-kill.c - identity parsing and comparison, result classification, pgid member selection */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kill.h"
+
+/* A real-looking stat line: pgid 4242, starttime 987654 (field 22). */
+#define STAT_TAIL                                                                                           \
+        "S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 12345678 300 18446744073709551615"
+
+static void test_parse_stat(void **state)
+{
+        uint64_t start = 1;
+        pid_t pgid = 1;
+
+        assert_int_equal(kill_parse_stat("123 (cat) " STAT_TAIL "\n", &pgid, &start), 0);
+        assert_int_equal(pgid, 4242);
+        assert_int_equal(start, 987654);
+
+        /* A hostile comm with ") " and digits must not shift the fields. */
+        pgid = 1;
+        start = 1;
+        assert_int_equal(kill_parse_stat("123 (foo) Z 9 9 9) " STAT_TAIL, &pgid, &start), 0);
+        assert_int_equal(pgid, 4242);
+        assert_int_equal(start, 987654);
+
+        /* Truncated or garbage: -EINVAL, out-params untouched. */
+        pgid = 7;
+        start = 7;
+        assert_int_equal(kill_parse_stat("123 (cat) S 1 4242", &pgid, &start), -EINVAL);
+        assert_int_equal(kill_parse_stat("no paren here", &pgid, &start), -EINVAL);
+        assert_int_equal(kill_parse_stat("1 (x) S 1 abc", &pgid, &start), -EINVAL);
+        assert_int_equal(kill_parse_stat(NULL, &pgid, &start), -EINVAL);
+        assert_int_equal(pgid, 7);
+        assert_int_equal(start, 7);
+
+        assert_int_equal(kill_parse_stat("1 (x) " STAT_TAIL, NULL, NULL), 0);
+}
+
+static void test_parse_status_uid(void **state)
+{
+        uid_t uid = 5;
+
+        assert_int_equal(
+                kill_parse_status_uid("Name:\tcat\nUmask:\t0022\nUid:\t1000\t0\t0\t0\nGid:\t0\n", &uid), 0);
+        assert_int_equal(uid, 1000);
+        assert_int_equal(kill_parse_status_uid("Uid:\t0\t0\t0\t0\n", &uid), 0);
+        assert_int_equal(uid, 0);
+        uid = 5;
+        assert_int_equal(kill_parse_status_uid("Name:\tcat\nGid:\t0\n", &uid), -EINVAL);
+        assert_int_equal(kill_parse_status_uid("Name:\tUid:\t7\n", &uid), -EINVAL);
+        assert_int_equal(kill_parse_status_uid("Uid:\tx\n", &uid), -EINVAL);
+        assert_int_equal(uid, 5);
+}
+
+static void test_identity_check(void **state)
+{
+        struct victim v = {.pid = 100, .uid = 1000, .starttime = 555, .oom_score_adj = 0};
+        struct kill_identity id = {.pgid = 100, .uid = 1000, .starttime = 555, .oom_score_adj = 0};
+
+        assert_int_equal(kill_identity_check(&v, &id), 0);
+        id.oom_score_adj = 1000; /* raised since the snapshot: still the same process */
+        assert_int_equal(kill_identity_check(&v, &id), 0);
+        id.oom_score_adj = -999;
+        assert_int_equal(kill_identity_check(&v, &id), 0);
+        id.oom_score_adj = -1000;
+        assert_int_equal(kill_identity_check(&v, &id), KILL_PROTECTED);
+        id.oom_score_adj = 0;
+        id.starttime = 556;
+        assert_int_equal(kill_identity_check(&v, &id), KILL_REUSED);
+        id.starttime = 555;
+        id.uid = 0;
+        assert_int_equal(kill_identity_check(&v, &id), KILL_REUSED);
+        /* Reuse wins over protection: a stranger is reported as such. */
+        id.oom_score_adj = -1000;
+        assert_int_equal(kill_identity_check(&v, &id), KILL_REUSED);
+}
+
+static void test_classify(void **state)
+{
+        assert_int_equal(kill_classify_errno(ESRCH), KILL_GONE);
+        assert_int_equal(kill_classify_errno(-ESRCH), KILL_GONE);
+        assert_int_equal(kill_classify_errno(EPERM), -EPERM);
+        assert_int_equal(kill_classify_errno(-EINVAL), -EINVAL);
+        assert_int_equal(kill_classify_errno(0), -EIO);
+        assert_string_equal(kill_result_to_string(0), "killed");
+        assert_string_equal(kill_result_to_string(KILL_GONE), "gone");
+        assert_string_equal(kill_result_to_string(KILL_REUSED), "reused");
+        assert_string_equal(kill_result_to_string(KILL_PROTECTED), "protected");
+        assert_string_equal(kill_result_to_string(KILL_DRY_RUN), "dry-run");
+        assert_string_equal(kill_result_to_string(KILL_OUTSIDE), "outside");
+        assert_null(kill_result_to_string(-EPERM));
+}
+
+static void test_victim_from_proc(void **state)
+{
+        char strings[] = "\0/user.slice/app.scope";
+        struct snapshot s = {.strings = strings, .strings_len = sizeof(strings)};
+        struct proc_info p = {.pid = 42,
+                              .pgid = 40,
+                              .uid = 1000,
+                              .starttime = 77,
+                              .oom_score_adj = 200,
+                              .rss_kb = 1,
+                              .swap_kb = 2,
+                              .pgtables_kb = 3,
+                              .comm = "java",
+                              .cgroup = 1};
+        struct victim v;
+
+        victim_from_proc(&v, &s, &p);
+        assert_int_equal(v.pid, 42);
+        assert_int_equal(v.pgid, 40);
+        assert_int_equal(v.uid, 1000);
+        assert_int_equal(v.starttime, 77);
+        assert_int_equal(v.oom_score_adj, 200);
+        assert_int_equal(v.rss_kb + v.swap_kb + v.pgtables_kb, 6);
+        assert_string_equal(v.comm, "java");
+        assert_string_equal(v.cgroup, "/user.slice/app.scope");
+}
+
+static void put(int dirfd, pid_t pid, const char *file, const char *content)
+{
+        char path[64];
+        int fd;
+
+        snprintf(path, sizeof(path), "%d", (int)pid);
+        (void)mkdirat(dirfd, path, 0755);
+        snprintf(path, sizeof(path), "%d/%s", (int)pid, file);
+        fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+        close(fd);
+}
+
+static void fake_proc(int dirfd, pid_t pid, pid_t pgid, const char *comm, int adj)
+{
+        char buf[512];
+
+        snprintf(buf, sizeof(buf), "%d (%s) S 1 %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1000 0 0 0\n",
+                 (int)pid, comm, (int)pgid, (int)pgid);
+        put(dirfd, pid, "stat", buf);
+        put(dirfd, pid, "status", "Name:\tx\nUid:\t0\t0\t0\t0\n");
+        snprintf(buf, sizeof(buf), "%d\n", adj);
+        put(dirfd, pid, "oom_score_adj", buf);
+}
+
+static pid_t sleeper(void)
+{
+        pid_t pid = fork();
+
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                for (;;)
+                        pause();
+        }
+        return pid;
+}
+
+/*
+ * Member selection of a process-group kill, dry run, over a fake /proc whose entries name
+ * real children (so pidfd_open works) with made-up pgids: the victim's group members are
+ * selected, a protected one is marked, a vanished one is "gone", another group is left out.
+ */
+static void test_pgid_members(void **state)
+{
+        char dir[] = "/tmp/reapd-test-kill-XXXXXX";
+        pid_t victim = sleeper(), member = sleeper(), protected = sleeper(), stranger = sleeper();
+        pid_t vanished = 4194303; /* PID_MAX_LIMIT - 1: above this machine's pid_max, never a live PID */
+        struct reaper_config rc = {0};
+        struct reaper *r = NULL;
+        struct victim v = {.pid = victim, .uid = 0, .starttime = 1000};
+        struct kill_request req = {.victim = &v, .unit = KILL_UNIT_PROCESS_GROUP, .dry_run = true};
+        struct kill_op op = {0};
+        bool seen_member = false, seen_protected = false, seen_vanished = false;
+        int dirfd;
+
+        assert_non_null(mkdtemp(dir));
+        dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(dirfd >= 0);
+        fake_proc(dirfd, victim, 4242, "victim", 0);
+        fake_proc(dirfd, member, 4242, "a) 9 9 9 (b", 0);
+        fake_proc(dirfd, protected, 4242, "sshd", -1000);
+        fake_proc(dirfd, stranger, 999, "other", 0);
+        fake_proc(dirfd, vanished, 4242, "ghost", 0);
+        put(dirfd, 0, "stat", "not a pid dir, skipped by name");
+        req.proc_dirfd = dirfd;
+
+        assert_int_equal(reaper_new(&rc, NULL, &r), 0);
+        assert_int_equal(kill_start(r, &req, &op), KILL_DRY_RUN);
+        assert_int_equal(op.n_targets, 4);
+        assert_int_equal(op.n_signalled, 0);
+        assert_int_equal(op.targets[0].pid, victim);
+        assert_int_equal(op.targets[0].result, KILL_DRY_RUN);
+        for (size_t i = 1; i < op.n_targets; i++) {
+                const struct kill_target *t = &op.targets[i];
+
+                assert_int_not_equal(t->pid, stranger);
+                if (t->pid == member) {
+                        assert_int_equal(t->result, KILL_DRY_RUN);
+                        seen_member = true;
+                } else if (t->pid == protected) {
+                        assert_int_equal(t->result, KILL_PROTECTED);
+                        seen_protected = true;
+                } else if (t->pid == vanished) {
+                        assert_int_equal(t->result, KILL_GONE);
+                        seen_vanished = true;
+                }
+                assert_int_equal(t->pidfd, -1); /* unsignalled outcomes keep no pidfd */
+        }
+        assert_true(seen_member && seen_protected && seen_vanished);
+
+        /* One op at a time. */
+        assert_int_equal(kill_start(r, &req, &op), -EBUSY);
+        kill_op_done(&op);
+        kill_op_done(&op);
+
+        /* The same tree with another start time: the victim is a stranger now, nobody is listed. */
+        v.starttime = 1001;
+        assert_int_equal(kill_start(r, &req, &op), KILL_REUSED);
+        assert_int_equal(op.n_targets, 1);
+        kill_op_done(&op);
+
+        /* Never the caller itself. */
+        v.pid = getpid();
+        assert_int_equal(kill_start(r, &req, &op), -EINVAL);
+
+        reaper_free(r);
+        for (pid_t *p = (pid_t[]){victim, member, protected, stranger, 0}; *p; p++) {
+                kill(*p, SIGKILL);
+                waitpid(*p, NULL, 0);
+        }
+        close(dirfd);
+        {
+                char cmd[128];
+
+                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+                assert_int_equal(system(cmd), 0);
+        }
+}
+
+static void test_reaper_setup(void **state)
+{
+        struct reaper_config rc = {.cpus_set = true, .nice = 5, .sched_policy = SCHED_OTHER};
+        struct reaper_setup setup = {-1, -1, -1};
+        struct reaper *r = NULL;
+
+        CPU_ZERO(&rc.cpus);
+        CPU_SET(0, &rc.cpus);
+        assert_int_equal(reaper_new(&rc, &setup, &r), 0);
+        assert_int_equal(setup.affinity, 0);
+        assert_int_equal(setup.nice, 0);
+        assert_int_equal(setup.sched, REAPER_SETUP_SKIPPED);
+        assert_true(reaper_fd(r) >= 0);
+        assert_null(reaper_free(r));
+        assert_null(reaper_free(NULL));
+
+        /* An unknown policy is reported, not fatal. */
+        rc = (struct reaper_config){.sched_policy = 42};
+        assert_int_equal(reaper_new(&rc, &setup, &r), 0);
+        assert_int_equal(setup.sched, -EINVAL);
+        assert_int_equal(setup.affinity, REAPER_SETUP_SKIPPED);
+        assert_int_equal(setup.nice, REAPER_SETUP_SKIPPED);
+        reaper_free(r);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_parse_stat),       cmocka_unit_test(test_parse_status_uid),
+                cmocka_unit_test(test_identity_check),   cmocka_unit_test(test_classify),
+                cmocka_unit_test(test_victim_from_proc), cmocka_unit_test(test_pgid_members),
+                cmocka_unit_test(test_reaper_setup),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
