@@ -116,8 +116,8 @@ void config_dump(const struct reapd_config *c, FILE *f);
 int config_copy(const struct reapd_config *src, struct reapd_config *ret);
 
 /*
- * config_equal() - true if @a and @b configure the same behaviour: every field, and per
- * Prefer=/Avoid=/Ignore= list the same rules in the same order. Lets a reload say "unchanged".
+ * config_equal() - true if @a and @b configure the same behaviour: every field, and the same
+ * Prefer=/Avoid=/Ignore= rules in the same order. Lets a reload say "unchanged".
  */
 bool config_equal(const struct reapd_config *a, const struct reapd_config *b);
 

@@ -164,23 +164,15 @@ static bool threshold_equal(const struct threshold *a, const struct threshold *b
                (a->percent ? a->permyriad == b->permyriad : a->bytes == b->bytes);
 }
 
-/* The rules of one action, in order, are what matters: the three lists are independent. */
-static bool rules_equal(const struct policy *a, const struct policy *b, enum policy_action action)
+/* In order: the first matching Prefer=/Avoid= rule decides, whichever list it came from. */
+static bool rules_equal(const struct policy *a, const struct policy *b)
 {
-        size_t i = 0, j = 0;
-
-        for (;;) {
-                while (i < a->n_rules && a->rules[i].action != action)
-                        i++;
-                while (j < b->n_rules && b->rules[j].action != action)
-                        j++;
-                if (i == a->n_rules || j == b->n_rules)
-                        return i == a->n_rules && j == b->n_rules;
-                if (!streq(a->rules[i].spec, b->rules[j].spec))
+        if (a->n_rules != b->n_rules)
+                return false;
+        for (size_t i = 0; i < a->n_rules; i++)
+                if (a->rules[i].action != b->rules[i].action || !streq(a->rules[i].spec, b->rules[i].spec))
                         return false;
-                i++;
-                j++;
-        }
+        return true;
 }
 
 bool config_equal(const struct reapd_config *a, const struct reapd_config *b)
@@ -201,10 +193,7 @@ bool config_equal(const struct reapd_config *a, const struct reapd_config *b)
             a->policy.avoid_adjust != b->policy.avoid_adjust ||
             a->policy.honor_xattrs != b->policy.honor_xattrs)
                 return false;
-        for (enum policy_action act = 0; act < _POLICY_ACTION_MAX; act++)
-                if (!rules_equal(&a->policy, &b->policy, act))
-                        return false;
-        return a->log_level == b->log_level;
+        return rules_equal(&a->policy, &b->policy) && a->log_level == b->log_level;
 }
 
 char *config_format_size(char *buf, size_t size, uint64_t bytes)
@@ -901,6 +890,25 @@ int config_load(const char *path, FILE *errors, struct reapd_config *ret)
         return 0;
 }
 
+/*
+ * Rules go out in their original order, all at the first rule key: the first matching Prefer=
+ * or Avoid= decides, so regrouping them by key would change what a dump means.
+ */
+static void dump_rules(const struct reapd_config *c, enum policy_action action, FILE *f)
+{
+        bool any = false;
+
+        for (size_t j = 0; j < c->policy.n_rules; j++)
+                any = any || c->policy.rules[j].action == action;
+        if (!any)
+                fprintf(f, "#%s=\n", policy_action_to_string(action));
+        if (action != POLICY_IGNORE)
+                return;
+        for (size_t j = 0; j < c->policy.n_rules; j++)
+                fprintf(f, "%s=%s\n", policy_action_to_string(c->policy.rules[j].action),
+                        c->policy.rules[j].spec);
+}
+
 void config_dump(const struct reapd_config *c, FILE *f)
 {
         const char *section = NULL;
@@ -952,18 +960,9 @@ void config_dump(const struct reapd_config *c, FILE *f)
                         fprintf(f, "%s=%s\n", k->name,
                                 config_sched_policy_to_string(c->reaper_sched_policy));
                         break;
-                case KEY_RULE: {
-                        bool any = false;
-
-                        for (size_t j = 0; j < c->policy.n_rules; j++)
-                                if (c->policy.rules[j].action == k->action) {
-                                        fprintf(f, "%s=%s\n", k->name, c->policy.rules[j].spec);
-                                        any = true;
-                                }
-                        if (!any)
-                                fprintf(f, "#%s=\n", k->name);
+                case KEY_RULE:
+                        dump_rules(c, k->action, f);
                         break;
-                }
                 case KEY_LOG_LEVEL: {
                         const char *s = config_log_level_to_string(c->log_level);
 

@@ -17,6 +17,7 @@
 
 #define FULL FIXTURES_DIR "/config-full/reapd.conf"
 #define DROPINS FIXTURES_DIR "/config-dropins/reapd.conf"
+#define SAMPLE FIXTURES_DIR "/../../systemd/reapd.conf"
 
 static char tmpdir[] = "/tmp/test-config-XXXXXX";
 
@@ -427,6 +428,45 @@ static void test_dump_round_trip(void **state)
         /* sizes that are not a whole unit, and odd durations */
         round_trip(write_conf("odd.conf", "[Monitor]\nMinAvailable=1.5G\nMinSwapFree=12345\n"
                                           "PressureDuration=1min 30s 7ms\nPressureSome=12.34%\n"));
+        /* interleaved rules keep their order: the first matching Prefer=/Avoid= decides */
+        round_trip(write_conf("order.conf", "[Policy]\nAvoid=x\nIgnore=uid:0\nPrefer=x\nAvoid=y\n"));
+}
+
+/* The installed sample shows every key with its default: as shipped and with every key uncommented. */
+static void test_sample_config(void **state)
+{
+        struct reapd_config c, d;
+        char *errs = NULL, line[512], *text = NULL;
+        size_t n = 0, keys = 0;
+        FILE *in, *out;
+
+        config_init(&d);
+        assert_int_equal(load(SAMPLE, &c, &errs), 0);
+        assert_string_equal(errs, "");
+        free(errs);
+        assert_true(config_equal(&c, &d));
+        config_done(&c);
+
+        in = fopen(SAMPLE, "re");
+        assert_non_null(in);
+        out = open_memstream(&text, &n);
+        while (fgets(line, sizeof(line), in)) {
+                bool key = line[0] == '#' && line[1] >= 'A' && line[1] <= 'Z' && strchr(line, '=') &&
+                           strcspn(line, "= ") == (size_t)(strchr(line, '=') - line);
+
+                fputs(key ? line + 1 : line, out);
+                keys += key;
+        }
+        fclose(in);
+        fclose(out);
+        assert_int_equal(keys, 24); /* every key of reapd.conf(5) */
+        assert_int_equal(load_text(text, &c, &errs), 0);
+        assert_string_equal(errs, "");
+        assert_true(config_equal(&c, &d));
+        config_done(&c);
+        config_done(&d);
+        free(errs);
+        free(text);
 }
 
 static void test_copy_and_equal(void **state)
@@ -495,6 +535,7 @@ int main(void)
                 cmocka_unit_test(test_unreadable),
                 cmocka_unit_test(test_reload_keeps_old_config),
                 cmocka_unit_test(test_dump_round_trip),
+                cmocka_unit_test(test_sample_config),
                 cmocka_unit_test(test_copy_and_equal),
                 cmocka_unit_test(test_helpers),
         };
