@@ -1,12 +1,210 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* ctl-status.c - reapctl status */
+/* ctl-status.c - reapctl status: the daemon's view, live readings, capabilities and the last kill */
 
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <systemd/sd-journal.h>
+#include <time.h>
 
+#include "caps.h"
+#include "cgroup.h"
+#include "config.h"
 #include "ctl.h"
+#include "meminfo.h"
+#include "pressure.h"
+#include "report.h"
+#include "util.h"
+
+#define STATE_FILE_DEFAULT "/run/reapd/state"
+/* Exit status when the daemon is not running, as systemctl status and LSB use it. */
+#define EXIT_NOT_RUNNING 3
+
+static void help(void)
+{
+        printf("Usage: reapctl status [OPTIONS]\n"
+               "\n"
+               "Show what reapd sees: its effective configuration, current pressure and\n"
+               "headroom of the monitored scope, the capabilities it holds and its last kill.\n"
+               "\n"
+               "  -c --config=FILE     Configuration to show (default %s)\n"
+               "     --state-file=FILE The daemon's state file (default %s)\n"
+               "  -h --help            Show this help\n",
+               CONFIG_FILE_DEFAULT, STATE_FILE_DEFAULT);
+}
+
+/* Value of "KEY=" in the state file's text, copied into @buf; "" if absent. */
+static const char *state_get(const char *state, const char *key, char *buf, size_t size)
+{
+        size_t l = strlen(key);
+
+        buf[0] = '\0';
+        for (const char *p = state; p && *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+                if (len > l && strncmp(p, key, l) == 0 && p[l] == '=') {
+                        size_t n = MIN(len - l - 1, size - 1);
+
+                        memcpy(buf, p + l + 1, n);
+                        buf[n] = '\0';
+                        break;
+                }
+                p = nl ? nl + 1 : NULL;
+        }
+        return buf;
+}
+
+static void print_last_kill(void)
+{
+        sd_journal *j = NULL;
+        const void *d;
+        size_t l;
+
+        if (sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY) < 0)
+                return;
+        if (sd_journal_add_match(j, "MESSAGE_ID=" REPORT_MESSAGE_ID_KILL, 0) >= 0 &&
+            sd_journal_seek_tail(j) >= 0 && sd_journal_previous(j) > 0 &&
+            sd_journal_get_data(j, "MESSAGE", &d, &l) >= 0 && l > 8) {
+                uint64_t rt = 0;
+                char when[32] = "?";
+
+                if (sd_journal_get_realtime_usec(j, &rt) >= 0) {
+                        time_t t = (time_t)(rt / USEC_PER_SEC);
+                        struct tm tm;
+
+                        localtime_r(&t, &tm);
+                        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+                }
+                printf("  Last kill: %s %.*s\n", when, (int)(l - 8), (const char *)d + 8);
+        } else
+                printf("  Last kill: none recorded in the journal\n");
+        sd_journal_close(j);
+}
+
+static void print_live(const struct reapd_config *c)
+{
+        struct cgroup_roots roots;
+        struct meminfo mi;
+        struct pressure p;
+        char a[32], b[32], path[PATH_MAX];
+        bool have_roots = cgroup_roots_discover("/proc/self/mountinfo", &roots) >= 0;
+
+        if (c->cgroup[0]) {
+                struct cgroup_memory cm;
+
+                if (!have_roots || cgroup_memory_read(&roots, c->cgroup, &cm) < 0)
+                        printf("  Memory:    cgroup %s cannot be read\n", c->cgroup);
+                else if (cm.max == CGROUP_LIMIT_MAX)
+                        printf("  Memory:    %s used, no limit (%s)\n",
+                               format_size(a, sizeof(a), cm.current),
+                               cm.v1 ? "cgroup v1 memory" : "cgroup2");
+                else
+                        printf("  Memory:    %s available of %s limit (%s)\n",
+                               format_size(a, sizeof(a), cm.max > cm.current ? cm.max - cm.current : 0),
+                               format_size(b, sizeof(b), cm.max), cm.v1 ? "cgroup v1 memory" : "cgroup2");
+                if (!have_roots || cgroup_pressure_path(&roots, c->cgroup, path, sizeof(path)) < 0)
+                        path[0] = '\0';
+        } else {
+                snprintf(path, sizeof(path), "/proc/pressure/memory");
+                if (meminfo_read_at(AT_FDCWD, "/proc/meminfo", &mi) >= 0) {
+                        printf("  Memory:    %s available of %s\n",
+                               format_size(a, sizeof(a), mi.mem_available),
+                               format_size(b, sizeof(b), mi.mem_total));
+                        if (mi.swap_total > 0)
+                                printf("  Swap:      %s free of %s\n",
+                                       format_size(a, sizeof(a), mi.swap_free),
+                                       format_size(b, sizeof(b), mi.swap_total));
+                        else
+                                printf("  Swap:      none\n");
+                }
+        }
+        if (path[0] && pressure_read_at(AT_FDCWD, path, &p) >= 0)
+                printf("  Pressure:  some avg10 %u.%02u%% avg60 %u.%02u%%, full avg10 %u.%02u%% (%s)\n",
+                       p.some.avg10 / 100, p.some.avg10 % 100, p.some.avg60 / 100, p.some.avg60 % 100,
+                       p.full.avg10 / 100, p.full.avg10 % 100, path);
+        else
+                printf("  Pressure:  unavailable%s%s\n", path[0] ? " at " : "", path);
+}
 
 int ctl_status(int argc, char **argv)
 {
-        fprintf(stderr, "reapctl: 'status' is not implemented yet\n");
-        return 1;
+        enum { ARG_STATE_FILE = 0x100 };
+        static const struct option options[] = {
+                {"help", no_argument, NULL, 'h'},
+                {"config", required_argument, NULL, 'c'},
+                {"state-file", required_argument, NULL, ARG_STATE_FILE},
+                {},
+        };
+        const char *config_path = CONFIG_FILE_DEFAULT, *state_path = STATE_FILE_DEFAULT;
+        char state[4096], v[PATH_MAX], caps[512];
+        struct reapd_config c;
+        bool running = false;
+        int pid = 0, opt;
+
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "hc:", options, NULL)) >= 0) {
+                switch (opt) {
+                case 'h':
+                        help();
+                        return 0;
+                case 'c':
+                        config_path = optarg;
+                        break;
+                case ARG_STATE_FILE:
+                        state_path = optarg;
+                        break;
+                default:
+                        fprintf(stderr, "Try 'reapctl status --help' for more information.\n");
+                        return 2;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "reapctl status: unexpected argument '%s'\n", argv[optind]);
+                return 2;
+        }
+
+        if (read_file_at(AT_FDCWD, state_path, state, sizeof(state)) < 0)
+                state[0] = '\0';
+        if (state[0] && parse_int(state_get(state, "PID", v, sizeof(v)), &pid) == 0 && pid > 0 &&
+            (kill(pid, 0) == 0 || errno == EPERM))
+                running = true;
+
+        if (running) {
+                printf("reapd %s: running, PID %d, state %s\n", state_get(state, "VERSION", v, sizeof(v)),
+                       pid, state_get(state, "STATE", caps, sizeof(caps)));
+                printf("  Config:    %s\n", state_get(state, "CONFIG", v, sizeof(v)));
+                printf("  Scope:     %s%s\n", state_get(state, "SCOPE", v, sizeof(v)),
+                       streq(state_get(state, "DRY_RUN", caps, sizeof(caps)), "1") ? " (dry run)" : "");
+                printf("  Kills:     %s since start\n", state_get(state, "KILLS", v, sizeof(v)));
+                printf("  Triggers:  some %s, full %s%s\n",
+                       state_get(state, "TRIGGER_SOME", v, sizeof(v))[0] ? v : "off",
+                       state_get(state, "TRIGGER_FULL", caps, sizeof(caps))[0] ? caps : "off",
+                       streq(state_get(state, "POLLING", v, sizeof(v)), "1") ? " (polling avg10)" : "");
+                printf("  Caps:      %s\n", state_get(state, "CAPABILITIES", v, sizeof(v)));
+                if (!config_path || streq(config_path, CONFIG_FILE_DEFAULT))
+                        config_path = state_get(state, "CONFIG", v, sizeof(v))[0] ? strdupa(v) : config_path;
+        } else
+                printf("reapd: not running\n");
+
+        if (config_load(config_path, stderr, &c) < 0) {
+                fprintf(stderr, "reapctl status: %s is invalid\n", config_path);
+                return 1;
+        }
+        print_live(&c);
+        if (!running) {
+                uint64_t eff = 0;
+
+                if (caps_read_effective("/proc", 0, &eff) >= 0)
+                        printf("  Caps:      started like this, reapd would keep %s\n",
+                               caps_format(caps, sizeof(caps), eff & CAPS_WANTED));
+        }
+        print_last_kill();
+        printf("\nEffective configuration (%s):\n", config_path);
+        config_dump(&c, stdout);
+        config_done(&c);
+        return running ? 0 : EXIT_NOT_RUNNING;
 }
