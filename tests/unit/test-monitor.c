@@ -104,7 +104,7 @@ static void test_live_system(void **state)
         assert_true(sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC, 300 * USEC_PER_MSEC, 0,
                                                on_exit_timer, NULL) >= 0);
         assert_true(sd_event_loop(e) >= 0);
-        assert_int_equal(g.n, 1);
+        assert_true(g.n >= 1); /* more on a machine with less than 2 GB available */
         assert_int_equal(g.error, 0);
         assert_int_equal(g.s.cause, info->polling ? MONITOR_CAUSE_POLL : MONITOR_CAUSE_TIMER);
         assert_true(g.s.have_memory);
