@@ -84,3 +84,19 @@ bool cgroup_is_descendant(const char *path, const char *ancestor);
  * check that the file exists. Returns 0, -ENOENT without a cgroup2 mount, or -ENAMETOOLONG.
  */
 int cgroup_pressure_path(const struct cgroup_roots *roots, const char *path, char *buf, size_t size);
+
+/*
+ * cgroup_parse_memory_stat_file() - pure: the cgroup's file-backed LRU pages in bytes, the page
+ * cache the kernel reclaims before it OOM-kills (as MemAvailable counts it system-wide), from the
+ * text of memory.stat: v2 "active_file" + "inactive_file", or with @v1 the hierarchical
+ * "total_active_file" + "total_inactive_file". Returns 0, or -EINVAL if a key is missing or
+ * garbled. @ret untouched on failure.
+ */
+int cgroup_parse_memory_stat_file(const char *buf, bool v1, uint64_t *ret);
+
+/*
+ * cgroup_memory_file_read() - cgroup_parse_memory_stat_file() of the memory.stat that
+ * cgroup_memory_read() would use for @path. Returns 0, -ENOENT, -EOPNOTSUPP, -EINVAL or another
+ * negative errno; @ret untouched on failure.
+ */
+int cgroup_memory_file_read(const struct cgroup_roots *roots, const char *path, uint64_t *ret);

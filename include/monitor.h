@@ -43,8 +43,9 @@ const char *monitor_cause_to_string(enum monitor_cause c);
 
 /*
  * One look at the monitored scope. System-wide: /proc/meminfo and /proc/pressure/memory.
- * Cgroup scope: mem_total = min(limit, MemTotal), mem_available = min(limit - usage,
- * MemAvailable) (so an unlimited cgroup is judged by the machine), swap likewise with
+ * Cgroup scope: mem_total = min(limit, MemTotal), mem_available = min(limit - usage + its
+ * file LRU pages (reclaimable cache, as MemAvailable counts it), MemAvailable) (so an unlimited
+ * cgroup is judged by the machine), swap likewise with
  * swap.max/swap.current (or v1 memsw) against SwapTotal/SwapFree; pressure from the cgroup2
  * group's memory.pressure. All sizes in bytes.
  */

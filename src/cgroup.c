@@ -16,6 +16,8 @@
 #define MOUNTINFO_SIZE_MAX (16U << 20)
 /* A memory.* value file is one number or "max". */
 #define CGROUP_VALUE_BUF 64
+/* memory.stat: v1 about 1.3 KiB, v2 on 6.x about 2 KiB; room for new keys. */
+#define CGROUP_STAT_BUF 8192
 /* cgroup.controllers lists a dozen short names. */
 #define CGROUP_CONTROLLERS_BUF 512
 
@@ -372,14 +374,14 @@ static int memory_read_v1(int dirfd, struct cgroup_memory *ret)
         return 0;
 }
 
-int cgroup_memory_read(const struct cgroup_roots *roots, const char *path, struct cgroup_memory *ret)
+/* Open the directory holding @path's memory files: v2 with the memory controller, else v1. */
+static int memory_dir_open(const struct cgroup_roots *roots, const char *path, bool *ret_v2)
 {
-        _cleanup_(closep) int dirfd = -1;
         char dir[PATH_MAX];
         bool v2;
-        int r;
+        int r, fd;
 
-        if (!roots || !ret)
+        if (!roots)
                 return -EINVAL;
         if (roots->v2[0] && roots->v2_has_memory)
                 v2 = true;
@@ -391,10 +393,77 @@ int cgroup_memory_read(const struct cgroup_roots *roots, const char *path, struc
         r = cgroup_path_join(dir, sizeof(dir), v2 ? roots->v2 : roots->v1_memory, path ?: "", NULL);
         if (r < 0)
                 return r;
-        dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dirfd < 0)
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
                 return -errno;
+        *ret_v2 = v2;
+        return fd;
+}
+
+int cgroup_memory_read(const struct cgroup_roots *roots, const char *path, struct cgroup_memory *ret)
+{
+        _cleanup_(closep) int dirfd = -1;
+        bool v2 = false;
+
+        if (!ret)
+                return -EINVAL;
+        dirfd = memory_dir_open(roots, path, &v2);
+        if (dirfd < 0)
+                return dirfd;
         return v2 ? memory_read_v2(dirfd, ret) : memory_read_v1(dirfd, ret);
+}
+
+int cgroup_parse_memory_stat_file(const char *buf, bool v1, uint64_t *ret)
+{
+        const char *keys[2] = {v1 ? "total_active_file" : "active_file",
+                               v1 ? "total_inactive_file" : "inactive_file"};
+        uint64_t val[2];
+        bool seen[2] = {};
+        const char *line;
+
+        if (!buf || !ret)
+                return -EINVAL;
+        for (line = buf; *line;) {
+                const char *eol = strchrnul(line, '\n'), *sp = memchr(line, ' ', (size_t)(eol - line));
+
+                for (unsigned i = 0; sp && i < 2; i++) {
+                        char num[24];
+                        size_t n = (size_t)(eol - sp - 1);
+
+                        if (seen[i] || !field_is(line, (size_t)(sp - line), keys[i]))
+                                continue;
+                        if (n == 0 || n >= sizeof(num))
+                                return -EINVAL;
+                        memcpy(num, sp + 1, n);
+                        num[n] = '\0';
+                        if (parse_u64(num, &val[i]) < 0)
+                                return -EINVAL;
+                        seen[i] = true;
+                }
+                line = *eol ? eol + 1 : eol;
+        }
+        if (!seen[0] || !seen[1] || val[0] > UINT64_MAX - val[1])
+                return -EINVAL;
+        *ret = val[0] + val[1];
+        return 0;
+}
+
+int cgroup_memory_file_read(const struct cgroup_roots *roots, const char *path, uint64_t *ret)
+{
+        _cleanup_(closep) int dirfd = -1;
+        char buf[CGROUP_STAT_BUF];
+        bool v2 = false;
+        ssize_t n;
+
+        if (!ret)
+                return -EINVAL;
+        dirfd = memory_dir_open(roots, path, &v2);
+        if (dirfd < 0)
+                return dirfd;
+        n = read_file_at(dirfd, "memory.stat", buf, sizeof(buf));
+        if (n < 0)
+                return n == -ENOENT ? -EOPNOTSUPP : (int)n;
+        return cgroup_parse_memory_stat_file(buf, !v2, ret);
 }
 
 int cgroup_path_join(char *buf, size_t size, const char *root, const char *path, const char *file)

@@ -102,10 +102,18 @@ static int take_sample(struct monitor *m, enum monitor_cause cause, struct monit
 
                 r = cgroup_memory_read(&m->roots, m->cfg.cgroup, &cm);
                 if (r == 0) {
+                        uint64_t file = 0;
+
+                        /* Usage includes page cache that reclaim frees before any OOM kill: count
+                         * it as available, like MemAvailable does (unreadable: count none). */
+                        if (cgroup_memory_file_read(&m->roots, m->cfg.cgroup, &file) < 0)
+                                file = 0;
                         /* The tighter of the cgroup's limit and the machine: an unlimited (or
                          * over-committed) cgroup runs out when the machine does. */
                         s.mem_total = MIN(cm.max, s.mem_total);
-                        s.mem_available = MIN(sub_sat(cm.max, cm.current), s.mem_available);
+                        s.mem_available =
+                                MIN(MIN(sub_sat(cm.max, cm.current) + MIN(file, cm.current), cm.max),
+                                    s.mem_available);
                         s.swap_total = MIN(cm.swap_max, s.swap_total);
                         s.swap_free = MIN(sub_sat(cm.swap_max, cm.swap_current), s.swap_free);
                 } else if (r != -EOPNOTSUPP) {

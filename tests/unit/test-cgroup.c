@@ -185,6 +185,40 @@ static void test_memory_read(void **state)
         assert_int_equal(cgroup_memory_read(&r, "/a/b", &m), -EOPNOTSUPP);
 }
 
+static void test_memory_stat_file(void **state)
+{
+        struct cgroup_roots r = {.v2_has_memory = true};
+        uint64_t v = 42;
+
+        snprintf(r.v2, sizeof(r.v2), "%s/cgroup-v2", FIXTURES_DIR);
+        assert_int_equal(cgroup_memory_file_read(&r, "/a/b", &v), 0);
+        assert_int_equal(v, 52428800);
+        /* No memory.stat in the fixture's /a. */
+        assert_int_equal(cgroup_memory_file_read(&r, "/a", &v), -EOPNOTSUPP);
+        assert_int_equal(cgroup_memory_file_read(&r, "/nope", &v), -ENOENT);
+
+        /* v1: the hierarchical totals, not the group's own counters. */
+        r.v2_has_memory = false;
+        snprintf(r.v1_memory, sizeof(r.v1_memory), "%s/cgroup-v1/memory", FIXTURES_DIR);
+        assert_int_equal(cgroup_memory_file_read(&r, "/a/b", &v), 0);
+        assert_int_equal(v, 104857600);
+
+        v = 42;
+        assert_int_equal(cgroup_parse_memory_stat_file(fixture("cgroup-stat-missing"), false, &v), -EINVAL);
+        assert_int_equal(cgroup_parse_memory_stat_file("active_file 1\ninactive_file x\n", false, &v),
+                         -EINVAL);
+        assert_int_equal(cgroup_parse_memory_stat_file("active_file 1\ninactive_file\n", false, &v),
+                         -EINVAL);
+        assert_int_equal(cgroup_parse_memory_stat_file("active_file 18446744073709551615\ninactive_file 1\n",
+                                                       false, &v),
+                         -EINVAL);
+        assert_int_equal(cgroup_parse_memory_stat_file("active_file 1\ninactive_file 2\n", true, &v),
+                         -EINVAL);
+        assert_int_equal(v, 42);
+        assert_int_equal(cgroup_parse_memory_stat_file("inactive_file 2\nactive_file 1", false, &v), 0);
+        assert_int_equal(v, 3);
+}
+
 static void test_path_join(void **state)
 {
         char buf[PATH_MAX], small[8];
@@ -247,6 +281,7 @@ int main(void)
                 cmocka_unit_test(test_proc_cgroup),
                 cmocka_unit_test(test_parse_limit),
                 cmocka_unit_test(test_memory_read),
+                cmocka_unit_test(test_memory_stat_file),
                 cmocka_unit_test(test_path_join),
                 cmocka_unit_test(test_pressure_path),
                 cmocka_unit_test(test_descendant),
