@@ -231,71 +231,20 @@ int kill_identity_check(const struct victim *v, const struct kill_identity *now)
         return 0;
 }
 
-/*
- * The cgroup path of a /proc/<pid>/cgroup text: the "0::" line, or with @v1 the line whose
- * controller list holds "memory". Returns 0, or -ENOENT if there is no such line.
- */
-static int parse_proc_cgroup(const char *buf, bool v1, char *ret, size_t size)
-{
-        for (const char *line = buf; line && *line;
-             line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-                const char *c1 = strchr(line, ':'), *c2, *nl;
-                bool match;
-
-                if (!c1)
-                        break;
-                c2 = strchr(c1 + 1, ':');
-                if (!c2)
-                        break;
-                nl = strchrnul(c2, '\n');
-                if (!v1)
-                        match = c2 == c1 + 1 && strncmp(line, "0:", 2) == 0;
-                else {
-                        match = false;
-                        for (const char *c = c1 + 1; c < c2;) {
-                                const char *e = memchr(c, ',', (size_t)(c2 - c));
-
-                                if (!e)
-                                        e = c2;
-                                if (e - c == 6 && strncmp(c, "memory", 6) == 0)
-                                        match = true;
-                                c = e + 1;
-                        }
-                }
-                if (match) {
-                        size_t len = (size_t)(nl - (c2 + 1));
-
-                        if (len + 1 > size)
-                                return -ENAMETOOLONG;
-                        memcpy(ret, c2 + 1, len);
-                        ret[len] = '\0';
-                        return 0;
-                }
-        }
-        return -ENOENT;
-}
-
-/* "/a/b" is below "/a" and "/a/"; "/ab" is not. */
-static bool path_below(const char *path, const char *ancestor)
-{
-        size_t len = strlen(ancestor);
-
-        while (len > 0 && ancestor[len - 1] == '/')
-                len--;
-        if (len == 0)
-                return true;
-        return strncmp(path, ancestor, len) == 0 && (path[len] == '\0' || path[len] == '/');
-}
-
 static int read_cgroup_of(const struct kill_ctx *c, pid_t pid, char *ret, size_t size)
 {
         char buf[CGROUP_BUF_SIZE];
         ssize_t n;
+        int r;
 
         n = read_proc(c->req->proc_dirfd, pid, "cgroup", buf, sizeof(buf));
         if (n < 0)
                 return (int)n;
-        return parse_proc_cgroup(buf, c->unit_v1, ret, size);
+        r = c->unit_v1 ? cgroup_parse_proc_cgroup(buf, NULL, 0, ret, size)
+                       : cgroup_parse_proc_cgroup(buf, ret, size, NULL, 0);
+        if (r < 0)
+                return r;
+        return ret[0] ? 0 : -ENOENT;
 }
 
 static struct kill_target *target_add(struct kill_ctx *c, pid_t pid)
@@ -372,7 +321,7 @@ static void add_member(struct kill_ctx *c, pid_t pid)
                 r = read_cgroup_of(c, pid, path, sizeof(path));
                 if (r < 0)
                         r = r == -ENOENT ? KILL_OUTSIDE : kill_classify_errno(r);
-                else if (!path_below(path, c->unit_cgroup))
+                else if (!cgroup_is_descendant(path, c->unit_cgroup))
                         r = KILL_OUTSIDE;
         }
         if (r == 0) {
@@ -528,7 +477,7 @@ static int collect_cgroup(struct kill_ctx *c, bool *ret_cgroup_kill)
         r = read_cgroup_of(c, c->req->victim->pid, unit, sizeof(unit));
         if (r < 0)
                 return r == -ENOENT ? -EOPNOTSUPP : r;
-        if (!path_below(unit, "/") || streq(unit, "/") || unit[0] == '\0')
+        if (!cgroup_is_descendant(unit, "/") || streq(unit, "/") || unit[0] == '\0')
                 return -EINVAL;
         if (snprintf(dir, sizeof(dir), "%s%s", root, unit) >= (int)sizeof(dir))
                 return -ENAMETOOLONG;
@@ -538,7 +487,7 @@ static int collect_cgroup(struct kill_ctx *c, bool *ret_cgroup_kill)
         if (fd < 0)
                 return -errno;
         if (read_cgroup_of(c, c->self, self_cg, sizeof(self_cg)) == 0)
-                self_inside = path_below(self_cg, unit);
+                self_inside = cgroup_is_descendant(self_cg, unit);
         *ret_cgroup_kill = !c->unit_v1 && roots->v2_has_memory && !self_inside &&
                            faccessat(fd, "cgroup.kill", W_OK, 0) == 0;
         r = walk_cgroup(c, fd, 0);
