@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* fuzz-meminfo.c - /proc/meminfo: meminfo_parse() and proc_meminfo_totalpages_parse() */
+
+#include <string.h>
+
+#include "fuzz.h"
+#include "meminfo.h"
+#include "proc.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        char *buf = fuzz_strdup(data, size);
+        struct meminfo mi, untouched;
+        uint64_t total = 1, swap = 2;
+        int r;
+
+        memset(&mi, 0x33, sizeof(mi));
+        untouched = mi;
+        r = meminfo_parse(buf, &mi);
+        FUZZ_ASSERT(r == 0 || r == -EINVAL || r == -ERANGE);
+        if (r != 0)
+                FUZZ_ASSERT(memcmp(&mi, &untouched, sizeof(mi)) == 0);
+        else
+                /* SwapFree is documented to be 0 without swap */
+                FUZZ_ASSERT(mi.swap_total != 0 || mi.swap_free == 0);
+
+        r = proc_meminfo_totalpages_parse(buf, 4096, &total, &swap);
+        FUZZ_ASSERT(r == 0 || r == -EINVAL || r == -ERANGE);
+        if (r == 0)
+                FUZZ_ASSERT(swap <= total);
+        else
+                FUZZ_ASSERT(total == 1 && swap == 2);
+        /* a page size that is not a multiple of 1024 is refused, whatever the text */
+        FUZZ_ASSERT(proc_meminfo_totalpages_parse(buf, 1000, &total, NULL) < 0);
+        free(buf);
+        return 0;
+}
