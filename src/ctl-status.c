@@ -183,7 +183,8 @@ int ctl_status(int argc, char **argv)
                 printf("  Triggers:  some %s, full %s%s\n",
                        state_get(state, "TRIGGER_SOME", v, sizeof(v))[0] ? v : "off",
                        state_get(state, "TRIGGER_FULL", caps, sizeof(caps))[0] ? caps : "off",
-                       streq(state_get(state, "POLLING", v, sizeof(v)), "1") ? " (polling avg10)" : "");
+                       streq(state_get(state, "POLLING", v, sizeof(v)), "1") ? " (polling stall counters)"
+                                                                             : "");
                 printf("  Caps:      %s\n", state_get(state, "CAPABILITIES", v, sizeof(v)));
                 if (!config_path || streq(config_path, CONFIG_FILE_DEFAULT))
                         config_path = state_get(state, "CONFIG", v, sizeof(v))[0] ? strdupa(v) : config_path;

@@ -450,9 +450,10 @@ static void manager_log_monitor(struct manager *m)
                                    psi_level_to_string(l), mi->trigger_effective[l].stall,
                                    mi->trigger_effective[l].window);
         if (mi->polling)
-                log_notice_errno(
-                        mi->trigger_error, "PSI triggers are not available on %s; polling avg10 every %s",
-                        mi->pressure_path, format_duration(a, sizeof(a), m->config.pressure_poll_interval));
+                log_notice_errno(mi->trigger_error,
+                                 "PSI triggers are not available on %s; polling its stall counters every %s",
+                                 mi->pressure_path,
+                                 format_duration(a, sizeof(a), m->config.pressure_poll_interval));
         if (!mi->have_pressure)
                 log_warning("No pressure information (%s); acting on memory headroom only.",
                             mi->pressure_path);
