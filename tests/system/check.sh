@@ -1,0 +1,286 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Runs INSIDE the system test's container, as reapd-systemtest.service, against the real
+# reapd.service that systemd (PID 1) started at boot. Writes one line per check to
+# $out/result ("ok - what" or "not ok - what", "# ..." lines for details), saves what the
+# outer test validates further (kill records, reapctl output) under $out, and ends with
+# "# done". The unit's SuccessAction=/FailureAction= power the container off afterwards.
+#
+# Everything that can kill is scoped to a cgroup made here (reapdtest.slice), inside the
+# container's own PID namespace: a dry run first, then one real kill of the hog below.
+set -euo pipefail
+
+out=/var/tmp/systemtest
+mkdir -p "$out"
+: >"$out/result"
+exec 3>>"$out/result"
+exec >>"$out/check.log" 2>&1
+
+MID_KILL=0d34ba080ff344199e41f36a4bb9b436
+HOG_UNIT=reapdtest-hog.service
+DROPIN_DIR=/etc/reapd.conf.d
+failures=0
+
+ok() { echo "ok - $1" >&3; }
+notok() {
+        echo "not ok - $1" >&3
+        failures=$((failures + 1))
+        shift
+        local l
+        for l in "$@"; do
+                printf '%s\n' "$l" | sed 's/^/#   /' >&3
+        done
+}
+diag() { printf '%s\n' "$*" | sed 's/^/# /' >&3; }
+# check DESC DETAIL CMD...: ok if CMD succeeds, else not ok with DETAIL.
+check() {
+        local desc=$1 detail=$2
+        shift 2
+        if "$@"; then ok "$desc"; else notok "$desc" "$detail"; fi
+}
+# wait_for SECONDS CMD...: poll CMD every 0.2 s until it succeeds or time runs out.
+wait_for() {
+        local end=$((SECONDS + $1))
+        shift
+        until "$@"; do
+                [ "$SECONDS" -lt "$end" ] || return 1
+                sleep 0.2
+        done
+}
+prop() { systemctl show -p "$2" --value "$1"; }
+cursor() { journalctl -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p'; }
+# journal_since CURSOR ARGS...: journal entries after CURSOR (all of them if CURSOR is empty).
+journal_since() {
+        local c=$1
+        shift
+        if [ -n "$c" ]; then
+                journalctl --no-pager -q --after-cursor="$c" "$@"
+        else
+                journalctl --no-pager -q "$@"
+        fi
+}
+is_active() { [ "$(prop reapd.service ActiveState)" = active ]; }
+loaded() { [ "$(prop reapd.service LoadState)" = loaded ]; }
+# unit_and CMD...: CMD, but false when reapd.service does not even exist (so that checks like
+# "did not restart" do not pass on a unit that is not there).
+unit_and() { loaded && "$@"; }
+# patience SECONDS: SECONDS, or 0 when reapd is not running (no point waiting for it).
+patience() { if is_active; then echo "$1"; else echo 0; fi; }
+same_pid_active() { is_active && [ "$(prop reapd.service MainPID)" = "$pid" ]; }
+state() {
+        systemctl show -p ActiveState,SubState,Result,NRestarts,MainPID,StatusText,ExecMainStatus reapd.service |
+                tr '\n' ' '
+}
+# kill_record CURSOR FILTER...: wait up to 30 s for a kill record after CURSOR matching the
+# journal FILTERs, save the first one as JSON on stdout. Fails if none came.
+kill_record() {
+        local c=$1 rec
+        shift
+        local end=$((SECONDS + $(patience 30)))
+        while :; do
+                rec=$(journal_since "$c" -o json MESSAGE_ID=$MID_KILL "$@" | head -n 1)
+                if [ -n "$rec" ]; then
+                        printf '%s\n' "$rec"
+                        return 0
+                fi
+                [ "$SECONDS" -lt "$end" ] || return 1
+                sleep 0.5
+        done
+}
+reload_reapd() {
+        local rc=0
+        timeout 30 systemctl reload reapd.service || rc=$?
+        sleep 1 # let the daemon act on the new configuration before looking at it
+        return $rc
+}
+write_dropin() {
+        mkdir -p "$DROPIN_DIR"
+        cat >"$DROPIN_DIR/$1"
+}
+
+echo "check.sh starting at $(date -Is), cgroup layout: $(stat -fc %T /sys/fs/cgroup)"
+diag "cgroup layout in the container: $(stat -fc %T /sys/fs/cgroup)$([ -d /sys/fs/cgroup/unified ] && echo ' + unified')"
+
+# --- The unit as installed --------------------------------------------------------------
+frag=$(prop reapd.service FragmentPath)
+if [ -n "$frag" ] && [ -f "$frag" ]; then
+        ok "reapd.service is installed ($frag)"
+        diag "$(prop reapd.service ExecStart)"
+else
+        notok "reapd.service is installed" "systemctl show -p FragmentPath is '$frag'"
+fi
+
+if [ -n "$frag" ] && systemd-analyze verify --man=no "$frag" >"$out/verify.log" 2>&1 &&
+        ! grep -v -e '^$' "$out/verify.log" | grep -q .; then
+        ok "systemd-analyze verify reapd.service is clean"
+else
+        notok "systemd-analyze verify reapd.service is clean" "$(cat "$out/verify.log" 2>/dev/null)"
+fi
+systemd-analyze security --no-pager reapd.service >"$out/security.log" 2>&1 || true
+diag "$(grep -i 'overall exposure' "$out/security.log" || echo 'systemd-analyze security: no verdict')"
+
+# --- Readiness ----------------------------------------------------------------------------
+wait_for 20 is_active || true
+type=$(prop reapd.service Type)
+check "reapd.service is Type=notify (so active means READY=1 was received)" "Type=$type" \
+        [ "$type" = notify ]
+check "reapd.service is active (running) after boot" "$(state)" \
+        [ "$(prop reapd.service ActiveState)/$(prop reapd.service SubState)" = active/running ]
+check "reapd.service did not restart" "$(state)" unit_and [ "$(prop reapd.service NRestarts)" = 0 ]
+pid=$(prop reapd.service MainPID)
+main_is_reapd() { [ "$pid" -gt 0 ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = reapd ]; }
+check "reapd.service has a MainPID that is reapd" "MainPID=$pid comm=$(cat /proc/"$pid"/comm 2>/dev/null)" \
+        main_is_reapd
+status=$(prop reapd.service StatusText)
+check "STATUS= text mentions pressure or headroom" "StatusText='$status'" \
+        grep -qiE 'pressure|headroom' <<<"$status"
+check "reapd logged its start to the journal" "no lines from reapd itself in the journal" \
+        bash -c "journalctl --no-pager -q _SYSTEMD_UNIT=reapd.service | grep -q ."
+
+# --- Reload -------------------------------------------------------------------------------
+can_reload=$(prop reapd.service CanReload)
+check "reapd.service can reload (ExecReload= set)" "CanReload=$can_reload" [ "$can_reload" = yes ]
+c=$(cursor)
+rc=0
+reload_reapd || rc=$?
+check "systemctl reload reapd succeeds" "exit code $rc; $(state)" [ "$rc" = 0 ]
+check "after reload: still active, same MainPID $pid" "$(state)" same_pid_active
+
+c=$(cursor)
+write_dropin 99-broken.conf <<'EOF'
+[Monitor]
+Bogus=1
+EOF
+rc=0
+reload_reapd || rc=$?
+diag "reload with a broken drop-in: systemctl exit code $rc"
+check "reload with a broken drop-in keeps it active with the same MainPID $pid" "$(state)" \
+        same_pid_active
+err=$(journal_since "$c" -u reapd.service -p err -o cat)
+check "reload with a broken drop-in logs an error naming the file" \
+        "errors since the reload: '${err:-<none>}'" grep -q '99-broken.conf' <<<"$err"
+rm -f "$DROPIN_DIR/99-broken.conf"
+rc=0
+reload_reapd || rc=$?
+check "reload after removing the broken drop-in succeeds" "exit code $rc; $(state)" [ "$rc" = 0 ]
+check "after that reload: still active, same MainPID $pid" "$(state)" same_pid_active
+
+# --- Kill records, scoped to a cgroup made here -------------------------------------------
+# The hog is a copy of bash so that its comm is distinctive; it holds 64 MiB and sleeps.
+install -m 755 /bin/bash /usr/local/bin/reapd-hog
+cat >/usr/local/lib/reapd-systemtest/hog.sh <<'EOF'
+x=$(head -c 64M /dev/zero | tr '\0' x)
+while :; do sleep 1000; done
+EOF
+systemctl stop "$HOG_UNIT" 2>/dev/null || true
+systemctl reset-failed "$HOG_UNIT" 2>/dev/null || true
+systemd-run --quiet --unit="$HOG_UNIT" --slice=reapdtest.slice -p TimeoutStopSec=5 \
+        /usr/local/bin/reapd-hog /usr/local/lib/reapd-systemtest/hog.sh
+hog_pid=$(prop "$HOG_UNIT" MainPID)
+hog_rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$hog_pid/status" 2>/dev/null || echo 0; }
+hog_ready() { [ "$(hog_rss)" -gt 60000 ]; }
+wait_for 20 hog_ready || true
+hog_cg=$(prop "$HOG_UNIT" ControlGroup)
+diag "hog: pid $hog_pid, rss $(hog_rss) kB, cgroup $hog_cg"
+{
+        echo "HOG_PID=$hog_pid"
+        echo "HOG_COMM=reapd-hog"
+        echo "HOG_CGROUP=$hog_cg"
+        echo "HOG_UID=0"
+} >"$out/hog.env"
+check "the hog holds 64 MiB in $hog_cg" "pid $hog_pid rss $(hog_rss) kB" hog_ready
+
+# Dry run: MinAvailable=100% makes the scoped cgroup always "low", DryRun=yes sends nothing.
+c=$(cursor)
+since=$(date '+%Y-%m-%d %H:%M:%S')
+write_dropin 50-systemtest.conf <<EOF
+[Monitor]
+Cgroup=$hog_cg
+MinAvailable=100%
+MinSwapFree=100%
+HeadroomMode=or
+[Kill]
+DryRun=yes
+EOF
+rc=0
+reload_reapd || rc=$?
+check "reload with the scoped dry-run drop-in succeeds" "exit code $rc; $(state)" [ "$rc" = 0 ]
+if kill_record "$c" DRY_RUN=1 >"$out/record-dry-run.json"; then
+        ok "a dry-run kill record (MESSAGE_ID=$MID_KILL, DRY_RUN=1) reached the journal"
+else
+        notok "a dry-run kill record (MESSAGE_ID=$MID_KILL, DRY_RUN=1) reached the journal" \
+                "none in 30 s; reapd said: $(journal_since "$c" -u reapd.service -o cat | tail -n 5)"
+fi
+check "the dry run left the hog alive" "pid $hog_pid" kill -0 "$hog_pid"
+
+# A real kill of the hog, still scoped to its cgroup.
+c=$(cursor)
+sed -i 's/^DryRun=yes/DryRun=no/' "$DROPIN_DIR/50-systemtest.conf"
+rc=0
+reload_reapd || rc=$?
+check "reload with the scoped kill drop-in succeeds" "exit code $rc; $(state)" [ "$rc" = 0 ]
+hog_gone() { ! kill -0 "$hog_pid" 2>/dev/null; }
+if wait_for "$(patience 30)" hog_gone; then
+        ok "reapd killed the hog (pid $hog_pid) in $hog_cg"
+else
+        notok "reapd killed the hog (pid $hog_pid) in $hog_cg" "still alive after 30 s; $(prop "$HOG_UNIT" ActiveState)"
+fi
+# Stop acting on the (now empty) test cgroup at once, before looking at the record.
+rm -f "$DROPIN_DIR/50-systemtest.conf"
+reload_reapd || true
+kill -KILL "$hog_pid" 2>/dev/null || true
+systemctl kill -s SIGKILL "$HOG_UNIT" 2>/dev/null || true
+timeout 10 systemctl stop "$HOG_UNIT" 2>/dev/null || true
+if kill_record "$c" DRY_RUN=0 VICTIM_PID="$hog_pid" >"$out/record-kill.json"; then
+        ok "a kill record (DRY_RUN=0, VICTIM_PID=$hog_pid) reached the journal"
+else
+        notok "a kill record (DRY_RUN=0, VICTIM_PID=$hog_pid) reached the journal" \
+                "none in 30 s; reapd said: $(journal_since "$c" -u reapd.service -o cat | tail -n 5)"
+fi
+# Every real kill of the whole run must have been the hog: a scope that widens (e.g. when the
+# scoped cgroup goes away) would kill the container's own services.
+victims=$(journalctl --no-pager -q -o json --output-fields=VICTIM_PID,VICTIM_COMM \
+        MESSAGE_ID=$MID_KILL DRY_RUN=0 |
+        sed -n 's/.*"VICTIM_PID":"\([0-9]*\)".*"VICTIM_COMM":"\([^"]*\)".*/\1 \2/p; s/.*"VICTIM_COMM":"\([^"]*\)".*"VICTIM_PID":"\([0-9]*\)".*/\2 \1/p' |
+        sort -u)
+others=$(grep -v "^$hog_pid " <<<"$victims" | tr '\n' ';' || true)
+check "reapd killed nothing but the hog (scope held)" "also killed: $others" [ -z "$others" ]
+check "reapd is still active with the same MainPID after the kills" "$(state)" same_pid_active
+
+rc=0
+timeout 20 reapctl kills --json --since "$since" >"$out/reapctl-kills.json" 2>"$out/reapctl-kills.err" || rc=$?
+check "reapctl kills --json --since '$since' succeeds" "exit code $rc: $(cat "$out/reapctl-kills.err")" [ "$rc" = 0 ]
+
+# --- Catalog ------------------------------------------------------------------------------
+journalctl --update-catalog || true
+check "journalctl --list-catalog knows $MID_KILL" "not in the catalog (is reapd.catalog installed?)" \
+        bash -c "journalctl --list-catalog --no-pager | grep -q $MID_KILL"
+journalctl -x --no-pager -q MESSAGE_ID=$MID_KILL -n 1 >"$out/catalog-x.txt" 2>&1 || true
+check "journalctl -x shows the catalog text under a kill record" "$(cat "$out/catalog-x.txt")" \
+        grep -q '^░░ ' "$out/catalog-x.txt"
+
+# --- Sandbox and stop ---------------------------------------------------------------------
+# reapd's own lines at warning or worse (it may note at a lower priority what the host itself
+# forbids, e.g. a negative oom_score_adj without CAP_SYS_RESOURCE), and the service manager's
+# lines about the unit that mean the sandbox got in the way.
+own_re='Permission denied|Read-only file system|Operation not permitted|No such file|not permitted'
+pid1_re='SIGSYS|status=31/SYS|core-dump|dumped core|Watchdog timeout|Failed with result|status=2[0-9][0-9]/|Failed to set up|Operation not permitted|Permission denied'
+journalctl --no-pager -q -o short-monotonic -u reapd.service >"$out/reapd-unit.log" || true
+bad=$(journalctl --no-pager -q -o cat _SYSTEMD_UNIT=reapd.service -p warning | grep -E "$own_re" || true)
+low=$(journalctl --no-pager -q -o cat _SYSTEMD_UNIT=reapd.service -p notice..debug | grep -E "$own_re" || true)
+[ -z "$low" ] || diag "reapd at notice/info/debug, not counted: $low"
+check "the sandbox denied reapd nothing (no EACCES/EROFS/EPERM/ENOENT warnings from reapd)" \
+        "$bad" unit_and [ -z "$bad" ]
+bad=$(journalctl --no-pager -q -o cat _PID=1 UNIT=reapd.service | grep -E "$pid1_re" || true)
+check "systemd saw no SIGSYS, crash, watchdog timeout or setup failure of reapd.service" \
+        "$bad" unit_and [ -z "$bad" ]
+
+rc=0
+timeout 30 systemctl stop reapd.service || rc=$?
+check "systemctl stop reapd succeeds" "exit code $rc" [ "$rc" = 0 ]
+check "after stop: inactive, Result=success, main process exited 0" "$(state)" \
+        unit_and [ "$(prop reapd.service ActiveState)/$(prop reapd.service Result)/$(prop reapd.service ExecMainStatus)" = inactive/success/0 ]
+
+diag "check.sh finished at $(date -Is) with $failures failed checks"
+echo "# done" >&3
+exit 0
