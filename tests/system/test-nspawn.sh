@@ -207,6 +207,15 @@ run_mode() {
         install -D -m 644 "$here/reapd-systemtest.service" "$root/etc/systemd/system/reapd-systemtest.service"
         install -D -m 755 "$here/check.sh" "$root/usr/local/lib/reapd-systemtest/check.sh"
         mkdir -p "$root/var/log/journal"
+        # The container sees the host's /proc/pressure/memory: when the host is under pressure
+        # (another job's benchmark), a system-wide reapd inside would kill the container's own
+        # services (seen: systemd-journald). Keep them out of reach; the hog in reapdtest.slice
+        # stays a candidate, and Ignore= is a list, so the test's later drop-ins keep this.
+        install -d "$root/etc/reapd.conf.d"
+        printf '%s\n' '# system test: only reapdtest.slice may be killed in this container' '[Policy]' \
+                'Ignore=cgroup:^/(system\.slice|init\.scope|user\.slice)(/|$)' \
+                'Ignore=comm:^(systemd.*|dbus-daemon|bash|sleep|systemctl|journalctl|timeout)$' \
+                >"$root/etc/reapd.conf.d/10-systemtest-protect.conf"
         rm -rf "$out"
 
         if run_logged "$logs/enable.log" systemctl --root="$root" enable reapd.service; then
