@@ -1,6 +1,6 @@
 #pragma once
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* proc.h - pure parsers for /proc/<pid>/{stat,status,cmdline,cgroup,oom_score_adj}, and thin readers */
+/* proc.h - pure parsers for /proc/<pid>/{stat,status,cmdline,cgroup,oom_score*}, and thin readers */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -62,6 +62,13 @@ int proc_status_parse(const char *buf, struct proc_status *ret);
 int proc_oom_score_adj_parse(const char *buf, int *ret);
 
 /*
+ * proc_oom_score_parse() - pure: the text of /proc/<pid>/oom_score, a decimal 0..2000 (the
+ * kernel's scaled badness; see score_oom_score()) with optional blanks/newline.
+ * Returns 0, or -EINVAL (garbage) / -ERANGE (above UINT32_MAX). @ret untouched on failure.
+ */
+int proc_oom_score_parse(const char *buf, unsigned *ret);
+
+/*
  * proc_cmdline_parse() - pure: turn the @len raw bytes of /proc/<pid>/cmdline (NUL-separated
  * arguments) into one line in @out: separators become spaces, trailing NULs are dropped,
  * the result is truncated to @size - 1 bytes and always NUL-terminated (if @size > 0).
@@ -104,6 +111,12 @@ int proc_meminfo_totalpages_parse(const char *buf, uint64_t page_size, uint64_t 
 int proc_read_stat(int proc_dirfd, pid_t pid, struct proc_stat *ret);
 int proc_read_status(int proc_dirfd, pid_t pid, struct proc_status *ret);
 int proc_read_oom_score_adj(int proc_dirfd, pid_t pid, int *ret);
+/*
+ * proc_read_oom_score() - the hot loop of snapshot_select(): one openat(), one read(), one
+ * close(). A seq_file hands a one-line record over in a single read(), so there is no second
+ * read() to see EOF as read_file_at() does. -ESRCH when the task exited after the open.
+ */
+int proc_read_oom_score(int proc_dirfd, pid_t pid, unsigned *ret);
 /* proc_read_cmdline() - as proc_cmdline_parse() into @out; returns the length or a negative errno. */
 ssize_t proc_read_cmdline(int proc_dirfd, pid_t pid, char *out, size_t size);
 /* proc_read_exe() - readlinkat() of "<pid>/exe"; -EACCES/-ENOENT are common and harmless. */

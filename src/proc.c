@@ -263,6 +263,29 @@ int proc_oom_score_adj_parse(const char *buf, int *ret)
         return 0;
 }
 
+int proc_oom_score_parse(const char *buf, unsigned *ret)
+{
+        const char *p = buf;
+        uint64_t v;
+        int r;
+
+        if (!buf)
+                return -EINVAL;
+        while (is_blank(*p))
+                p++;
+        r = take_u64(&p, &v);
+        if (r < 0)
+                return r;
+        while (is_blank(*p))
+                p++;
+        if (*p)
+                return -EINVAL;
+        if (v > UINT32_MAX)
+                return -ERANGE;
+        *ret = (unsigned)v;
+        return 0;
+}
+
 size_t proc_cmdline_parse(const char *buf, size_t len, char *out, size_t size)
 {
         size_t n;
@@ -402,6 +425,42 @@ int proc_read_oom_score_adj(int proc_dirfd, pid_t pid, int *ret)
         if (n < 0)
                 return (int)n;
         return proc_oom_score_adj_parse(buf, ret) < 0 ? -EINVAL : 0;
+}
+
+/* Writes "<pid>/<file>" into @out (PROC_PATH_MAX bytes) without snprintf(): this runs once per process. */
+static void pid_path(char *out, pid_t pid, const char *file)
+{
+        char digits[16];
+        size_t n = 0;
+        unsigned v = (unsigned)pid;
+
+        do {
+                digits[n++] = (char)('0' + v % 10);
+                v /= 10;
+        } while (v && n < sizeof(digits));
+        while (n > 0)
+                *out++ = digits[--n];
+        *out++ = '/';
+        strlcpy0(out, file, PROC_PATH_MAX - sizeof(digits) - 1);
+}
+
+int proc_read_oom_score(int proc_dirfd, pid_t pid, unsigned *ret)
+{
+        char path[PROC_PATH_MAX], buf[PROC_ADJ_BUF];
+        _cleanup_(closep) int fd = -1;
+        ssize_t n;
+
+        pid_path(path, pid, "oom_score");
+        fd = openat(proc_dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        do
+                n = read(fd, buf, sizeof(buf) - 1);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        return proc_oom_score_parse(buf, ret) < 0 ? -EINVAL : 0;
 }
 
 ssize_t proc_read_cmdline(int proc_dirfd, pid_t pid, char *out, size_t size)
