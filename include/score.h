@@ -61,6 +61,24 @@ int64_t score_badness(const struct proc_info *p, int adj, uint64_t total_pages, 
  */
 unsigned score_oom_score(int64_t badness, uint64_t total_pages);
 
+/*
+ * score_badness_bound() - pure: the largest badness (pages) a process can have whose
+ * /proc/<pid>/oom_score shows @oom_score, for the kernel's system-wide @total_pages: the
+ * inverse of score_oom_score() with both truncating divisions accounted for, so that
+ * score_badness_bound(score_oom_score(b, t), t) >= b for every b the kernel can produce.
+ * The bound is tight for @total_pages >= 1000 (some badness with this oom_score reaches it).
+ * Returns INT64_MAX for 0, which the kernel also shows for unkillable tasks, tasks without
+ * an mm, vfork children and mms being reaped: their badness is unknown, not small.
+ */
+int64_t score_badness_bound(unsigned oom_score, uint64_t total_pages);
+
+/*
+ * score_policy_max_raise() - pure: the most @p can add to a process's badness (pages): the
+ * Prefer shift (prefer_adjust * (@total_pages / 1000)) when @p has a Prefer rule, else 0.
+ * Avoid rules, user.reapd_avoid and the adj clamps only ever lower a score.
+ */
+int64_t score_policy_max_raise(const struct policy *p, uint64_t total_pages);
+
 /* score_match_to_string() - "prefer", "avoid", "ignore" or NULL for SCORE_MATCH_NONE. */
 const char *score_match_to_string(enum score_match m);
 

@@ -47,6 +47,38 @@ unsigned score_oom_score(int64_t badness, uint64_t total_pages)
         return points < 0 ? 0 : (unsigned)points;
 }
 
+int64_t score_badness_bound(unsigned oom_score, uint64_t total_pages)
+{
+        int64_t t = total_pages ? (int64_t)total_pages : 1, q;
+
+        if (oom_score == 0)
+                return INT64_MAX;
+        /*
+         * The kernel shows s = (1000 + q) * 2 / 3 with q = b * 1000 / t, both rounded toward zero;
+         * 1000 + q is positive for every adj above -1000, so s = floor(2 (1000 + q) / 3), which
+         * gives 2 (1000 + q) <= 3 s + 2: q <= Q := (3 s + 2) / 2 - 1000. Then for Q >= 0,
+         * floor(b * 1000 / t) <= Q means b * 1000 < (Q + 1) t: b <= ((Q + 1) t - 1) / 1000. For
+         * Q < 0 (scores up to 665, negative adj) b is negative, its quotient rounded up, and
+         * ceil(b * 1000 / t) <= Q means b * 1000 <= Q t: b <= floor(Q t / 1000).
+         */
+        q = ((int64_t)3 * oom_score + 2) / 2 - SCORE_ADJ_SCALE;
+        if (t > INT64_MAX / (q >= 0 ? q + 1 : -q))
+                return INT64_MAX;
+        if (q >= 0)
+                return ((q + 1) * t - 1) / SCORE_ADJ_SCALE;
+        return -((-q * t + SCORE_ADJ_SCALE - 1) / SCORE_ADJ_SCALE);
+}
+
+int64_t score_policy_max_raise(const struct policy *p, uint64_t total_pages)
+{
+        if (!p || p->prefer_adjust <= 0)
+                return 0;
+        for (size_t i = 0; i < p->n_rules; i++)
+                if (p->rules[i].action == POLICY_PREFER)
+                        return (int64_t)p->prefer_adjust * (int64_t)(total_pages / SCORE_ADJ_SCALE);
+        return 0;
+}
+
 const char *score_match_to_string(enum score_match m)
 {
         static const char *const names[_SCORE_MATCH_MAX] = {

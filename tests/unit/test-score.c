@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "score.h"
@@ -348,6 +349,67 @@ static void test_rank(void **state)
         policy_done(&p);
 }
 
+/*
+ * Every badness the kernel can show (adj -999..1000 over 0..totalpages of memory) lies at or
+ * under the bound of its oom_score, and for totalpages >= 1000 each bound is the largest
+ * badness that shows that score: the inversion is exact, any margin is on top.
+ */
+static void test_badness_bound(void **state)
+{
+        static const uint64_t totals[] = {1, 7, 999, 1000, 1001, 4096, 65537, TOTAL, 6291456 + 12345};
+        static int64_t top[2001];
+
+        for (size_t k = 0; k < ELEMENTSOF(totals); k++) {
+                int64_t t = (int64_t)totals[k], lo = -999 * (t / 1000), hi = 2 * t;
+
+                for (size_t i = 0; i < ELEMENTSOF(top); i++)
+                        top[i] = INT64_MIN;
+                for (int64_t b = lo; b <= hi; b++) {
+                        unsigned s = score_oom_score(b, (uint64_t)t);
+
+                        if (s > 2000)
+                                fail_msg("t %" PRId64 " b %" PRId64 ": oom_score %u", t, b, s);
+                        if (s == 0)
+                                continue;
+                        if (score_badness_bound(s, (uint64_t)t) < b)
+                                fail_msg("t %" PRId64 " b %" PRId64 ": bound of %u is %" PRId64, t, b, s,
+                                         score_badness_bound(s, (uint64_t)t));
+                        if (b > top[s])
+                                top[s] = b;
+                }
+                /* the top score continues above 2t, where the loop stops */
+                for (unsigned s = 1; t >= 1000 && s < score_oom_score(hi, (uint64_t)t); s++)
+                        if (top[s] != INT64_MIN)
+                                assert_int_equal(score_badness_bound(s, (uint64_t)t), top[s]);
+        }
+        /* t 1000: badness 3 shows (1000 + 3) * 2 / 3 = 668, so 668 cannot mean "below 3" */
+        assert_int_equal(score_oom_score(3, 1000), 668);
+        assert_int_equal(score_badness_bound(668, 1000), 3);
+        assert_int_equal(score_badness_bound(667, 1000), 1);
+        /* 0 is also what unkillable, mm-less and vfork tasks show: no bound */
+        assert_true(score_badness_bound(0, TOTAL) == INT64_MAX);
+        assert_true(score_badness_bound(UINT32_MAX, UINT64_MAX / 2) == INT64_MAX);
+}
+
+static void test_policy_max_raise(void **state)
+{
+        struct policy p;
+
+        assert_int_equal(score_policy_max_raise(NULL, TOTAL), 0);
+        policy_init(&p);
+        assert_int_equal(score_policy_max_raise(&p, TOTAL), 0);
+        add_rule(&p, POLICY_AVOID, "java");
+        add_rule(&p, POLICY_IGNORE, "sshd");
+        assert_int_equal(score_policy_max_raise(&p, TOTAL), 0);
+        add_rule(&p, POLICY_PREFER, "chrome");
+        assert_int_equal(score_policy_max_raise(&p, TOTAL), 300 * SCALE);
+        p.prefer_adjust = 1000;
+        assert_int_equal(score_policy_max_raise(&p, TOTAL), 1000 * SCALE);
+        p.prefer_adjust = 0;
+        assert_int_equal(score_policy_max_raise(&p, TOTAL), 0);
+        policy_done(&p);
+}
+
 static void test_fixture(void **state)
 {
         _cleanup_(closep) int fd = open(FIXTURES_DIR "/proc-basic", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -385,11 +447,12 @@ static void test_fixture(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_badness),      cmocka_unit_test(test_exclusions),
-                cmocka_unit_test(test_kernel_order), cmocka_unit_test(test_ties),
-                cmocka_unit_test(test_rules),        cmocka_unit_test(test_adj_clamp),
-                cmocka_unit_test(test_xattrs),       cmocka_unit_test(test_scope_totalpages),
-                cmocka_unit_test(test_rank),         cmocka_unit_test(test_fixture),
+                cmocka_unit_test(test_badness),       cmocka_unit_test(test_exclusions),
+                cmocka_unit_test(test_kernel_order),  cmocka_unit_test(test_ties),
+                cmocka_unit_test(test_rules),         cmocka_unit_test(test_adj_clamp),
+                cmocka_unit_test(test_xattrs),        cmocka_unit_test(test_scope_totalpages),
+                cmocka_unit_test(test_rank),          cmocka_unit_test(test_fixture),
+                cmocka_unit_test(test_badness_bound), cmocka_unit_test(test_policy_max_raise),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
