@@ -68,7 +68,16 @@ struct snapshot {
         struct snapshot_cgroup *cgroups; /* open-addressing table, power-of-two size */
         size_t n_cgroups;
         size_t cgroups_alloc;
+        size_t n_seen; /* pid directories the last walk met, read or not */
+        bool partial; /* snapshot_select() stopped before reading everyone: do not rank from it */
+        uint64_t *ranks; /* snapshot_select()'s (oom_score << 32 | pid) per process, reused */
+        size_t n_ranks;
+        size_t ranks_alloc;
 };
+
+/* Defined in score.h, which includes this header. */
+struct candidate;
+struct score_ctx;
 
 static inline const char *snapshot_str(const struct snapshot *s, uint32_t off)
 {
@@ -89,6 +98,36 @@ static inline const char *snapshot_str(const struct snapshot *s, uint32_t off)
  * failure @s holds an empty but valid snapshot.
  */
 int snapshot_take(int proc_dirfd, const struct snapshot_opts *opts, struct snapshot *s);
+
+/*
+ * snapshot_select() - the victim score_select(@s, @p, @ctx) would pick after
+ * snapshot_take(@proc_dirfd, @opts, @s), reading as little as that choice needs.
+ *
+ * Pass 1 reads only /proc/<pid>/oom_score of every process into s->ranks. Pass 2 reads
+ * processes in full (as snapshot_take() does) in decreasing oom_score order, and stops once
+ * the best candidate's exact score is above the highest score any process not yet read could
+ * reach: score_badness_bound() of its oom_score plus a margin of 2 points, plus the slack of
+ * the kernel's per-CPU rss counters, plus score_policy_max_raise(@p). Excluded and ignored
+ * processes are read and passed over as in score_select(); an oom_score of 0, or one that
+ * cannot be read (a fixture tree without the file), bounds nothing and is always read.
+ * The victim is exactly score_select()'s over a full snapshot of the same moment; a process
+ * whose memory grows by more than the margin between its two reads may go unseen, as may any
+ * process whose memory changes while a full snapshot is being taken.
+ *
+ * @ctx may be NULL; its zero fields mean the snapshot's (system-wide) totalpages and page
+ * size. The kernel's oom_score is scaled by those: with @opts->cgroup set, or an @ctx that
+ * differs from them (a cgroup scope's totalpages), this is snapshot_take() + score_select()
+ * (scoped scans are small, and need every member's cgroup read anyway).
+ *
+ * On return @s holds the processes read, and @ret->idx indexes s->procs: s->partial is true
+ * when the walk stopped before the last process, s->n_seen counts every pid directory. The
+ * arrays are reused as by snapshot_take(): a steady state allocates nothing (glibc's
+ * regexec() aside). @opts may be NULL, as for snapshot_take().
+ * Returns 0 with @ret filled, SCORE_NO_CANDIDATE (@ret untouched), or a negative errno as
+ * snapshot_take() (then @s is empty).
+ */
+int snapshot_select(int proc_dirfd, const struct snapshot_opts *opts, const struct policy *p,
+                    const struct score_ctx *ctx, struct snapshot *s, struct candidate *ret);
 
 /* snapshot_done() - free @s's arrays and zero it; accepts a zeroed snapshot. */
 void snapshot_done(struct snapshot *s);

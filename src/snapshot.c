@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "score.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -309,23 +310,20 @@ int snapshot_read_totalpages(int proc_dirfd, uint64_t *ret, uint64_t *ret_swap)
 static void snapshot_reset(struct snapshot *s)
 {
         s->n_procs = 0;
+        s->n_seen = 0;
+        s->partial = false;
         s->strings_len = s->strings ? 1 : 0; /* keep strings[0] == '\0' */
         s->n_cgroups = 0;
         if (s->cgroups)
                 memset(s->cgroups, 0, s->cgroups_alloc * sizeof(*s->cgroups));
 }
 
-int snapshot_take(int proc_dirfd, const struct snapshot_opts *opts, struct snapshot *s)
+/* Empties @s and reads what every walk needs first: the string arena's "", page size, totalpages. */
+static int snapshot_begin(int proc_dirfd, struct snapshot *s)
 {
-        static const struct snapshot_opts default_opts = {};
-        _cleanup_(closep) int dfd = -1;
-        pid_t self;
         long ps;
         int r;
 
-        if (!opts)
-                opts = &default_opts;
-        self = opts->self > 0 ? opts->self : getpid();
         snapshot_reset(s);
         if (!s->strings) {
                 void *p = NULL;
@@ -339,9 +337,18 @@ int snapshot_take(int proc_dirfd, const struct snapshot_opts *opts, struct snaps
         }
         ps = sysconf(_SC_PAGESIZE);
         s->page_size = ps > 0 ? (uint64_t)ps : 4096;
-        r = snapshot_read_totalpages(proc_dirfd, &s->total_pages, &s->swap_pages);
-        if (r < 0)
-                return r;
+        return snapshot_read_totalpages(proc_dirfd, &s->total_pages, &s->swap_pages);
+}
+
+/*
+ * Calls @fn for every pid directory of the proc root, counting them in s->n_seen. A negative
+ * return of @fn stops the walk and is returned; otherwise returns 0 or a negative errno.
+ */
+static int for_each_pid(struct snapshot *s, int proc_dirfd,
+                        int (*fn)(struct snapshot *s, pid_t pid, void *userdata), void *userdata)
+{
+        _cleanup_(closep) int dfd = -1;
+        int r;
 
         /* our own fd, so the walk has its own offset and a caller's fd is never moved */
         dfd = openat(proc_dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -351,43 +358,244 @@ int snapshot_take(int proc_dirfd, const struct snapshot_opts *opts, struct snaps
                 _Alignas(struct linux_dirent64) char buf[SNAPSHOT_DIRENT_BUF];
                 long n = syscall(SYS_getdents64, dfd, buf, sizeof(buf));
 
-                if (n < 0) {
-                        r = -errno;
-                        snapshot_reset(s);
-                        return r;
-                }
+                if (n < 0)
+                        return -errno;
                 if (n == 0)
-                        break;
+                        return 0;
                 for (long off = 0; off < n;) {
                         struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
                         pid_t pid = parse_pid_name(d->d_name);
-                        void *p = s->procs;
 
                         off += d->d_reclen;
                         if (pid <= 0 || (d->d_type != DT_DIR && d->d_type != DT_UNKNOWN))
                                 continue;
-                        r = grow(&p, &s->n_alloc, s->n_procs + 1, SNAPSHOT_PROCS_INITIAL, sizeof(*s->procs));
-                        if (r < 0) {
-                                snapshot_reset(s);
+                        s->n_seen++;
+                        r = fn(s, pid, userdata);
+                        if (r < 0)
                                 return r;
-                        }
-                        s->procs = p;
-                        r = take_one(s, proc_dirfd, pid, opts, self, &s->procs[s->n_procs]);
-                        if (r < 0) {
-                                snapshot_reset(s);
-                                return r;
-                        }
-                        if (r == 0)
-                                s->n_procs++;
                 }
+        }
+}
+
+struct take_args {
+        int proc_dirfd;
+        const struct snapshot_opts *opts;
+        pid_t self;
+};
+
+/* Reads @pid into the next slot of s->procs; returns its index, -1 if skipped, or a negative errno. */
+static ssize_t take_next(struct snapshot *s, pid_t pid, const struct take_args *a)
+{
+        void *p = s->procs;
+        int r;
+
+        r = grow(&p, &s->n_alloc, s->n_procs + 1, SNAPSHOT_PROCS_INITIAL, sizeof(*s->procs));
+        if (r < 0)
+                return r;
+        s->procs = p;
+        r = take_one(s, a->proc_dirfd, pid, a->opts, a->self, &s->procs[s->n_procs]);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                return -1;
+        return (ssize_t)s->n_procs++;
+}
+
+static int take_cb(struct snapshot *s, pid_t pid, void *userdata)
+{
+        ssize_t r = take_next(s, pid, userdata);
+
+        return r < -1 ? (int)r : 0;
+}
+
+int snapshot_take(int proc_dirfd, const struct snapshot_opts *opts, struct snapshot *s)
+{
+        static const struct snapshot_opts default_opts = {};
+        struct take_args a = {.proc_dirfd = proc_dirfd, .opts = opts ? opts : &default_opts};
+        int r;
+
+        a.self = a.opts->self > 0 ? a.opts->self : getpid();
+        r = snapshot_begin(proc_dirfd, s);
+        if (r >= 0)
+                r = for_each_pid(s, proc_dirfd, take_cb, &a);
+        if (r < 0) {
+                snapshot_reset(s);
+                return r;
         }
         s->taken_usec = now_usec(CLOCK_MONOTONIC);
         return 0;
 }
 
+/*
+ * snapshot_select()'s pass 1 stores one uint64_t per process: its /proc oom_score above the
+ * pid, so that a max-heap of plain integers yields the highest scores first. A score of 0 (or
+ * one that could not be read) is stored as SELECT_UNKNOWN, which sorts above everything:
+ * the kernel shows 0 for tasks whose badness it did not compute (see score_badness_bound()),
+ * so those are always read in full. Real scores are 0..2000.
+ */
+#define SELECT_UNKNOWN UINT32_MAX
+#define SELECT_SCORE_MAX 100000
+/*
+ * Points added to every oom_score before it is turned into a bound: memory a process gains
+ * between its oom_score read in pass 1 and its full read in pass 2 (about 0.3 % of RAM + swap
+ * for 2 points), and room for one more rounding step should the kernel's formula change.
+ */
+#define SELECT_MARGIN_POINTS 2
+/* rss counters oom_badness() adds: MM_FILEPAGES, MM_ANONPAGES, MM_SHMEMPAGES, MM_SWAPENTS. */
+#define SELECT_RSS_COUNTERS 4
+/* The kernel's percpu_counter_batch: max(32, 2 * nr_cpus). */
+#define SELECT_PERCPU_BATCH_MIN 32
+
+/*
+ * Pages by which the kernel's oom_score may undercount what /proc/<pid>/status shows. Since
+ * Linux 6.2 the mm rss counters are per-CPU; oom_badness() reads them approximately
+ * (percpu_counter_read_positive()) while recent kernels' status sums them, so each counter
+ * may differ by up to batch * nr_cpus pages (older kernels read one value for both: 0).
+ */
+static int64_t select_slack_pages(void)
+{
+        long n = sysconf(_SC_NPROCESSORS_CONF);
+        int64_t cpus = n > 0 ? n : 1,
+                batch = 2 * cpus > SELECT_PERCPU_BATCH_MIN ? 2 * cpus : SELECT_PERCPU_BATCH_MIN;
+
+        return SELECT_RSS_COUNTERS * cpus * batch;
+}
+
+static int rank_cb(struct snapshot *s, pid_t pid, void *userdata)
+{
+        const int *proc_dirfd = userdata;
+        void *p = s->ranks;
+        unsigned score;
+        int r;
+
+        r = grow(&p, &s->ranks_alloc, s->n_ranks + 1, SNAPSHOT_PROCS_INITIAL, sizeof(*s->ranks));
+        if (r < 0)
+                return r;
+        s->ranks = p;
+        /* any failure, vanished included, means "read it in full": that read tells for sure */
+        if (proc_read_oom_score(*proc_dirfd, pid, &score) < 0 || score == 0 || score > SELECT_SCORE_MAX)
+                score = SELECT_UNKNOWN;
+        s->ranks[s->n_ranks++] = (uint64_t)score << 32 | (uint32_t)pid;
+        return 0;
+}
+
+static void heap_down(uint64_t *h, size_t i, size_t n)
+{
+        for (;;) {
+                size_t l = 2 * i + 1, r = l + 1, m = i;
+                uint64_t t;
+
+                if (l < n && h[l] > h[m])
+                        m = l;
+                if (r < n && h[r] > h[m])
+                        m = r;
+                if (m == i)
+                        return;
+                t = h[i];
+                h[i] = h[m];
+                h[m] = t;
+                i = m;
+        }
+}
+
+static uint64_t heap_pop(uint64_t *h, size_t *n)
+{
+        uint64_t top = h[0];
+
+        h[0] = h[--*n];
+        heap_down(h, 0, *n);
+        return top;
+}
+
+static int64_t add_sat(int64_t a, int64_t b)
+{
+        return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+/* Pass 2 of snapshot_select(): full reads in decreasing oom_score until nobody left can win. */
+static int select_walk(struct snapshot *s, const struct take_args *a, const struct policy *p,
+                       const struct score_ctx *ctx, struct candidate *ret)
+{
+        int64_t raise = add_sat(score_policy_max_raise(p, s->total_pages), select_slack_pages());
+        struct candidate best = {}, c;
+        size_t n = s->n_ranks;
+        bool found = false;
+
+        for (size_t i = n / 2; i-- > 0;)
+                heap_down(s->ranks, i, n);
+        while (n > 0) {
+                uint64_t top = heap_pop(s->ranks, &n);
+                unsigned score = (unsigned)(top >> 32);
+                ssize_t idx;
+
+                if (found && score != SELECT_UNKNOWN) {
+                        int64_t bound = score_badness_bound(score + SELECT_MARGIN_POINTS, s->total_pages);
+
+                        if (add_sat(bound, raise) < best.score) {
+                                s->partial = true; /* nobody left in the heap has a higher bound */
+                                break;
+                        }
+                }
+                idx = take_next(s, (pid_t)(uint32_t)top, a);
+                if (idx < -1)
+                        return (int)idx;
+                if (idx < 0 || score_evaluate(s, (size_t)idx, p, ctx, &c) != 0)
+                        continue;
+                if (!found || score_better(s, &c, &best)) {
+                        best = c;
+                        found = true;
+                }
+        }
+        if (!found)
+                return SCORE_NO_CANDIDATE;
+        *ret = best;
+        return 0;
+}
+
+int snapshot_select(int proc_dirfd, const struct snapshot_opts *opts, const struct policy *p,
+                    const struct score_ctx *ctx, struct snapshot *s, struct candidate *ret)
+{
+        static const struct snapshot_opts default_opts = {};
+        struct take_args a = {.proc_dirfd = proc_dirfd, .opts = opts ? opts : &default_opts};
+        struct score_ctx eff;
+        int r;
+
+        a.self = a.opts->self > 0 ? a.opts->self : getpid();
+        r = snapshot_begin(proc_dirfd, s);
+        if (r < 0)
+                goto fail;
+        eff = (struct score_ctx){
+                .total_pages = ctx && ctx->total_pages ? ctx->total_pages : s->total_pages,
+                .page_size = ctx && ctx->page_size >= 1024 ? ctx->page_size : s->page_size,
+        };
+        /* /proc oom_score is scaled by the system's totalpages and page size: only that scope can use it */
+        if ((a.opts->cgroup && *a.opts->cgroup) || eff.total_pages != s->total_pages ||
+            eff.page_size != s->page_size) {
+                r = for_each_pid(s, proc_dirfd, take_cb, &a);
+                if (r < 0)
+                        goto fail;
+                s->taken_usec = now_usec(CLOCK_MONOTONIC);
+                return score_select(s, p, &eff, ret);
+        }
+
+        s->n_ranks = 0;
+        r = for_each_pid(s, proc_dirfd, rank_cb, &a.proc_dirfd);
+        if (r < 0)
+                goto fail;
+        r = select_walk(s, &a, p, &eff, ret);
+        if (r < 0)
+                goto fail;
+        s->taken_usec = now_usec(CLOCK_MONOTONIC);
+        return r;
+fail:
+        snapshot_reset(s);
+        return r;
+}
+
 void snapshot_done(struct snapshot *s)
 {
         free(s->procs);
+        free(s->ranks);
         free(s->strings);
         free(s->cgroups);
         *s = (struct snapshot){};
