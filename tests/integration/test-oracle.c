@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test-oracle.c - reapd's badness against the kernel's own /proc/<pid>/oom_score, on live processes */
+/* test-oracle.c - reapd's badness against the kernel's own /proc/<pid>/oom_score, on live processes;
+ * snapshot_select() against the full scan */
 
 #include <errno.h>
 #include <inttypes.h>
@@ -101,6 +102,57 @@ static int kernel_oom_score(pid_t pid, unsigned *ret)
                 return -EINVAL;
         *ret = (unsigned)v;
         return 0;
+}
+
+/*
+ * snapshot_select() against snapshot_take() + score_select() on the live machine, under @p.
+ * Other processes change memory while we read, so a round only counts when the full scans
+ * before and after the fast one agree. Returns the number of disagreements.
+ */
+static int check_select(int fd, const struct policy *p, const char *what)
+{
+        struct snapshot_opts opts = {.fields = p ? p->fields_used : 0};
+        struct snapshot full = {}, fast = {};
+        unsigned agreed = 0, unstable = 0;
+        int failures = 0;
+
+        for (int round = 0; round < 20 && agreed < 5; round++) {
+                struct candidate a, b;
+                pid_t before, after, got;
+
+                if (snapshot_take(fd, &opts, &full) < 0 || score_select(&full, p, NULL, &a) != 0)
+                        break;
+                before = full.procs[a.idx].pid;
+                if (snapshot_select(fd, &opts, p, NULL, &fast, &b) != 0)
+                        break;
+                got = fast.procs[b.idx].pid;
+                if (snapshot_take(fd, &opts, &full) < 0 || score_select(&full, p, NULL, &a) != 0)
+                        break;
+                after = full.procs[a.idx].pid;
+                if (before != after) {
+                        unstable++;
+                        continue;
+                }
+                if (got != before) {
+                        fprintf(stderr, "FAIL: %s: snapshot_select() chose %d, the full scan %d\n", what,
+                                (int)got, (int)before);
+                        failures++;
+                        continue;
+                }
+                agreed++;
+                if (agreed == 1)
+                        printf("%s: victim %d (%s); fast path read %zu of %zu processes\n", what, (int)got,
+                               fast.procs[b.idx].comm, fast.n_procs, fast.n_seen);
+        }
+        printf("%s: %u rounds agree, %u unstable (the full scans disagreed), %d disagree\n", what, agreed,
+               unstable, failures);
+        if (agreed == 0) {
+                fprintf(stderr, "FAIL: %s: no stable round to compare\n", what);
+                failures++;
+        }
+        snapshot_done(&full);
+        snapshot_done(&fast);
+        return failures;
 }
 
 static int sign(int64_t v)
@@ -205,6 +257,38 @@ int main(void)
                 }
                 printf("victim %d (%s), kernel oom_score %u, top %u\n", (int)s.procs[best.idx].pid,
                        s.procs[best.idx].comm, k, top);
+        }
+        /*
+         * The inversion snapshot_select() relies on, on real numbers: every child's badness lies
+         * under the bound of its kernel oom_score plus 2 points (the margin; the per-CPU slack it
+         * also adds is left out here, so this is stricter).
+         */
+        for (size_t i = 0; i < ELEMENTSOF(kids); i++) {
+                int64_t bound = score_badness_bound(kscore[i] + 2, ctx.total_pages);
+
+                if (badness[i] > bound) {
+                        fprintf(stderr,
+                                "FAIL: pid %d: badness %" PRId64 " above the bound %" PRId64 " of %u\n",
+                                (int)pids[i], badness[i], bound, kscore[i]);
+                        failures++;
+                }
+        }
+        /* the fast path, with no policy, a Prefer that lifts our children and an Avoid that sinks them */
+        {
+                struct policy p;
+                char err[128];
+
+                failures += check_select(fd, NULL, "no policy");
+                policy_init(&p);
+                if (policy_add_rule(&p, POLICY_PREFER, "^test-oracle$", err, sizeof(err)) < 0)
+                        return 1;
+                failures += check_select(fd, &p, "prefer children");
+                policy_done(&p);
+                policy_init(&p);
+                if (policy_add_rule(&p, POLICY_AVOID, "^test-oracle$", err, sizeof(err)) < 0)
+                        return 1;
+                failures += check_select(fd, &p, "avoid children");
+                policy_done(&p);
         }
         /* everyone else, for information: other processes change memory while we read */
         for (size_t i = 0; i < s.n_procs; i++) {
