@@ -545,6 +545,31 @@ static void manager_apply_config(struct manager *m)
         decider_init(&m->decider, &p);
 }
 
+/*
+ * Loads @path like config_load(), but each "file:line: message" goes to the log at error
+ * priority: under systemd stderr would record them at info, and a broken drop-in must stand out.
+ */
+static int manager_load_config(const char *path, struct reapd_config *ret)
+{
+        char *text = NULL;
+        size_t len = 0;
+        FILE *errors = open_memstream(&text, &len);
+        int r = config_load(path, errors, ret);
+
+        if (errors) {
+                fclose(errors);
+                for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+                        nl = strchr(line, '\n');
+                        if (nl)
+                                *nl = '\0';
+                        if (*line)
+                                log_error("%s", line);
+                }
+                free(text);
+        }
+        return r;
+}
+
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         struct manager *m = userdata;
@@ -553,7 +578,7 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
         int r;
 
         (void)sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, now_usec(CLOCK_MONOTONIC));
-        r = config_load(m->args->config_path, stderr, &c);
+        r = manager_load_config(m->args->config_path, &c);
         if (r < 0) {
                 log_error_errno(r, "Reloading %s failed; keeping the previous configuration",
                                 m->args->config_path);
@@ -629,7 +654,7 @@ int manager_main(const struct manager_args *args)
         int r;
 
         log_setup(args->log_target, LOG_INFO);
-        r = config_load(args->config_path, stderr, &m.config);
+        r = manager_load_config(args->config_path, &m.config);
         if (r < 0)
                 return log_error_errno(r, "Refusing to start: the configuration in %s is invalid",
                                        args->config_path);
