@@ -140,3 +140,18 @@ lab_cleanup() {
     [ -n "$LAB_DIR" ] && rm -rf "$LAB_DIR"
     exit $rc
 }
+
+# lab_limit_at SUBPATH BYTES: the memory limit of a child cgroup (made in every hierarchy if
+# needed), so one test can run a daemon per child, each scoped to its own limited cgroup.
+lab_limit_at() {
+    local d
+    for d in "$LAB_V2" "$LAB_V1MEM" "$LAB_V1FRZ"; do
+        [ -n "$d" ] && mkdir -p "$d$LAB_CG/$1"
+    done
+    if [ -n "$LAB_V1MEM" ]; then
+        echo "$2" >"$LAB_V1MEM$LAB_CG/$1/memory.limit_in_bytes"
+    else
+        grep -qw memory "$LAB_V2$LAB_CG/cgroup.subtree_control" || echo +memory >"$LAB_V2$LAB_CG/cgroup.subtree_control"
+        echo "$2" >"$LAB_V2$LAB_CG/$1/memory.max"
+    fi
+}

@@ -23,11 +23,14 @@ lab_wait_ready "$LAB_DIR/b1"; lab_wait_ready "$LAB_DIR/b2"
 lab_log "bystanders $b1 (100 MB) and $b2 (150 MB) ready, usage $(($(lab_usage) >> 20)) MB"
 
 # PSI off: without swap there is no stall to speak of (LAB.md), and the record must say
-# "memory". 20% of 1 GB leaves the kernel 200 MB it never gets to reclaim.
+# "memory". 20% of 1 GB leaves the kernel 200 MB it never gets to reclaim. HeadroomMode=or:
+# memory alone decides even if another test has a swap file on (with "and", free swap on the
+# machine would count as headroom for this cgroup too).
 cat >"$LAB_DIR/reapd.conf" <<CONF
 [Monitor]
 Cgroup=$LAB_CG
 MinAvailable=20%
+HeadroomMode=or
 PressureSome=0
 PressureFull=0
 [Kill]

@@ -35,11 +35,13 @@ stuck_rss=$(rss_kb "$stuck")
 lab_log "bystander $b1 ($BYSTANDER_MB MB); hog $stuck ($STUCK_MB MB, VmRSS $stuck_rss kB) frozen, state D; usage $(($(lab_usage) >> 20)) MB"
 
 # PSI off: the trigger must be memory headroom. 20% of 1.5 GB: reapd acts below 307 MB free,
-# when the grower passes about 380 MB, still smaller than the frozen hog.
+# when the grower passes about 380 MB, still smaller than the frozen hog. HeadroomMode=or:
+# memory alone decides, whether or not some other test has swap on (see scenario-runaway).
 cat >"$LAB_DIR/reapd.conf" <<CONF
 [Monitor]
 Cgroup=$LAB_CG
 MinAvailable=20%
+HeadroomMode=or
 PressureSome=0
 PressureFull=0
 [Kill]
