@@ -46,7 +46,7 @@ PressureFull=0
 KillUnit=$2
 CONF
 }
-check_record() { # UNIT COUNT VICTIM CGROUP
+check_record() { # UNIT COUNT VICTIM CGROUP UNIT_MB
     local rec nrec
     if ! rec=$(journal_wait_records "$JOURNAL_MSGID_KILL" "$REAPD_PID" 1 5); then
         notok "$1: no kill record from reapd $REAPD_PID"; return
@@ -64,6 +64,12 @@ check_record() { # UNIT COUNT VICTIM CGROUP
     if [ "$(journal_field "$rec" TRIGGER)" = memory ] && [ "$(journal_field "$rec" RESULT)" = killed ] && [ "${rel:-0}" -gt 0 ]
     then ok "$1: TRIGGER=memory RESULT=killed RELEASED_KB=$rel ($((rel >> 10)) MB)"
     else notok "$1: TRIGGER=$(journal_field "$rec" TRIGGER) RESULT=$(journal_field "$rec" RESULT) RELEASED_KB=$rel"; fi
+    # Known daemon bug, reported: with several processes in the unit, the kill is accounted
+    # as soon as process_mrelease() succeeded on any of them, even when the biggest one had
+    # started exiting by itself (its mrelease gave ESRCH) and its memory was still coming
+    # back; RELEASED_KB then says 30-290 MB of 460 in about half the runs. TODO, not a failure.
+    if [ "${rel:-0}" -ge $(($5 * 1024 * 8 / 10)) ]; then ok "$1: RELEASED_KB covers the unit's $5 MB"
+    else n=$((n + 1)); echo "not ok $n - $1: RELEASED_KB=$rel is under 80% of the unit's $5 MB # TODO accounted before the victim's own exit finished"; fi
 }
 
 # --- KillUnit=process-group ---------------------------------------------------------------
@@ -85,7 +91,7 @@ if wait_all_dead 10 "${G1[@]}"; then ok "process-group: the victim's whole group
 else notok "process-group: alive in the victim's group: $(for p in "${G1[@]}"; do lab_alive "$p" && echo -n "$p "; done)"; fi
 sleep 2 # a decision round after the kill: nothing else may die
 if all_alive "${G2[@]}"; then ok "process-group: the other group (${G2[*]}) lives"; else notok "process-group: the other group lost a process"; fi
-check_record process-group 3 "$g1" "$LAB_CG/process-group"
+check_record process-group 3 "$g1" "$LAB_CG/process-group" 460
 if reapd_stop; then ok "process-group: reapd stopped cleanly"; else notok "process-group: reapd exit status $?"; fi
 reapd_dump_log
 kill -9 "${G2[@]}" 2>/dev/null || true
@@ -106,7 +112,7 @@ else notok "cgroup: alive in cgroup a: $(for p in "$a1" "$a2"; do lab_alive "$p"
 sleep 2
 if all_alive "$b1" "$b2" "$c1"; then ok "cgroup: cgroup b ($b1 $b2) and the scope's own $c1 live"
 else notok "cgroup: a process outside cgroup a died"; fi
-check_record cgroup 2 "$a1" "$LAB_CG/cgroup/a"
+check_record cgroup 2 "$a1" "$LAB_CG/cgroup/a" 430
 if [ "$(lab_oom_kills)" = 0 ] && [ -z "$(dmesg_oom_since)" ]; then ok "kernel OOM killer never fired"; else notok "kernel OOM kills"; fi
 if reapd_stop; then ok "cgroup: reapd stopped cleanly"; else notok "cgroup: reapd exit status $?"; fi
 reapd_dump_log
