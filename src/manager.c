@@ -307,6 +307,32 @@ static void manager_report_dry_run(struct manager *m, const struct monitor_sampl
         (void)report_kill(&r);
 }
 
+/*
+ * Scan and score. System-wide, snapshot_select() ranks every process by the kernel's own
+ * oom_score and fully reads only those that could still win (same victim as a full scan, a
+ * quarter of the cost). A cgroup scope scales adj by the cgroup's limit, which oom_score does
+ * not, so it takes the full (and, being scoped, small) scan.
+ */
+static int manager_select(struct manager *m, const struct snapshot_opts *opts, struct candidate *ret)
+{
+        struct score_ctx ctx = {};
+        struct cgroup_memory cm;
+        int r;
+
+        if (!m->config.cgroup[0])
+                return snapshot_select(m->proc_fd, opts, &m->config.policy, NULL, &m->snapshot, ret);
+
+        r = snapshot_take(m->proc_fd, opts, &m->snapshot);
+        if (r < 0)
+                return r;
+        ctx.total_pages = m->snapshot.total_pages;
+        ctx.page_size = m->snapshot.page_size;
+        if (cgroup_memory_read(&m->roots, m->config.cgroup, &cm) >= 0)
+                ctx.total_pages = score_scope_total_pages(&cm, m->snapshot.swap_pages,
+                                                          m->snapshot.total_pages, m->snapshot.page_size);
+        return score_select(&m->snapshot, &m->config.policy, &ctx, ret);
+}
+
 static void manager_kill(struct manager *m, enum decide_reason reason, const struct monitor_sample *s)
 {
         struct snapshot_opts opts = {
@@ -316,7 +342,6 @@ static void manager_kill(struct manager *m, enum decide_reason reason, const str
                 .cgroup_root = m->have_roots && m->roots.v2[0] ? m->roots.v2 : NULL,
                 .xattrs = m->config.policy.honor_xattrs && m->have_roots && m->roots.v2[0],
         };
-        struct score_ctx ctx = {};
         struct candidate c;
         struct kill_request req;
         usec_t now;
@@ -326,29 +351,18 @@ static void manager_kill(struct manager *m, enum decide_reason reason, const str
         m->reason = reason;
         m->before = *s;
 
-        r = snapshot_take(m->proc_fd, &opts, &m->snapshot);
+        r = manager_select(m, &opts, &c);
         if (r < 0) {
                 log_error_errno(r, "Failed to scan processes");
                 decide_kill_started(&m->decider, m->t_decide); /* retry after KillTimeout=, not at once */
                 return;
         }
-        ctx.total_pages = m->snapshot.total_pages;
-        ctx.page_size = m->snapshot.page_size;
-        if (m->config.cgroup[0]) {
-                struct cgroup_memory cm;
-
-                if (cgroup_memory_read(&m->roots, m->config.cgroup, &cm) >= 0)
-                        ctx.total_pages = score_scope_total_pages(
-                                &cm, m->snapshot.swap_pages, m->snapshot.total_pages, m->snapshot.page_size);
-        }
-
-        r = score_select(&m->snapshot, &m->config.policy, &ctx, &c);
         if (r == SCORE_NO_CANDIDATE) {
                 if (!m->last_no_candidate ||
                     m->t_decide - m->last_no_candidate >= NO_CANDIDATE_INTERVAL_USEC) {
                         m->last_no_candidate = m->t_decide;
                         (void)report_no_candidate(decide_reason_to_string(reason), s->mem_available / 1024,
-                                                  s->pressure.some.avg10, m->snapshot.n_procs);
+                                                  s->pressure.some.avg10, m->snapshot.n_seen);
                 }
                 decide_kill_started(&m->decider, m->t_decide);
                 return;
@@ -650,6 +664,7 @@ int manager_main(const struct manager_args *args)
         };
         struct caps_report cr;
         struct snapshot_opts warm = {.self = getpid()};
+        struct candidate warm_victim;
         sigset_t ss;
         int r;
 
@@ -713,6 +728,7 @@ int manager_main(const struct manager_args *args)
         /* Size the snapshot's arrays now, so choosing a victim under pressure does not allocate. */
         warm.fields = m.config.policy.fields_used;
         (void)snapshot_take(m.proc_fd, &warm, &m.snapshot);
+        (void)snapshot_select(m.proc_fd, &warm, NULL, NULL, &m.snapshot, &warm_victim);
 
         manager_setup_state_path(&m);
         manager_log_monitor(&m);
