@@ -20,16 +20,18 @@
 #
 # Threshold. LAB.md measured 10-13 % "some" (avg10) for this workload and called 10 %
 # borderline, to be replaced by about 5 % if flaky. Measured with this thrash.c (one write per
-# random page, no other work), 5 runs each, PressureDuration=6s, bound 8 s:
-#   PressureSome=10%: killed 5/5, t_ready -> kill 5.4-6.4 s; steady share 15-21 % over 2 s
-#   PressureSome=5%:  killed 5/5, t_ready -> kill 5.1-6.8 s; steady share 12-20 % over 2 s
-# 10 % was not flaky here, so the test asserts issue 5's 10 %. THRASH_SOME=5% runs the
-# deterministic fallback if a slower or busier machine brings the steady share near 10 %
-# (the "steady thrash" comment line prints it).
+# random page, no other work), PressureDuration=6s, bound 8 s, 2 cores shared with other
+# tests (load average 8-70 during the runs):
+#   PressureSome=10%: 16 of 17 runs killed in 4.6-6.4 s; one took 10.6 s (the steady share
+#     over reapd's watch was 9.35 %). The steady share moved between 9 and 21 % with the
+#     machine's load (a thrasher that gets less CPU faults less), so 10 % is flaky here.
+#   PressureSome=5%: 10 of 10 runs killed in 4.4-6.8 s.
+# So the assertion uses 5 %. THRASH_SOME=10% runs issue 5's own figure; the "steady thrash"
+# comment line prints the share reapd starts on.
 # Usage: scenario-thrash.sh REAPD HOG THRASH
 set -euo pipefail
 REAPD=$1 HOG=$2 THRASH=$3
-SOME=${THRASH_SOME:-10%}
+SOME=${THRASH_SOME:-5%}
 DURATION_S=${THRASH_DURATION_S:-6}
 WORKSET_MB=1400
 LIMIT_MB=400
