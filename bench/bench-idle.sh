@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bench-idle.sh - idle cost of reapd and earlyoom side by side, both with their defaults:
+# CPU ms per minute, wakeups (context switches) per second, RSS.
+# Usage: bench-idle.sh BUILD OUT [SECONDS]   (root; prints a markdown section, writes OUT/idle.dat)
+#
+# reapd runs system-wide with --dry-run (it is idle: nothing to kill, and could kill nothing).
+# earlyoom runs in its own PID namespace with a private /proc, where it sees only itself.
+set -euo pipefail
+BUILD=$1 OUT=$2 SECS=${3:-60}
+. "$(dirname "$0")/bench-lib.sh"
+bench_init reapd-bench-idle
+
+# Nothing read, nothing inherited: built-in defaults, state file in our own directory.
+# reapd-system watches the whole machine; reapd-cgroup the same defaults scoped to an empty
+# cgroup of ours, so other people's memory pressure on the host cannot wake it.
+mkdir -p "$LAB_DIR/run-sys" "$LAB_DIR/run-cg"
+for d in "$LAB_V2" "$LAB_V1MEM"; do [ -n "$d" ] && mkdir -p "$d$LAB_CG/idle"; done
+printf '[Monitor]\nCgroup=%s/idle\n' "$LAB_CG" >"$LAB_DIR/cg.conf"
+RUNTIME_DIRECTORY=$LAB_DIR/run-sys "$REAPD" --dry-run --config "$LAB_DIR/none.conf" --log-target=stderr \
+    2>"$LAB_DIR/reapd-sys.log" &
+rsys=$!
+BG_PIDS+=("$rsys")
+RUNTIME_DIRECTORY=$LAB_DIR/run-cg "$REAPD" --dry-run --config "$LAB_DIR/cg.conf" --log-target=stderr \
+    2>"$LAB_DIR/reapd-cg.log" &
+rcg=$!
+BG_PIDS+=("$rcg")
+
+ns_start
+ns_run "" -- earlyoom >"$LAB_DIR/earlyoom.log" 2>&1
+eo=$(ns_last_pid) || lab_fail "earlyoom did not start"
+for f in sys cg; do
+    wait_file "$LAB_DIR/reapd-$f.log" monitoring 50 || { cat "$LAB_DIR/reapd-$f.log" >&2; lab_fail "reapd did not start"; }
+done
+sleep 1
+bench_log "idle: reapd $rsys (system), $rcg (cgroup), earlyoom $eo (PID namespace), ${SECS}s"
+
+sleep 4 # past start-up: the first samples, mlockall, earlyoom's first report
+psi0=$(awk '/^some/ {print $2}' /proc/pressure/memory)
+declare -A c0 t0 s0
+for p in "$rsys" "$rcg" "$eo"; do c0[$p]=$(proc_cpu_ns "$p"); t0[$p]=$(proc_ticks "$p"); s0[$p]=$(proc_switches "$p"); done
+start=$(date +%s.%N)
+sleep "$SECS"
+end=$(date +%s.%N)
+el=$(echo "$end - $start" | bc -l)
+psi1=$(awk '/^some/ {print $2}' /proc/pressure/memory)
+kills=$(grep -c "Would kill" "$LAB_DIR/reapd-sys.log" || true)
+
+: >"$OUT/idle.dat"
+echo "| idle, ${SECS} s, defaults | CPU ms/min (schedstat) | CPU ms/min (stat ticks) | wakeups/s | threads | VmRSS | RssAnon | PSS |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+for p in "$rcg" "$rsys" "$eo"; do
+    case $p in "$rsys") name=reapd-system ;; "$rcg") name=reapd-cgroup ;; *) name=earlyoom ;; esac
+    cpu=$(echo "($(proc_cpu_ns "$p") - ${c0[$p]}) / 1000000 * 60 / $el" | bc -l)
+    tick=$(echo "($(proc_ticks "$p") - ${t0[$p]}) * 1000 / $(getconf CLK_TCK) * 60 / $el" | bc -l)
+    wk=$(echo "($(proc_switches "$p") - ${s0[$p]}) / $el" | bc -l)
+    nth=$(ls /proc/"$p"/task | wc -l)
+    rss=$(proc_rss_kb "$p") anon=$(proc_anon_kb "$p") pss=$(proc_pss_kb "$p")
+    printf "| %s | %.3f | %.0f | %.3f | %d | %.2f MB | %.2f MB | %.2f MB |\n" "$name" "$cpu" "$tick" "$wk" "$nth" \
+        "$(echo "$rss / 1024" | bc -l)" "$(echo "$anon / 1024" | bc -l)" "$(echo "$pss / 1024" | bc -l)"
+    printf "%s %.4f %.4f %.3f\n" "$name" "$cpu" "$wk" "$(echo "$rss / 1024" | bc -l)" >>"$OUT/idle.dat"
+done
+echo
+echo "CPU from /proc/PID/task/*/schedstat (ns, all threads) and from utime+stime in /proc/PID/stat"
+echo "(10 ms ticks: too coarse for an idle daemon); wakeups = voluntary + nonvoluntary context"
+echo "switches of all threads; RSS/PSS at the end. reapd: \`reapd --dry-run\` with built-in defaults:"
+echo "reapd-system watches the whole host (memory PSI of the host during the run: $psi0 at the start,"
+echo "$psi1 at the end; $kills dry-run kill decisions), reapd-cgroup is scoped to an empty cgroup of"
+echo "the bench (its PSI is zero, MemAvailable is the host's). earlyoom 1.7: \`earlyoom\` with its defaults (report every 1 s to stdout), in a PID"
+echo "namespace. Both measured at the same time over ${el%.*} s."

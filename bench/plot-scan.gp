@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# plot-scan.gp - CPU per process of one victim decision (bench-scan.sh's scan.dat:
+# sleepers procs reapd_us earlyoom_us reapd_n earlyoom_n)
+# gnuplot -e "dat='OUT/scan.dat'; out='OUT/scan.png'" bench/plot-scan.gp
+set terminal pngcairo size 900,500 font ",10"
+set output out
+set title "CPU per process scanned, one victim decision (dry run, same PID namespace; lower is better)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set ylabel "µs per process"
+set yrange [0:*]
+set grid ytics
+set key top left
+plot dat using ($3 / $2):xtic(sprintf("%d processes", $2)) title "reapd" lc rgb "#4477aa", \
+     '' using ($4 / $2) title "earlyoom 1.7" lc rgb "#ee6677"
