@@ -85,6 +85,10 @@ struct monitor_info {
         int trigger_error; /* first negative errno of psi_trigger_open(), 0 if none failed */
         bool polling; /* triggers unavailable: pressure polled at pressure_poll_interval */
         bool lost; /* a trigger fd reported EPOLLERR since setup */
+        /* The scope exists in cgroup2 but its memory files do not (a hybrid container mounts the
+         * v1 memory hierarchy without the scope's twin): headroom is judged by the machine's,
+         * pressure still by the scope's. Set by the first sample that finds it so. */
+        bool memory_fallback;
 };
 
 /*

@@ -57,6 +57,7 @@ struct manager {
         bool have_last;
         usec_t last_status, last_no_candidate;
         unsigned warned; /* KILL_WARN_* already logged */
+        bool warned_memory_fallback;
         uint64_t n_kills;
         char last_kill[256];
 };
@@ -438,6 +439,13 @@ static void on_sample(struct monitor *mon, const struct monitor_sample *s, int e
                 return;
         }
         warned_gone = false;
+        if (monitor_get_info(mon)->memory_fallback && !m->warned_memory_fallback) {
+                m->warned_memory_fallback = true;
+                log_notice(
+                        "The memory files of %s cannot be read (no memory controller for it here); judging "
+                        "its headroom by the machine's, its pressure by its own memory.pressure.",
+                        scope_name(m));
+        }
         m->last = *s;
         m->have_last = true;
 
@@ -605,6 +613,8 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
                 config_done(&c);
                 goto done;
         }
+        if (!m->have_roots && c.cgroup[0])
+                m->have_roots = cgroup_roots_discover("/proc/self/mountinfo", &m->roots) >= 0;
         r = monitor_new(m->event, &c, m->have_roots ? &m->roots : NULL, on_sample, m, &mon);
         if (r < 0) {
                 log_error_errno(r, "Reloaded configuration cannot monitor %s; keeping the previous one",
@@ -685,11 +695,14 @@ int manager_main(const struct manager_args *args)
                 manager_log_caps(&cr, ca.mlock);
 
         r = cgroup_roots_discover("/proc/self/mountinfo", &m.roots);
-        m.have_roots = r >= 0 || m.roots.v1_memory[0];
+        m.have_roots = r >= 0;
         if (r < 0 && m.config.cgroup[0]) {
                 log_error_errno(r, "Cgroup=%s is set but no cgroup2 hierarchy is mounted", m.config.cgroup);
                 goto out;
         }
+        if (r < 0)
+                log_notice_errno(
+                        r, "No cgroup2 hierarchy found: Cgroup= scopes and KillUnit=cgroup are unavailable");
         m.proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (m.proc_fd < 0) {
                 r = log_error_errno(errno, "Cannot open /proc");

@@ -83,6 +83,16 @@ usec_t monitor_headroom_sleep(const struct reapd_config *c, const struct monitor
         return MIN(MAX(t, MONITOR_SLEEP_MIN_USEC), MONITOR_SLEEP_MAX_USEC);
 }
 
+/* True while the scope's cgroup2 directory exists (its memory files may live elsewhere or nowhere). */
+static bool scope_exists(const struct monitor *m)
+{
+        char dir[PATH_MAX];
+        struct stat st;
+
+        return cgroup_path_join(dir, sizeof(dir), m->roots.v2, m->cfg.cgroup, NULL) >= 0 &&
+               stat(dir, &st) >= 0 && S_ISDIR(st.st_mode);
+}
+
 static int take_sample(struct monitor *m, enum monitor_cause cause, struct monitor_sample *ret)
 {
         struct monitor_sample s = {.now = now_usec(CLOCK_MONOTONIC), .cause = cause};
@@ -116,6 +126,8 @@ static int take_sample(struct monitor *m, enum monitor_cause cause, struct monit
                                     s.mem_available);
                         s.swap_total = MIN(cm.swap_max, s.swap_total);
                         s.swap_free = MIN(sub_sat(cm.swap_max, cm.swap_current), s.swap_free);
+                } else if (r == -ENOENT && scope_exists(m)) {
+                        m->info.memory_fallback = true;
                 } else if (r != -EOPNOTSUPP) {
                         /* -EOPNOTSUPP: no memory controller for it anywhere: judge by the machine. */
                         return r;
