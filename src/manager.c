@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,8 @@
 #define STATUS_INTERVAL_USEC (1 * USEC_PER_SEC)
 /* 30s: "no candidate" repeats while the condition holds; one record per half minute says it all. */
 #define NO_CANDIDATE_INTERVAL_USEC (30 * USEC_PER_SEC)
+/* 10ms: how often to look at group members still exiting; a few GB unmap in that time. */
+#define KILL_RECHECK_USEC (10 * USEC_PER_MSEC)
 /* Where reapctl status finds the daemon's view when systemd gives no RuntimeDirectory=. */
 #define STATE_DIR_DEFAULT "/run/reapd"
 
@@ -51,7 +54,7 @@ struct manager {
         struct monitor_sample before;
         usec_t t_decide, t_exit;
         bool released, dead;
-        sd_event_source *death_source, *timeout_source;
+        sd_event_source *death_source, *timeout_source, *recheck_source;
 
         struct monitor_sample last;
         bool have_last;
@@ -189,23 +192,58 @@ static void manager_kill_finish(struct manager *m, const char *result)
 
         m->death_source = sd_event_source_disable_unref(m->death_source);
         m->timeout_source = sd_event_source_disable_unref(m->timeout_source);
+        m->recheck_source = sd_event_source_disable_unref(m->recheck_source);
         kill_op_done(&m->op);
         m->killing = false;
         decide_kill_finished(&m->decider, now);
         manager_update_status(m, true);
 }
 
-/* The victim's memory is accounted once mrelease succeeded (it may still be frozen) or it died. */
+/*
+ * True once the memory of every signalled process is accounted: process_mrelease() gave it back
+ * (it may still be frozen), or the process has exited. A process whose own exit won the race
+ * with mrelease (ESRCH) is still freeing its memory until its pidfd says it is gone.
+ */
+static bool kill_accounted(const struct kill_op *op)
+{
+        for (size_t i = 0; i < op->n_targets; i++) {
+                const struct kill_target *t = &op->targets[i];
+                struct pollfd p = {.fd = t->pidfd, .events = POLLIN};
+
+                if (t->result != 0 || t->release == 0 || t->pidfd < 0)
+                        continue;
+                if (poll(&p, 1, 0) <= 0)
+                        return false;
+        }
+        return true;
+}
+
+static int on_recheck(sd_event_source *s, uint64_t usec, void *userdata);
+
 static void manager_kill_maybe_finish(struct manager *m)
 {
         if (!m->killing)
                 return;
         if (m->op.release_pending && !m->released)
                 return;
-        if (m->released && m->op.n_released > 0 && m->op.release_result == 0)
+        if (kill_accounted(&m->op)) {
                 manager_kill_finish(m, "killed");
-        else if (m->dead || kill_op_alive(&m->op) == 0)
-                manager_kill_finish(m, "killed");
+                return;
+        }
+        /* Some member is still exiting; only the victim's pidfd is watched, so look again soon. */
+        if (m->recheck_source)
+                (void)sd_event_source_set_time_relative(m->recheck_source, KILL_RECHECK_USEC);
+        else if (sd_event_add_time_relative(m->event, &m->recheck_source, CLOCK_MONOTONIC, KILL_RECHECK_USEC,
+                                            0, on_recheck, m) < 0)
+                m->recheck_source = NULL;
+        if (m->recheck_source)
+                (void)sd_event_source_set_enabled(m->recheck_source, SD_EVENT_ONESHOT);
+}
+
+static int on_recheck(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        manager_kill_maybe_finish(userdata);
+        return 0;
 }
 
 static int on_reaper(sd_event_source *s, int fd, uint32_t revents, void *userdata)
