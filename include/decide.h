@@ -70,6 +70,7 @@ struct decider {
         bool waiting; /* a kill is in flight */
         usec_t kill_started;
         usec_t quiet_until; /* PSI evidence before this describes the victim, not the present */
+        bool watching; /* a first sample was seen (quiet_until is at least its time) */
 };
 
 /* decider_init() - fresh decider, nothing measured, not waiting. */

@@ -247,6 +247,12 @@ enum decide_action decide_step(struct decider *d, const struct monitor_sample *s
 
         if (ret_reason)
                 *ret_reason = DECIDE_REASON_NONE;
+        if (!d->watching) {
+                /* Evidence is only what the decider saw: a trigger at start-up must not date a
+                 * "some" episode back into the window before anyone was watching. */
+                d->watching = true;
+                d->quiet_until = MAX(d->quiet_until, s->now);
+        }
 
         if (d->waiting) {
                 if (s->now < d->kill_started || s->now - d->kill_started < d->params.kill_timeout)

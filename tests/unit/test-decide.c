@@ -122,6 +122,23 @@ static void test_some_sustained(void **state)
         assert_int_equal(s.d.some_share, 2000);
 }
 
+/* Pressure already on when reapd starts: the clock starts at its first sample, not a window earlier. */
+static void test_some_at_startup(void **state)
+{
+        struct decide_params p = default_params();
+        enum decide_reason why;
+        usec_t first, killed;
+        struct sim s;
+
+        sim_init(&s, &p);
+        first = s.t + 100 * MSEC;
+        assert_int_equal(sim_step(&s, 100 * MSEC, 2000, 0, MONITOR_CAUSE_TRIGGER_SOME, &why), DECIDE_NONE);
+        assert_int_equal(s.d.some_since, first);
+        killed = run_until_kill(&s, 20 * SEC, 2000, &why);
+        assert_int_equal(why, DECIDE_REASON_PRESSURE_SOME);
+        assert_true(killed - first >= p.pressure_duration);
+}
+
 static void test_some_brief_spike(void **state)
 {
         struct decide_params p = default_params();
@@ -431,6 +448,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_idle),
                 cmocka_unit_test(test_some_sustained),
+                cmocka_unit_test(test_some_at_startup),
                 cmocka_unit_test(test_some_brief_spike),
                 cmocka_unit_test(test_some_hysteresis),
                 cmocka_unit_test(test_some_polling),
