@@ -89,6 +89,8 @@ struct monitor_info {
          * v1 memory hierarchy without the scope's twin): headroom is judged by the machine's,
          * pressure still by the scope's. Set by the first sample that finds it so. */
         bool memory_fallback;
+        /* System-wide inside a container: pressure is the container's cgroup2 root, not the host's. */
+        bool container;
 };
 
 /*
@@ -124,6 +126,13 @@ int monitor_sample_now(struct monitor *m, struct monitor_sample *ret);
  * it while pressured or waiting for a victim: decide_wants_fast()). Rearms the timer if needed.
  */
 void monitor_set_fast(struct monitor *m, bool fast);
+
+/*
+ * monitor_in_container() - true if this process runs in a container (systemd-nspawn and others
+ * that write /run/systemd/container, docker, podman). There /proc/pressure/memory describes the
+ * host, so a system-wide monitor reads the PSI of the container's cgroup2 root instead.
+ */
+bool monitor_in_container(void);
 
 /* monitor_get_info() - what was armed/adapted; owned by @m, valid until monitor_free(). */
 const struct monitor_info *monitor_get_info(const struct monitor *m);

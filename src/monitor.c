@@ -83,6 +83,17 @@ usec_t monitor_headroom_sleep(const struct reapd_config *c, const struct monitor
         return MIN(MAX(t, MONITOR_SLEEP_MIN_USEC), MONITOR_SLEEP_MAX_USEC);
 }
 
+bool monitor_in_container(void)
+{
+        /* What systemd (/run/systemd/container), docker and podman leave for their guests. */
+        static const char *const marks[] = {"/run/systemd/container", "/.dockerenv", "/run/.containerenv"};
+
+        for (size_t i = 0; i < ELEMENTSOF(marks); i++)
+                if (access(marks[i], F_OK) >= 0)
+                        return true;
+        return false;
+}
+
 /* True while the scope's cgroup2 directory exists (its memory files may live elsewhere or nowhere). */
 static bool scope_exists(const struct monitor *m)
 {
@@ -303,6 +314,12 @@ int monitor_new(sd_event *e, const struct reapd_config *c, const struct cgroup_r
                         return -errno;
                 if (!S_ISDIR(st.st_mode))
                         return -ENOTDIR;
+        } else if (roots && roots->v2[0] && monitor_in_container() &&
+                   cgroup_pressure_path(roots, "/", m->info.pressure_path, sizeof(m->info.pressure_path)) >=
+                           0 &&
+                   access(m->info.pressure_path, R_OK) >= 0) {
+                /* /proc/pressure is the host's; the container's own stall is at its cgroup2 root. */
+                m->info.container = true;
         } else {
                 strlcpy0(m->info.pressure_path, PROC_PRESSURE_MEMORY, sizeof(m->info.pressure_path));
         }
