@@ -61,6 +61,7 @@ struct manager {
         usec_t last_status, last_no_candidate;
         unsigned warned; /* KILL_WARN_* already logged */
         bool warned_memory_fallback;
+        bool status_has_data; /* STATUS= shows readings, not just "Monitoring ..." */
         uint64_t n_kills;
         char last_kill[256];
 };
@@ -125,8 +126,12 @@ static void manager_update_status(struct manager *m, bool force)
         char avail[32], total[32], swap[32], status[PATH_MAX + 256];
         usec_t now = now_usec(CLOCK_MONOTONIC);
 
+        /* The first reading replaces "Monitoring ..." at once, not a STATUS_INTERVAL later. */
+        if (m->have_last && !m->status_has_data)
+                force = true;
         if (!force && m->last_status && now - m->last_status < STATUS_INTERVAL_USEC)
                 return;
+        m->status_has_data = m->have_last && m->last.have_memory;
         m->last_status = now;
         if (!m->have_last || !m->last.have_memory)
                 snprintf(status, sizeof(status), "Monitoring %s", scope_name(m));
@@ -472,7 +477,13 @@ static void on_sample(struct monitor *mon, const struct monitor_sample *s, int e
                                     monitor_get_info(mon)->pressure_path);
                 else if (!warned_gone) {
                         warned_gone = true;
-                        log_error_errno(error, "Cannot read the memory state of %s", scope_name(m));
+                        if (error == -ENOENT && m->config.cgroup[0])
+                                log_warning(
+                                        "The monitored cgroup %s no longer exists; nothing to watch until "
+                                        "it is created again.",
+                                        m->config.cgroup);
+                        else
+                                log_error_errno(error, "Cannot read the memory state of %s", scope_name(m));
                 }
                 return;
         }

@@ -233,11 +233,13 @@ run_mode() {
         fi
         systemctl --root="$root" enable reapd-systemtest.service >/dev/null 2>&1
 
-        local unified=0
-        [ "$mode" != unified ] || unified=1
+        # Unset, nspawn gives the container the host's layout (hybrid here: v1 controllers plus
+        # cgroup2 at /sys/fs/cgroup/unified); "0" would force pure v1, which has no cgroup2 at all.
+        local -a layout=()
+        [ "$mode" != unified ] || layout=(SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1)
         t=$(date +%s)
         rc=0
-        SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=$unified setsid timeout -k 10 "$boot_timeout" \
+        env "${layout[@]}" setsid timeout -k 10 "$boot_timeout" \
                 systemd-nspawn --quiet --register=no --keep-unit --machine="reapdtest-$mode" \
                 --private-network --capability=CAP_IPC_LOCK --system-call-filter=process_mrelease \
                 -D "$root" -b --console=pipe </dev/null >"$logs/console.log" 2>&1 &
