@@ -79,7 +79,8 @@ size_t proc_cmdline_parse(const char *buf, size_t len, char *out, size_t size);
 /*
  * proc_cgroup_parse_v2() - pure: copy the cgroup2 path from the text of /proc/<pid>/cgroup
  * (the "0::/a/b" line) into @out. Returns 0, 1 (PROC_NO_CGROUP2: no such line; @out = ""),
- * -ENAMETOOLONG if it does not fit (@out untouched) or -EINVAL if @size is 0.
+ * -ENAMETOOLONG if it does not fit (@out untouched) or -EINVAL if @size is 0 or the text is not
+ * a cgroup file. A thin wrapper over cgroup_parse_proc_cgroup(), which does the parsing.
  */
 #define PROC_NO_CGROUP2 1
 int proc_cgroup_parse_v2(const char *buf, char *out, size_t size);

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "proc.h"
 #include "snapshot.h"
 #include "util.h"
@@ -303,27 +304,14 @@ size_t proc_cmdline_parse(const char *buf, size_t len, char *out, size_t size)
 
 int proc_cgroup_parse_v2(const char *buf, char *out, size_t size)
 {
-        const char *line;
+        int r;
 
         if (size == 0 || !buf)
                 return -EINVAL;
-        for (line = buf; *line; line = strchrnul(line, '\n'), line += *line ? 1 : 0) {
-                const char *end;
-                size_t n;
-
-                if (strncmp(line, "0::", 3) != 0)
-                        continue;
-                line += 3;
-                end = strchrnul(line, '\n');
-                n = (size_t)(end - line);
-                if (n >= size)
-                        return -ENAMETOOLONG;
-                memcpy(out, line, n);
-                out[n] = '\0';
-                return 0;
-        }
-        out[0] = '\0';
-        return PROC_NO_CGROUP2;
+        r = cgroup_parse_proc_cgroup(buf, out, size, NULL, 0);
+        if (r < 0)
+                return r;
+        return out[0] ? 0 : PROC_NO_CGROUP2;
 }
 
 static bool xattr_true(const char *v)

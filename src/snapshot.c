@@ -14,6 +14,7 @@
 
 #include "proc.h"
 #include "score.h"
+#include "cgroup.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -167,18 +168,6 @@ static int cgroup_intern(struct snapshot *s, const char *path, const struct snap
         return 0;
 }
 
-/* "/a/b" is below "/a"; "/ab" is not. "" and "/" contain everything. */
-static bool cgroup_below(const char *path, const char *ancestor)
-{
-        size_t n = strlen(ancestor);
-
-        while (n > 0 && ancestor[n - 1] == '/')
-                n--;
-        if (n == 0)
-                return true;
-        return strncmp(path, ancestor, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
 static bool vanished(int r)
 {
         return r == -ENOENT || r == -ESRCH;
@@ -227,7 +216,7 @@ static int take_one(struct snapshot *s, int proc_dirfd, pid_t pid, const struct 
                         return 1;
                 if (r != 0)
                         path[0] = '\0';
-                if (opts->cgroup && *opts->cgroup && !cgroup_below(path, opts->cgroup))
+                if (opts->cgroup && *opts->cgroup && !cgroup_is_descendant(path, opts->cgroup))
                         return 1;
                 r = cgroup_intern(s, path, opts, &cg);
                 if (r < 0)
