@@ -275,7 +275,7 @@ int main(int argc, char **argv)
         victim_from_proc(&v, &s, p);
         n = counted_kill(reaper, proc_dirfd, &roots, &v, KILL_UNIT_PROCESS, "kill process", &op, &r);
         CHECK(r == 0 && op.n_signalled == 1, "kill_start: %d, %zu signalled", r, op.n_signalled);
-        CHECK(op.n_released == 1, "released %zu (result %d)", op.n_released, op.release_result);
+        /* not asserted: a victim that exits before process_mrelease() reaches it is not "released" */
         CHECK(n == 0, "the process kill path allocated %lu times", n);
         CHECK(waitpid(hog, NULL, 0) == hog, "hog reaped");
         printf("kill + mrelease of one process: %lu allocations, released %zu\n", n, op.n_released);
