@@ -163,7 +163,7 @@ trace_dump() {
 }
 
 # proc_cpu_ns PID: CPU time of all its threads, ns (schedstat: exact, unlike the 10 ms ticks of stat).
-proc_cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
+proc_cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
 # proc_ticks PID: utime + stime from /proc/PID/stat, in clock ticks.
 proc_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 # proc_switches PID: voluntary + nonvoluntary context switches, summed over threads.

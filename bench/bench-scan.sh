@@ -4,8 +4,8 @@
 # earlyoom, over the same 1 000 and 10 000 sleepers.
 # Usage: bench-scan.sh BUILD OUT [SECONDS]  (root; prints a markdown section, writes OUT/scan.dat)
 #
-# Each size gets a PID namespace with a private /proc holding only the sleepers and a 64 MB
-# hog (the victim both choose), and each
+# Each size gets a PID namespace with a private /proc holding only the sleepers and a hog
+# (the victim both choose: 512 MB, a clear winner, and 64 MB, a close one), and each
 # killer runs in it in turn, in dry run, with a threshold it is always under: it decides
 # (scans and chooses) over and over, sends nothing. CPU time of all its threads
 # (schedstat) over SECONDS, divided by the number of decisions it logged, is the cost of
@@ -40,39 +40,56 @@ measure() {
     kill -9 "$pid"
     wait "$NS_LAST" 2>/dev/null || true
     [ "$l1" -gt "$l0" ] || { head -5 "$2" >&2; echo "$1 - 0"; return; }
-    bench_log "measure $1: cpu $c0 -> $c1 ns, decisions $l0 -> $l1"
+    bench_log "measure $1: cpu $c0 -> $c1 ns, decisions $l0 -> $l1, last: $(grep "$3" "$2" | tail -1 | cut -c1-90)"
     echo "$1 $(echo "($c1 - $c0) / ($l1 - $l0) / 1000" | bc -l) $((l1 - l0))"
 }
 
 : >"$OUT/scan.dat"
 for n in ${SIZES:-1000 10000}; do
+  for vmb in ${VICTIMS:-512 64}; do
     ns_start
-    # The victim both choose: a 64 MB hog, bigger than either killer (else earlyoom picks
-    # itself and gives up). It is also PID 2, which reapd takes for kthreadd (and every
-    # child of PID 2 for a kernel thread), so the sleepers must not be PID 2.
-    ns_run "" -- "$HOG" 64
-    ns_run "" -- "$SLEEPERS" "$n" "$LAB_DIR/ready-$n"
-    wait_file "$LAB_DIR/ready-$n" ready 1200 || lab_fail "sleepers did not start"
-    # what a killer there sees: init, hog, sleepers and their parent, itself (not sh and ls)
+    # PID 2 is a placeholder: reapd takes PID 2 for kthreadd and every child of PID 2 for a
+    # kernel thread. Then the victim both choose, a hog (bigger than either killer, or
+    # earlyoom picks itself and gives up), and the sleepers.
+    ns_run "" -- sleep infinity
+    ns_last_pid >/dev/null
+    ns_run "scan-$n" -- "$HOG" "$vmb"
+    ns_last_pid >/dev/null
+    ns_run "scan-$n" -- "$SLEEPERS" "$n" "$LAB_DIR/ready-$n-$vmb"
+    wait_file "$LAB_DIR/ready-$n-$vmb" ready 1200 || lab_fail "sleepers did not start"
+    # what a killer there sees: init, placeholder, hog, sleepers and their parent, itself (not sh and ls)
     procs=$(($(nsenter -t "$NS" -p -m -- sh -c 'ls -d /proc/[0-9]* | wc -l') - 1))
     total=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
-    ns_run "" -- earlyoom --dryrun -r 0 -M "$total,$total" -s 100,100 >"$LAB_DIR/eo-$n.log" 2>&1
-    read -r _ eo eo_n < <(measure earlyoom "$LAB_DIR/eo-$n.log" "sending SIGKILL")
+    ns_run "" -- earlyoom --dryrun -r 0 -M "$total,$total" -s 100,100 >"$LAB_DIR/eo-$n-$vmb.log" 2>&1
+    read -r _ eo eo_n < <(measure earlyoom "$LAB_DIR/eo-$n-$vmb.log" "sending SIGKILL")
     ns_run "" -- env RUNTIME_DIRECTORY="$LAB_DIR/run" "$REAPD" --dry-run --config "$LAB_DIR/reapd.conf" \
-        --log-target=stderr 2>"$LAB_DIR/reapd-$n.log"
-    read -r _ rp rp_n < <(measure reapd "$LAB_DIR/reapd-$n.log" "Would kill")
+        --log-target=stderr 2>"$LAB_DIR/reapd-$n-$vmb.log"
+    read -r _ rp rp_n < <(measure reapd "$LAB_DIR/reapd-$n-$vmb.log" "Would kill")
+    printf 'Cgroup=%s/scan-%s\n' "$LAB_CG" "$n" | sed '/^\[Monitor\]/r /dev/stdin' "$LAB_DIR/reapd.conf" >"$LAB_DIR/reapd-cg-$n-$vmb.conf"
+    ns_run "" -- env RUNTIME_DIRECTORY="$LAB_DIR/run" "$REAPD" --dry-run --config "$LAB_DIR/reapd-cg-$n-$vmb.conf" \
+        --log-target=stderr 2>"$LAB_DIR/reapd-cg-$n-$vmb.log"
+    read -r _ rc rc_n < <(measure reapd-cgroup "$LAB_DIR/reapd-cg-$n-$vmb.log" "Would kill")
     ns_kill "${NS_PIDS[-1]}"
-    echo "$n $procs $rp $eo $rp_n $eo_n" >>"$OUT/scan.dat"
-    bench_log "scan: $n sleepers ($procs processes): reapd $rp us/decision ($rp_n), earlyoom $eo us/decision ($eo_n)"
+    echo "$n $procs $rp $eo $rp_n $eo_n $rc $rc_n $vmb" >>"$OUT/scan.dat"
+    bench_log "scan: $n sleepers ($procs processes), victim $vmb MB: reapd $rp us/decision ($rp_n), earlyoom $eo us/decision ($eo_n), reapd scoped $rc ($rc_n)"
+  done
 done
 
-echo "| sleepers | processes in /proc | reapd CPU per decision | per process | earlyoom CPU per decision | per process | reapd / earlyoom |"
-echo "|---:|---:|---:|---:|---:|---:|---:|"
-while read -r n procs rp eo rp_n eo_n; do
-    printf "| %d | %d | %.2f ms (%d decisions) | %.2f µs | %.2f ms (%d decisions) | %.2f µs | %.2f |\n" "$n" "$procs" \
-        "$(echo "$rp / 1000" | bc -l)" "$rp_n" "$(echo "$rp / $procs" | bc -l)" \
-        "$(echo "$eo / 1000" | bc -l)" "$eo_n" "$(echo "$eo / $procs" | bc -l)" "$(echo "$rp / $eo" | bc -l)"
+echo "| sleepers | victim | processes in /proc | reapd system-wide, CPU per decision | per process | earlyoom, CPU per decision | per process | reapd / earlyoom | reapd Cgroup= scoped, per decision | per process |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+while read -r n procs rp eo rp_n eo_n rc rc_n vmb; do
+    printf "| %d | %d MB | %d | %.2f ms (%d decisions) | %.2f µs | %.2f ms (%d decisions) | %.2f µs | %.2f | %.2f ms (%d decisions) | %.2f µs |\n" \
+        "$n" "$vmb" "$procs" "$(echo "$rp / 1000" | bc -l)" "$rp_n" "$(echo "$rp / $procs" | bc -l)" \
+        "$(echo "$eo / 1000" | bc -l)" "$eo_n" "$(echo "$eo / $procs" | bc -l)" "$(echo "$rp / $eo" | bc -l)" \
+        "$(echo "$rc / 1000" | bc -l)" "$rc_n" "$(echo "$rc / $procs" | bc -l)"
 done <"$OUT/scan.dat"
 echo
 echo "CPU time (schedstat, all threads) over ${SECS} s divided by the decisions logged in that time;"
-echo "both killers in dry run in the same PID namespace holding only the sleepers, one after the other."
+echo "both killers in dry run in the same PID namespace (holding only a placeholder, a hog of the"
+echo "victim's size that both choose, and the sleepers), one after the other. reapd system-wide ranks"
+echo "by the kernel's oom_score and reads only possible winners in full (snapshot_select): with a"
+echo "512 MB victim (oom_score ~21 on this machine) the sleepers (oom_score 0) are ruled out, with a"
+echo "64 MB one (oom_score ~2) they are not and it reads them all in full; scoped with Cgroup= (the"
+echo "hog and sleepers are in that cgroup) it reads every process in full (snapshot_take), as in the"
+echo "PSI benchmark below. The placeholder takes PID 2: reapd treats PID 2 and its children as"
+echo "kernel threads, which inside a PID namespace hides real processes from it."

@@ -5,7 +5,8 @@
 #
 # Usage: bench/run.sh [BUILD_DIR]   (root, earlyoom and gnuplot installed; ~12 minutes)
 #   BUILD_DIR defaults to build-bench (set up with meson if missing).
-#   Shorter runs: IDLE_SECS=60 KILL_RUNS=5 FROZEN_RUNS=2 PSI_SAMPLES=20 SCAN_SECS=10 RECLAIM_SIZES=1,2,4
+#   Defaults, to shorten a run: IDLE_SECS=60 KILL_RUNS=7 FROZEN_RUNS=3 PSI_SAMPLES=30 SCAN_SECS=10
+#   RECLAIM_SIZES=1,2,4
 #
 # Safety: earlyoom kills the biggest process it can see, so it only ever runs inside a PID
 # namespace of the bench with a private /proc, next to the workload; reapd is always scoped
@@ -19,9 +20,9 @@ OUT=$ROOT/bench/out
 B=$ROOT/bench
 
 IDLE_SECS=${IDLE_SECS:-60}
-KILL_RUNS=${KILL_RUNS:-5}
-FROZEN_RUNS=${FROZEN_RUNS:-2}
-PSI_SAMPLES=${PSI_SAMPLES:-20}
+KILL_RUNS=${KILL_RUNS:-7}
+FROZEN_RUNS=${FROZEN_RUNS:-3}
+PSI_SAMPLES=${PSI_SAMPLES:-30}
 SCAN_SECS=${SCAN_SECS:-10}
 RECLAIM_SIZES=${RECLAIM_SIZES:-1,2,4}
 
@@ -84,6 +85,7 @@ e_frz_d=$(kmedf earlyoom frozen 4) e_frz_b=$(kmed earlyoom frozen 5)
 pctl() { awk '{print $1}' "$OUT/psi.dat" | sort -g | awk -v p="$1" '{a[NR] = $1} END {r = int((p * NR + 99) / 100); if (r < 1) r = 1; print a[r]}'; }
 psi50=$(pctl 50) psi99=$(pctl 99)
 psin=$(wc -l <"$OUT/psi.dat")
+sc() { awk -v n="$1" -v v="$2" -v c="$3" '$1 == n && $9 == v {printf "%.1f", $c / $2}' "$OUT/scan.dat"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 > 0) printf "%.1f", a / b; else print "-"}'; }
 
 {
@@ -112,8 +114,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 > 0) printf "%.1f", a / b; e
     echo "  $(printf '%.2f' "$(idle earlyoom 2)") ms/min; RSS reapd $(printf '%.2f' "$(idle reapd-cgroup 4)") MB (mlockall'd) vs earlyoom $(printf '%.2f' "$(idle earlyoom 4)") MB."
     echo "- **PSI**: a memory-pressure trigger event becomes a SIGKILL in ${psi50} ms (p50), ${psi99} ms (p99 of"
     echo "  ${psin}) with 1 000 processes in scope; earlyoom does not read PSI at all."
-    echo "- **Choosing a victim** costs reapd $(awk 'NR == 1 {printf "%.1f", $3 / $2}' "$OUT/scan.dat") µs CPU per process at 1 000 processes,"
-    echo "  $(awk 'NR == 2 {printf "%.1f", $3 / $2}' "$OUT/scan.dat") µs at 10 000; earlyoom $(awk 'NR == 1 {printf "%.1f", $4 / $2}' "$OUT/scan.dat") and $(awk 'NR == 2 {printf "%.1f", $4 / $2}' "$OUT/scan.dat") µs."
+    echo "- **Choosing a victim** (a 512 MB one among sleepers) costs reapd $(sc 1000 512 3) µs CPU per process at 1 000"
+    echo "  processes and $(sc 10000 512 3) µs at 10 000, earlyoom $(sc 1000 512 4) and $(sc 10000 512 4) µs; with a 64 MB victim reapd"
+    echo "  $(sc 1000 64 3) and $(sc 10000 64 3) µs (earlyoom $(sc 1000 64 4), $(sc 10000 64 4)); scoped with Cgroup= reapd $(sc 1000 512 7) and $(sc 10000 512 7) µs."
     echo
     echo "## Targets"
     echo
@@ -126,7 +129,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 > 0) printf "%.1f", a / b; e
     echo "| idle wakeups ≤ earlyoom's (7) | $(printf '%.3f' "$(idle reapd-cgroup 3)") vs $(printf '%.3f' "$(idle earlyoom 3)")/s (system-wide: $(printf '%.3f' "$(idle reapd-system 3)")) | $(yn "$(idle reapd-cgroup 3) <= $(idle earlyoom 3)") |"
     echo "| stuck victim's memory back ≥ 10× sooner than earlyoom (7) | ≥ $(ratio "${e_frz_b#-}" "${r_frz_b#-}")× | $(yn "${e_frz_b#-} >= 10 * ${r_frz_b#-}") |"
     echo "| PSI event → kill p99 ≤ 5 ms with 1 000 processes (5) | ${psi99} ms | $(yn "${psi99} <= 5") |"
-    echo "| selection per process no worse than earlyoom (7) | $(awk 'NR == 1 {printf "%.1f vs %.1f", $3 / $2, $4 / $2}' "$OUT/scan.dat") µs | $(yn "$(awk 'NR == 1 {print $3 / $2}' "$OUT/scan.dat") <= $(awk 'NR == 1 {print $4 / $2}' "$OUT/scan.dat")") |"
+    for v in 512 64; do for n in 1000 10000; do
+        echo "| selection per process no worse than earlyoom (7): $n processes, $v MB victim, system-wide | $(sc $n $v 3) vs $(sc $n $v 4) µs | $(yn "$(sc $n $v 3) <= $(sc $n $v 4)") |"
+    done; done
+    echo "| same, reapd scoped with Cgroup=, 512 MB victim | $(sc 1000 512 7) and $(sc 10000 512 7) vs $(sc 1000 512 4) and $(sc 10000 512 4) µs | $(yn "$(sc 1000 512 7) <= $(sc 1000 512 4) && $(sc 10000 512 7) <= $(sc 10000 512 4)") |"
     echo
     echo "## Idle overhead"
     echo
@@ -146,8 +152,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 > 0) printf "%.1f", a / b; e
     echo
     echo "![scan](scan.png)"
     echo
-    echo "reapd alone, wall time of snapshot_take + score_select over live sleepers (bench/bench-select,"
-    echo "median of 21; the whole host's /proc, so the process count includes everything else running):"
+    echo "reapd's selection functions alone, wall time over the whole host's /proc plus live sleepers"
+    echo "(bench/bench-select, as it prints):"
     echo
     cat "$OUT/select.md"
     echo
