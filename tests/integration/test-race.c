@@ -11,7 +11,8 @@
  * 2. The same race as it happens, RACE_ROUNDS times: a child that exits after a random
  *    delay while kill_start() runs; every outcome must be "signalled" or KILL_GONE, and a
  *    bystander in the same cgroup must never be signalled.
- * 3. A zombie (exited, not yet reaped) victim: nothing but the zombie may be signalled.
+ * 3. A zombie (exited, not yet reaped) victim is gone: nobody is signalled, for every unit;
+ *    and the identity of a dead or zombie task (fixture stat lines) reads as gone.
  * 4. oom_score_adj turned -1000 after the snapshot. Simulated: lowering oom_score_adj needs
  *    CAP_SYS_RESOURCE, which no process in this lab has (LAB.md), so no real process can get
  *    there. kill_start() opens the pidfd of the real PID but reads identity and adj through
@@ -248,10 +249,9 @@ static void test_zombie(struct reaper *reaper)
                 while (lab_proc_state(victim) != 'Z')
                         usleep(1000);
                 r = try_kill(reaper, proc_dirfd, &v, u, &signalled);
-                /* signalling the zombie itself is harmless; anyone else is not */
-                CHECK((r == KILL_GONE && signalled == 0) ||
-                              (r == 0 && signalled == 1 && u == KILL_UNIT_PROCESS),
-                      "%s unit: %d, %zu signalled", unit_name(u), r, signalled);
+                /* its memory is already freed: killing its group or cgroup now would be for nothing */
+                CHECK(r == KILL_GONE && signalled == 0, "%s unit: %d, %zu signalled", unit_name(u), r,
+                      signalled);
                 CHECK(untouched(bystander), "%s unit: the bystander was signalled", unit_name(u));
                 printf("zombie victim, %s unit -> %s (%zu signalled), bystander alive: %s\n", unit_name(u),
                        kill_result_to_string(r), signalled, lab_alive(bystander) ? "yes" : "NO");
@@ -281,6 +281,44 @@ static int copy_file(int from_dirfd, const char *from, int to_dirfd, const char 
         if (n < 0)
                 return (int)n;
         return create_file(to_dirfd, to, buf);
+}
+
+/*
+ * 3b. The instant between exit and release: /proc/<pid>/stat of a dead task ("X") shows
+ * pgrp -1, seen live by the exit race above about once in a few hundred rounds. A fixture
+ * makes it deterministic: the identity read must say "gone" (-ESRCH), not "unparsable".
+ */
+static void test_dead_stat(void)
+{
+        static const char dead[] =
+                "329 (idr) X 0 -1 -1 0 -1 4227148 27 0 0 0 0 0 0 0 20 0 0 0 346937 0 0 0 0 0 0 "
+                "0 0 0 0 0 0 1 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+        static const char zombie[] =
+                "330 (idr) Z 1 330 330 0 -1 4227148 27 0 0 0 0 0 0 0 20 0 1 0 346937 0 0 0 "
+                "0 0 0 0 0 0 0 0 0 1 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+        char dir[] = "/tmp/reapd-race-dead.XXXXXX", cmd[128];
+        struct kill_identity id;
+        int fixture, r1, r2;
+
+        CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+        fixture = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        CHECK(mkdirat(fixture, "329", 0755) == 0 && mkdirat(fixture, "330", 0755) == 0, "mkdir");
+        CHECK(create_file(fixture, "329/stat", dead) == 0 && create_file(fixture, "330/stat", zombie) == 0,
+              "stat");
+        CHECK(create_file(fixture, "329/status", "Name:\tidr\nUid:\t0\t0\t0\t0\n") == 0 &&
+                      create_file(fixture, "330/status", "Name:\tidr\nUid:\t0\t0\t0\t0\n") == 0,
+              "status");
+        CHECK(create_file(fixture, "329/oom_score_adj", "0\n") == 0 &&
+                      create_file(fixture, "330/oom_score_adj", "0\n") == 0,
+              "oom_score_adj");
+        r1 = kill_identity_read(fixture, 329, &id);
+        r2 = kill_identity_read(fixture, 330, &id);
+        CHECK(r1 == -ESRCH, "dead task: %d (%s)", r1, strerror(-r1));
+        CHECK(r2 == -ESRCH, "zombie: %d (%s)", r2, strerror(-r2));
+        printf("identity of a dead (X) task -> %s, of a zombie -> %s\n", strerror(-r1), strerror(-r2));
+        close(fixture);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        (void)!system(cmd);
 }
 
 /* 4. oom_score_adj became -1000 after the snapshot: simulated through a fixture proc dir. */
@@ -497,6 +535,7 @@ int main(void)
         test_gone(reaper);
         test_exit_race(reaper);
         test_zombie(reaper);
+        test_dead_stat();
         test_protected(reaper);
         test_cgroup_churn();
         close(proc_dirfd);
