@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* fuzz-values.c - config values and small files: parse_duration/size/percent/int/u64/bool, oom_score_adj */
+/* fuzz-values.c - config values and small files: parse_duration/size/percent/int/u64/bool, oom_score(_adj) */
 
 #include <string.h>
 
@@ -20,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         usec_t d = 13;
         uint32_t pm = 14;
         int i = 15, adj = 16, r;
+        unsigned score = 17;
         bool b = false;
 
         r = parse_u64(s, &u);
@@ -78,6 +79,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 FUZZ_ASSERT(adj >= -1000 && adj <= 1000);
         else
                 FUZZ_ASSERT(adj == 16);
+        r = proc_oom_score_parse(s, &score);
+        FUZZ_ASSERT(r == 0 || r == -EINVAL || r == -ERANGE);
+        if (r != 0)
+                FUZZ_ASSERT(score == 17);
         free(s);
         return 0;
 }

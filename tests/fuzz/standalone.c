@@ -55,6 +55,10 @@ static int run_path(const char *path)
         int n, r = 0;
 
         if (stat(path, &st) < 0) {
+                if (errno == ENOENT) {
+                        printf("%s: none\n", path); /* no regression inputs for this target */
+                        return 0;
+                }
                 fprintf(stderr, "%s: %s\n", path, strerror(errno));
                 return -1;
         }
