@@ -12,7 +12,8 @@
  * and counts every call made while "armed", from any thread. Then, against real processes
  * this test starts in cgroups it creates:
  *   1. snapshot_take() + score_select() after one warm-up scan: 0 allocations, with the
- *      cmdline, exe and cgroup strings and xattrs read and a uid rule in the policy;
+ *      cmdline, exe and cgroup strings and xattrs read and a uid rule in the policy; and
+ *      snapshot_select(), the daemon's system-wide path, after its own warm-up: 0;
  *   2. kill_start() + reaper work + reaper_collect() + kill_op_done() of one hog: 0;
  *   3. the same for a whole cgroup (KillUnit=cgroup) of three hogs: 0.
  * Not asserted: a policy with regex rules. glibc's regexec() allocates its matching state
@@ -261,6 +262,30 @@ int main(int argc, char **argv)
         }
         CHECK(r == 0 && n == 0, "steady-state scan allocated %lu times", n);
         printf("steady-state scan of %zu processes: %lu allocations\n", s.n_procs, n);
+
+        /* 1b. The daemon's system-wide path: oom_score pre-ranking, then full reads of the few. */
+        {
+                struct snapshot_opts sys = {.self = getpid()};
+                struct snapshot s2 = {};
+
+                r = snapshot_take(proc_dirfd, &sys, &s2);
+                r = r < 0 ? r : snapshot_select(proc_dirfd, &sys, &pol, NULL, &s2, &c);
+                CHECK(r >= 0, "warm-up snapshot_select: %d", r);
+                for (int attempt = 0; attempt < 3; attempt++) {
+                        size_t np = s2.n_alloc, ns = s2.strings_alloc, nc = s2.cgroups_alloc;
+
+                        arm();
+                        r = snapshot_select(proc_dirfd, &sys, &pol, NULL, &s2, &c);
+                        n = disarm("snapshot_select");
+                        if (n == 0 || !grew(&s2, np, ns, nc))
+                                break;
+                        printf("# the arrays grew (%zu processes); scanning again\n", s2.n_procs);
+                }
+                CHECK(r >= 0 && n == 0, "steady-state snapshot_select allocated %lu times", n);
+                printf("steady-state snapshot_select (%zu of %zu processes read in full): %lu allocations\n",
+                       s2.n_procs, s2.n_seen, n);
+                snapshot_done(&s2);
+        }
 
         arm();
         (void)score_select(&s, &regex_pol, &ctx, &c);
