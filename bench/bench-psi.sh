@@ -29,8 +29,18 @@ if [ -n "$LAB_V1MEM" ]; then
 else
     echo $((LIMIT_MB << 20)) >"$LAB_V2$LAB_CG/psi/thrash/memory.max"
 fi
-lab_spawn psi/sleepers -- "$SLEEPERS" "$NSLEEP" "$LAB_DIR/sleepers.ready"
-wait_file "$LAB_DIR/sleepers.ready" ready 600 || lab_fail "sleepers did not start"
+# sleepers_up: (re)start the sleepers if they are gone (reapd may kill their parent)
+respawned=0
+sleepers=""
+sleepers_up() {
+    [ -n "$sleepers" ] && lab_alive "$sleepers" && return 0
+    [ -n "$sleepers" ] && respawned=$((respawned + 1))
+    rm -f "$LAB_DIR/sleepers.ready"
+    lab_spawn psi/sleepers -- "$SLEEPERS" "$NSLEEP" "$LAB_DIR/sleepers.ready"
+    sleepers=$LAB_LAST_PID
+    wait_file "$LAB_DIR/sleepers.ready" ready 600 || lab_fail "sleepers did not start"
+}
+sleepers_up
 
 mkdir -p "$LAB_DIR/run"
 cat >"$LAB_DIR/reapd.conf" <<CONF
@@ -53,6 +63,7 @@ bench_log "psi: reapd $reapd scoped to $LAB_CG/psi with $NSLEEP sleepers; $N thr
 tpids=()
 t_start=$(date +%s)
 for i in $(seq 1 "$N"); do
+    sleepers_up
     lab_spawn psi/thrash -- "$THRASH" "$WSET_MB"
     tp=$LAB_LAST_PID
     tpids+=("$tp")
@@ -69,6 +80,14 @@ for i in $(seq 1 "$N"); do
 done
 trace_dump >"$LAB_DIR/trace"
 scanned=$(grep -c "pressure-full" "$LAB_DIR/reapd.log" || true)
+others=$(grep "Killed process" "$LAB_DIR/reapd.log" | grep -vc "(bench-thrash)" || true)
+grep "Killed process" "$LAB_DIR/reapd.log" | grep -v "(bench-thrash)" | sed 's/^/# psi: not a thrasher: /' >&2 || true
+# when, relative to the kill before it: the SIGKILLs reapd sent to anything but a thrasher
+extra=$(awk -v t="${tpids[*]}" 'BEGIN {n = split(t, a, " "); for (i = 1; i <= n; i++) th["pid=" a[i]] = 1}
+    $2 == "signal_generate" && $3 == "reapd" {
+        for (i = 4; i <= NF; i++) if ($i ~ /^pid=/) p = $i
+        if (!(p in th)) { printf "%s%.0f ms", sep, (last ? ($1 - last) / 1000 : -1); sep = ", " }
+        if (p in th) last = $1 }' "$LAB_DIR/trace")
 
 : >"$OUT/psi.dat"
 for tp in "${tpids[@]}"; do
@@ -99,6 +118,7 @@ echo "samples; the SIGKILLs were sent by: $(awk '{print $3}' "$OUT/psi.dat" | so
 echo "In between: reading"
 echo "memory state, the decision, a /proc scan of every process, scoring, pidfd_open and the"
 echo "identity check. $n samples, so p99 is the largest or second largest (nearest rank)."
-echo "reapd logged $scanned kill records on pressure-full. Thrasher: $WSET_MB MB touched at random"
+echo "reapd logged $scanned kill records on pressure-full; $others of its victims were not a thrasher${extra:+ (sent ${extra} after the SIGKILL of the thrasher before)}"
+echo "(the sleepers had to be restarted $respawned times, so every sample had $NSLEEP sleepers). Thrasher: $WSET_MB MB touched at random"
 echo "under a $LIMIT_MB MB limit with a 2 GB swap file; $NSLEEP sleepers (bench-sleepers) in a sibling cgroup"
 echo "inside reapd's scope."
