@@ -7,6 +7,8 @@
 #   BUILD_DIR defaults to build-bench (set up with meson if missing).
 #   Defaults, to shorten a run: IDLE_SECS=60 KILL_RUNS=7 FROZEN_RUNS=3 PSI_SAMPLES=30 SCAN_SECS=10
 #   RECLAIM_SIZES=1,2,4
+#   ONLY="psi kill": rerun only these parts (idle kill scan select psi reclaim) when their figures
+#   were disturbed by other load, keep the rest of bench/out, and rebuild the report.
 #
 # Safety: earlyoom kills the biggest process it can see, so it only ever runs inside a PID
 # namespace of the bench with a private /proc, next to the workload; reapd is always scoped
@@ -33,15 +35,17 @@ done
 [ -d "$BUILD" ] || meson setup "$BUILD" "$ROOT" >&2
 ninja -C "$BUILD" src/reapd tests/integration/hog tests/integration/grower bench/bench-select \
     bench/bench-reclaim bench/bench-watch bench/bench-thrash bench/bench-sleepers >&2
+ONLY=${ONLY:-}
 mkdir -p "$OUT"
-rm -f "$OUT"/*.md "$OUT"/*.dat "$OUT"/*.png
+[ -n "$ONLY" ] || rm -f "$OUT"/*.md "$OUT"/*.dat "$OUT"/*.png "$OUT"/*.load
 
 t_start=$(date +%s)
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 section() { # section NAME CMD...: run, keep its markdown in OUT/NAME.md and the load before it
     local name=$1
     shift
-    echo "$(load)" >"$OUT/$name.load"
+    if [ -n "$ONLY" ] && [[ " $ONLY " != *" ${name%-stdout} "* ]]; then return 0; fi
+    echo "$(load) at $(date -u +%H:%M)" >"$OUT/$name.load"
     echo "# bench: $name (load $(load))" >&2
     "$@" >"$OUT/$name.md"
 }
@@ -91,10 +95,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 > 0) printf "%.1f", a / b; e
 {
     echo "# reapd vs earlyoom: benchmark results"
     echo
-    echo "One run of \`bench/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'): kernel $(uname -r), $(nproc) cores,"
+    echo "$([ -n "$ONLY" ] && echo "Parts rerun with ONLY=\"$ONLY\" (other load had disturbed them); report rebuilt" || echo "One run of \`bench/run.sh\`") on $(date -u '+%Y-%m-%d %H:%M UTC'): kernel $(uname -r), $(nproc) cores,"
     echo "$(awk '/^MemTotal:/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, reapd $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'),"
     echo "earlyoom $(earlyoom -v 2>&1 | head -1 | awk '{print $2}') (Debian). Load average (1/5/15 min) when each part started:"
-    echo "idle $(cat "$OUT/idle.load"), kill $(cat "$OUT/kill.load"), scan $(cat "$OUT/scan.load"), psi $(cat "$OUT/psi.load")."
+    echo "idle $(cat "$OUT/idle.load"), kill $(cat "$OUT/kill.load"), scan $(cat "$OUT/scan.load"),"
+    echo "select $(cat "$OUT/select.load"), psi $(cat "$OUT/psi.load"), reclaim $(cat "$OUT/reclaim-stdout.load") (UTC)."
     echo "The machine is shared: other people's tests ran at the same time, so absolute figures are"
     echo "noisy; the two killers always ran in the same run, on the same workload, one right after the other."
     echo
