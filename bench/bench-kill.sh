@@ -30,6 +30,7 @@ FROZEN_WAIT_MS=12000   # how long after the crossing we wait for a stuck victim'
 
 trace_start "signal/signal_generate:sig == 9"
 : >"$OUT/kill.dat"
+: >"$LAB_DIR/notes"
 
 cg_mk() { local d; for d in "$LAB_V2" "$LAB_V1MEM" "$LAB_V1FRZ"; do [ -n "$d" ] && mkdir -p "$d$LAB_CG/$1"; done; return 0; }
 
@@ -107,7 +108,12 @@ run_one() {
     fi
     printf "%s %s %d %s %s %d %d %d\n" "$killer" "$kind" "$n" "$det" "$bk" "$killed" $((${peak:-0} / 1024)) "$sigkills" >>"$OUT/kill.dat"
     bench_log "kill: $killer $kind #$n: crossed->SIGKILL $(printf %.1f "$det" 2>/dev/null || echo -) ms, SIGKILL->back $(printf %.1f "$bk" 2>/dev/null || echo -) ms, killed $killed ($sigkills SIGKILLs), victim ${peak:-?} kB"
-    sed "s/^/#   $s: /" "$LAB_DIR/$s.log" | grep -vE "^#   [^ ]+ mem avail" | head -8 >&2 || true
+    sed "s/^/#   $s: /" "$LAB_DIR/$s.log" | grep -E "[Kk]ill|Victim|sending|exited|failed" | head -8 >&2 || true
+    # anything but one clean kill is worth a line in the report
+    if [ "$killed" != 1 ] || grep -q "not killed" "$LAB_DIR/$s.log"; then
+        grep -E "Killed|not killed|sending SIG|kill failed" "$LAB_DIR/$s.log" | sed "s/^<[0-9]>//; s/^/- $killer, $kind run $n: /" \
+            >>"$LAB_DIR/notes" || true
+    fi
     sed "s/^/#   $s: /" "$LAB_DIR/$s.watch" >&2
 }
 
@@ -164,3 +170,9 @@ echo "\"Processes killed\" counts every SIGKILL generated for one of the scenari
 echo "bystanders, pusher) until 2 s after the memory was back or the wait ended; a frozen victim counts"
 echo "once it was sent SIGKILL, even though it cannot die; \"SIGKILLs sent\" counts repeats too. A/B"
 echo "in these columns means some runs had A and others B."
+if [ -s "$LAB_DIR/notes" ]; then
+    echo
+    echo "What the killers logged in the runs that did not end with one clean kill:"
+    echo
+    cat "$LAB_DIR/notes"
+fi
