@@ -4,9 +4,9 @@
 /*
  * Usage: test-selfprotect-spawn N
  * Forks N children that pause() until killed, writes "ready N\n" to stdout once all exist,
- * then waits. Each child asks for SIGKILL when the spawner dies (PR_SET_PDEATHSIG), so
- * killing the spawner alone reaps every sleeper even if the test's cgroup cleanup were
- * skipped. Start it inside a cgroup the test owns. The children touch nothing after fork:
+ * then waits. Each child asks for SIGKILL when the spawner dies (PR_SET_PDEATHSIG), and the
+ * spawner asks for the same when its own parent (the test) dies, so a test killed without
+ * its cleanup still takes every sleeper with it. Start it inside a cgroup the test owns. The children touch nothing after fork:
  * each costs the kernel a task and page tables, not user memory (~100 KB here).
  */
 
@@ -39,6 +39,14 @@ int main(int argc, char **argv)
         }
         /* children killed by the test's cleanup vanish at once instead of lingering as zombies */
         signal(SIGCHLD, SIG_IGN);
+        /*
+         * And this process dies with the test that started it: a test killed by its timeout
+         * (SIGKILL, no cleanup trap) must not leave tens of thousands of sleepers behind.
+         */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() == 1) {
+                fprintf(stderr, "PR_SET_PDEATHSIG: %s\n", strerror(errno));
+                return 1;
+        }
         for (long i = 0; i < n; i++) {
                 pid_t pid = fork();
 

@@ -34,14 +34,20 @@ spawners=()
 selfprot_cleanup() {
     local rc=$? p
     [ -n "$pid_max_saved" ] && echo "$pid_max_saved" >/proc/sys/kernel/pid_max
-    # the spawners first: PR_SET_PDEATHSIG takes their sleepers with them; 30 000 exits take a
-    # few seconds, longer than lab_cleanup's rmdir retries, so wait for the cgroup to empty
-    for p in "${spawners[@]}"; do kill -9 "$p" 2>/dev/null; done
+    # The sleepers first, while their spawners (SIGCHLD ignored) still reap them at once: orphans
+    # would be reaped by PID 1 in its own time and linger in /proc as zombies. 30 000 exits take a
+    # few seconds, longer than lab_cleanup's rmdir retries: wait until only the spawners are left.
     for _ in $(seq 1 300); do
-        [ -s "$LAB_V2$LAB_CG/cgroup.procs" ] || break
-        for p in $(cat "$LAB_V2$LAB_CG/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+        local left=0
+        for p in $(cat "$LAB_V2$LAB_CG/cgroup.procs" 2>/dev/null); do
+            case " ${spawners[*]} " in *" $p "*) continue ;; esac
+            kill -9 "$p" 2>/dev/null
+            left=$((left + 1))
+        done
+        [ "$left" = 0 ] && break
         sleep 0.1
     done
+    for p in "${spawners[@]}"; do kill -9 "$p" 2>/dev/null; done
     (exit $rc)
     lab_cleanup
 }
