@@ -104,7 +104,7 @@ int main(void)
 {
         _cleanup_(reaper_freep) struct reaper *reaper = NULL;
         struct reaper_config rc = {0};
-        struct victim v, w;
+        struct victim v = {0}, w;
         size_t signalled;
         int proc_dirfd, r;
         pid_t pid, newcomer;
