@@ -366,6 +366,116 @@ static int for_each_pid(struct snapshot *s, int proc_dirfd,
         }
 }
 
+/* Deeper scopes than this are not walked further (systemd's trees are a handful of levels). */
+#define SNAPSHOT_CGROUP_MAX_DEPTH 32
+
+/* Calls @fn for every pid in the cgroup.procs of the cgroup directory @dfd. */
+static int for_each_pid_in_procs(struct snapshot *s, int dfd,
+                                 int (*fn)(struct snapshot *s, pid_t pid, void *userdata), void *userdata)
+{
+        _cleanup_(closep) int fd = -1;
+        char buf[4096];
+        uint64_t v = 0;
+        bool in_number = false;
+
+        fd = openat(dfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT || errno == ENODEV ? 0 : -errno; /* removed while walked */
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return errno == ENODEV ? 0 : -errno;
+                }
+                /* numbers may straddle two reads: parse as a stream */
+                for (ssize_t i = 0; i <= n; i++) {
+                        if (i < n && buf[i] >= '0' && buf[i] <= '9') {
+                                if (v <= INT32_MAX) /* past it, v stays out of range without wrapping */
+                                        v = v * 10 + (uint64_t)(buf[i] - '0');
+                                in_number = true;
+                                continue;
+                        }
+                        if (i == n && n > 0)
+                                break; /* end of this chunk, not of the number */
+                        if (in_number && v > 0 && v <= INT32_MAX) {
+                                int r;
+
+                                s->n_seen++;
+                                r = fn(s, (pid_t)v, userdata);
+                                if (r < 0)
+                                        return r;
+                        }
+                        v = 0;
+                        in_number = false;
+                }
+                if (n == 0)
+                        return 0;
+        }
+}
+
+/*
+ * Calls @fn for every process of cgroup directory @dfd and its descendants: a scoped snapshot
+ * then costs what the scope holds, not what the machine runs. Membership is still checked per
+ * process by take_one() (a process may move between the listing and its read).
+ */
+static int for_each_pid_in_cgroup(struct snapshot *s, int dfd, unsigned depth,
+                                  int (*fn)(struct snapshot *s, pid_t pid, void *userdata), void *userdata)
+{
+        _cleanup_(closep) int wfd = -1;
+        int r;
+
+        r = for_each_pid_in_procs(s, dfd, fn, userdata);
+        if (r < 0 || depth >= SNAPSHOT_CGROUP_MAX_DEPTH)
+                return r;
+        wfd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (wfd < 0)
+                return errno == ENOENT || errno == ENODEV ? 0 : -errno;
+        for (;;) {
+                _Alignas(struct linux_dirent64) char buf[SNAPSHOT_DIRENT_BUF];
+                long n = syscall(SYS_getdents64, wfd, buf, sizeof(buf));
+
+                if (n < 0)
+                        return errno == ENOENT || errno == ENODEV ? 0 : -errno;
+                if (n == 0)
+                        return 0;
+                for (long off = 0; off < n;) {
+                        struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+                        _cleanup_(closep) int sub = -1;
+
+                        off += d->d_reclen;
+                        if (d->d_type != DT_DIR || streq(d->d_name, ".") || streq(d->d_name, ".."))
+                                continue;
+                        sub = openat(wfd, d->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (sub < 0)
+                                continue; /* removed meanwhile */
+                        r = for_each_pid_in_cgroup(s, sub, depth + 1, fn, userdata);
+                        if (r < 0)
+                                return r;
+                }
+        }
+}
+
+/* The processes to look at: the scope's cgroup tree when it can be listed, else all of /proc. */
+static int for_each_candidate_pid(struct snapshot *s, int proc_dirfd, const struct snapshot_opts *opts,
+                                  int (*fn)(struct snapshot *s, pid_t pid, void *userdata), void *userdata)
+{
+        if (opts->cgroup && *opts->cgroup && opts->cgroup_root && *opts->cgroup_root) {
+                char dir[PATH_MAX];
+                _cleanup_(closep) int dfd = -1;
+
+                if (cgroup_path_join(dir, sizeof(dir), opts->cgroup_root, opts->cgroup, NULL) >= 0) {
+                        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (dfd >= 0)
+                                return for_each_pid_in_cgroup(s, dfd, 0, fn, userdata);
+                        if (errno == ENOENT)
+                                return 0; /* the scope is gone: nobody to choose */
+                }
+        }
+        return for_each_pid(s, proc_dirfd, fn, userdata);
+}
+
 struct take_args {
         int proc_dirfd;
         const struct snapshot_opts *opts;
@@ -406,7 +516,7 @@ int snapshot_take(int proc_dirfd, const struct snapshot_opts *opts, struct snaps
         a.self = a.opts->self > 0 ? a.opts->self : getpid();
         r = snapshot_begin(proc_dirfd, s);
         if (r >= 0)
-                r = for_each_pid(s, proc_dirfd, take_cb, &a);
+                r = for_each_candidate_pid(s, proc_dirfd, a.opts, take_cb, &a);
         if (r < 0) {
                 snapshot_reset(s);
                 return r;
@@ -560,7 +670,7 @@ int snapshot_select(int proc_dirfd, const struct snapshot_opts *opts, const stru
         /* /proc oom_score is scaled by the system's totalpages and page size: only that scope can use it */
         if ((a.opts->cgroup && *a.opts->cgroup) || eff.total_pages != s->total_pages ||
             eff.page_size != s->page_size) {
-                r = for_each_pid(s, proc_dirfd, take_cb, &a);
+                r = for_each_candidate_pid(s, proc_dirfd, a.opts, take_cb, &a);
                 if (r < 0)
                         goto fail;
                 s->taken_usec = now_usec(CLOCK_MONOTONIC);

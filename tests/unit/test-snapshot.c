@@ -10,7 +10,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "proc.h"
 #include "score.h"
@@ -136,6 +138,58 @@ static void test_scope(void **state)
         assert_int_equal(snapshot_take(fd, &opts, &s), 0);
         assert_int_equal(s.n_procs, 0);
         snapshot_done(&s);
+}
+
+/* Writes @text to @root/@dir/cgroup.procs, creating @dir. */
+static void fake_cgroup(const char *root, const char *dir, const char *text)
+{
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/%s", root, dir);
+        assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s/cgroup.procs", root, dir);
+        f = fopen(path, "we");
+        assert_non_null(f);
+        fputs(text, f);
+        assert_int_equal(fclose(f), 0);
+}
+
+/* With the cgroup2 root known, a scope is listed from its cgroup.procs tree, not all of /proc. */
+static void test_scope_cgroup_procs(void **state)
+{
+        _cleanup_(closep) int fd = open_fixture();
+        char root[] = "/tmp/reapd-test-cgroups-XXXXXX", cmd[PATH_MAX + 16];
+        struct snapshot_opts opts = {.self = FIXTURE_SELF, .cgroup = "/system.slice"};
+        struct snapshot s = {};
+
+        assert_non_null(mkdtemp(root));
+        opts.cgroup_root = root;
+        fake_cgroup(root, "system.slice", "");
+        fake_cgroup(root, "system.slice/precious.service", "105\n");
+        fake_cgroup(root, "system.slice/app.service", "108\n");
+        /* 109 moved to app-chrome.scope after the listing: its /proc cgroup says so, it is left out */
+        fake_cgroup(root, "system.slice/ssh.service", "110\n109\n");
+        /* garbage and a pid past pid_max are skipped, a vanished pid (999) too */
+        fake_cgroup(root, "system.slice/reapd.service", "111\n99999999999\nx\n999\n");
+
+        assert_int_equal(snapshot_take(fd, &opts, &s), 0);
+        assert_int_equal(s.n_procs, 4);
+        assert_non_null(snapshot_find(&s, 105));
+        assert_non_null(snapshot_find(&s, 108));
+        assert_non_null(snapshot_find(&s, 110));
+        assert_non_null(snapshot_find(&s, 111));
+        assert_null(snapshot_find(&s, 109));
+        assert_int_equal(s.n_seen, 6); /* 105 108 110 109 111 999 */
+
+        /* a scope that does not exist holds nobody */
+        opts.cgroup = "/gone.slice";
+        assert_int_equal(snapshot_take(fd, &opts, &s), 0);
+        assert_int_equal(s.n_procs, 0);
+        snapshot_done(&s);
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+        assert_int_equal(system(cmd), 0);
 }
 
 static void test_reuse(void **state)
@@ -441,12 +495,19 @@ static void test_live(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_basic),           cmocka_unit_test(test_fields),
-                cmocka_unit_test(test_scope),           cmocka_unit_test(test_reuse),
-                cmocka_unit_test(test_bad_root),        cmocka_unit_test(test_live),
-                cmocka_unit_test(test_select_excluded), cmocka_unit_test(test_select_ties),
-                cmocka_unit_test(test_select_rules),    cmocka_unit_test(test_select_fallback),
-                cmocka_unit_test(test_select_reuse),    cmocka_unit_test(test_oom_score),
+                cmocka_unit_test(test_basic),
+                cmocka_unit_test(test_fields),
+                cmocka_unit_test(test_scope),
+                cmocka_unit_test(test_scope_cgroup_procs),
+                cmocka_unit_test(test_reuse),
+                cmocka_unit_test(test_bad_root),
+                cmocka_unit_test(test_live),
+                cmocka_unit_test(test_select_excluded),
+                cmocka_unit_test(test_select_ties),
+                cmocka_unit_test(test_select_rules),
+                cmocka_unit_test(test_select_fallback),
+                cmocka_unit_test(test_select_reuse),
+                cmocka_unit_test(test_oom_score),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
