@@ -26,6 +26,8 @@
 #define STATUS_INTERVAL_USEC (1 * USEC_PER_SEC)
 /* 30s: "no candidate" repeats while the condition holds; one record per half minute says it all. */
 #define NO_CANDIDATE_INTERVAL_USEC (30 * USEC_PER_SEC)
+/* 60s: the state file's readings are a courtesy; reapctl status reads live figures itself. */
+#define STATE_INTERVAL_USEC (60 * USEC_PER_SEC)
 /* 10ms: how often to look at group members still exiting; a few GB unmap in that time. */
 #define KILL_RECHECK_USEC (10 * USEC_PER_MSEC)
 /* Where reapctl status finds the daemon's view when systemd gives no RuntimeDirectory=. */
@@ -62,6 +64,11 @@ struct manager {
         unsigned warned; /* KILL_WARN_* already logged */
         bool warned_memory_fallback;
         bool status_has_data; /* STATUS= shows readings, not just "Monitoring ..." */
+        char status_text[PATH_MAX + 256]; /* last STATUS= sent */
+        char state_written; /* state letter of the last state file: idle, pressured, waiting, killing */
+        uint64_t kills_written;
+        usec_t state_written_at;
+        uint64_t caps; /* effective capabilities after caps_setup(), for the state file */
         uint64_t n_kills;
         char last_kill[256];
 };
@@ -75,7 +82,6 @@ static void manager_write_state(struct manager *m)
 {
         char tmp[PATH_MAX + 8], caps[512];
         const struct monitor_info *mi = m->monitor ? monitor_get_info(m->monitor) : NULL;
-        uint64_t eff = 0;
         FILE *f;
 
         if (!m->state_path[0])
@@ -84,10 +90,9 @@ static void manager_write_state(struct manager *m)
         f = fopen(tmp, "we");
         if (!f)
                 return;
-        (void)caps_read_effective("/proc", 0, &eff);
         fprintf(f, "PID=%d\nVERSION=%s\nCONFIG=%s\nSCOPE=%s\nDRY_RUN=%d\n", (int)getpid(), REAPD_VERSION,
                 m->args->config_path, scope_name(m), m->config.dry_run);
-        fprintf(f, "CAPABILITIES=%s\n", caps_format(caps, sizeof(caps), eff));
+        fprintf(f, "CAPABILITIES=%s\n", caps_format(caps, sizeof(caps), m->caps));
         if (mi) {
                 fprintf(f, "PRESSURE_PATH=%s\nPOLLING=%d\n", mi->pressure_path, mi->polling);
                 for (int l = 0; l < _PSI_LEVEL_MAX; l++)
@@ -123,7 +128,7 @@ static void manager_write_state(struct manager *m)
 
 static void manager_update_status(struct manager *m, bool force)
 {
-        char avail[32], total[32], swap[32], status[PATH_MAX + 256];
+        char avail[32], total[32], swap[32], status[PATH_MAX + 256], state;
         usec_t now = now_usec(CLOCK_MONOTONIC);
 
         /* The first reading replaces "Monitoring ..." at once, not a STATUS_INTERVAL later. */
@@ -146,8 +151,20 @@ static void manager_update_status(struct manager *m, bool force)
                          format_size(total, sizeof(total), m->last.mem_total),
                          format_size(swap, sizeof(swap), m->last.swap_free), m->n_kills,
                          m->n_kills == 1 ? "" : "s");
-        (void)sd_notifyf(false, "STATUS=%s", status);
-        manager_write_state(m);
+        if (!streq(status, m->status_text)) {
+                (void)sd_notifyf(false, "STATUS=%s", status);
+                strlcpy0(m->status_text, status, sizeof(m->status_text));
+        }
+        /* The state file is for reapctl status, which reads live figures itself: rewrite it when
+         * what only the daemon knows changes (state, kills), or once a minute for the readings. */
+        state = m->killing ? 'k' : m->decider.waiting ? 'w' : m->decider.some_above ? 'p' : 'i';
+        if (force || state != m->state_written || m->n_kills != m->kills_written ||
+            now - m->state_written_at >= STATE_INTERVAL_USEC) {
+                manager_write_state(m);
+                m->state_written = state;
+                m->kills_written = m->n_kills;
+                m->state_written_at = now;
+        }
 }
 
 static void manager_kill_finish(struct manager *m, const char *result)
@@ -745,6 +762,7 @@ int manager_main(const struct manager_args *args)
                 log_warning_errno(r, "Cannot read the capability state, ignoring");
         else
                 manager_log_caps(&cr, ca.mlock);
+        (void)caps_read_effective("/proc", 0, &m.caps);
 
         r = cgroup_roots_discover("/proc/self/mountinfo", &m.roots);
         m.have_roots = r >= 0;

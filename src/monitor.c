@@ -127,8 +127,9 @@ static int take_sample(struct monitor *m, enum monitor_cause cause, struct monit
 
                         /* Usage includes page cache that reclaim frees before any OOM kill: count
                          * it as available, like MemAvailable does (unreadable: count none). */
-                        if (cgroup_memory_file_read(&m->roots, m->cfg.cgroup, &file) < 0)
-                                file = 0;
+                        if (cm.max == CGROUP_LIMIT_MAX ||
+                            cgroup_memory_file_read(&m->roots, m->cfg.cgroup, &file) < 0)
+                                file = 0; /* unlimited: MemAvailable bounds it, memory.stat is moot */
                         /* The tighter of the cgroup's limit and the machine: an unlimited (or
                          * over-committed) cgroup runs out when the machine does. */
                         s.mem_total = MIN(cm.max, s.mem_total);

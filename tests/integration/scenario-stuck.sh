@@ -58,9 +58,12 @@ now_ms() { local t=$EPOCHREALTIME; t=${t/./}; echo $((10#$t / 1000)); }
 t0=$(now_ms) prev_usage=$(lab_usage) max_usage=0
 rel_t="" rel_drop="" rel_state="" rel_freezer="" rel_rss=""
 while [ $(($(now_ms) - t0)) -lt 20000 ]; do
-    u=$(lab_usage); st=$(state "$stuck"); r=$(rss_kb "$stuck"); fz=$(cat "$FREEZER")
+    # RSS first: read after it, the usage cannot predate the release it is compared with
+    r=$(rss_kb "$stuck"); st=$(state "$stuck"); fz=$(cat "$FREEZER"); u=$(lab_usage)
     [ "$u" -gt "$max_usage" ] && max_usage=$u
     if [ -z "$rel_t" ] && [ "${r:-0}" -lt $((stuck_rss / 10)) ]; then
+        # uncharging trails the unmapping by a page batch or so: let it land
+        sleep 0.05; u=$(lab_usage)
         rel_t=$(($(now_ms) - t0)) rel_drop=$(((max_usage - u) >> 20)) rel_state=$st rel_freezer=$fz rel_rss=$r
         lab_log "hog's memory back at +${rel_t} ms: usage $((prev_usage >> 20)) -> $((u >> 20)) MB (peak $((max_usage >> 20)) MB), state $st, freezer $fz, VmRSS ${r} kB"
     fi
