@@ -9,7 +9,7 @@
 #include "policy.h"
 
 /* proc_info.flags */
-#define PROC_KTHREAD (1u << 0) /* PF_KTHREAD, or no mm / child of kthreadd */
+#define PROC_KTHREAD (1u << 0) /* PF_KTHREAD, or no mm / child of kthreadd (when PID 2 is kthreadd) */
 #define PROC_EXITING (1u << 1) /* PF_EXITING, zombie or dead */
 #define PROC_SELF (1u << 2) /* reapd itself */
 #define PROC_INIT (1u << 3) /* PID 1 (of the proc root's namespace) */
@@ -69,6 +69,7 @@ struct snapshot {
         size_t n_cgroups;
         size_t cgroups_alloc;
         size_t n_seen; /* pid directories the last walk met, read or not */
+        bool kthreadd; /* PID 2 is kthreadd (not so in a PID namespace): its children are kernel threads */
         bool partial; /* snapshot_select() stopped before reading everyone: do not rank from it */
         uint64_t *ranks; /* snapshot_select()'s (oom_score << 32 | pid) per process, reused */
         size_t n_ranks;

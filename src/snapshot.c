@@ -198,7 +198,8 @@ static int take_one(struct snapshot *s, int proc_dirfd, pid_t pid, const struct 
                 .rss_kb = st.rss_pages * (s->page_size / 1024),
         };
         memcpy(pi->comm, st.comm, sizeof(pi->comm));
-        if ((st.flags & PROC_PF_KTHREAD) || st.ppid == KTHREADD_PID || pid == KTHREADD_PID)
+        if ((st.flags & PROC_PF_KTHREAD) ||
+            (s->kthreadd && (st.ppid == KTHREADD_PID || pid == KTHREADD_PID)))
                 pi->flags |= PROC_KTHREAD;
         if ((st.flags & PROC_PF_EXITING) || st.state == 'Z' || st.state == 'X' || st.state == 'x')
                 pi->flags |= PROC_EXITING;
@@ -308,6 +309,17 @@ static void snapshot_reset(struct snapshot *s)
 }
 
 /* Empties @s and reads what every walk needs first: the string arena's "", page size, totalpages. */
+/*
+ * True if PID 2 of this proc root is kthreadd. In a PID namespace (a container) PID 2 is an
+ * ordinary process, and its children must not be taken for kernel threads.
+ */
+static bool is_kthreadd(int proc_dirfd)
+{
+        struct proc_stat st;
+
+        return proc_read_stat(proc_dirfd, KTHREADD_PID, &st) == 0 && (st.flags & PROC_PF_KTHREAD);
+}
+
 static int snapshot_begin(int proc_dirfd, struct snapshot *s)
 {
         long ps;
@@ -326,6 +338,7 @@ static int snapshot_begin(int proc_dirfd, struct snapshot *s)
         }
         ps = sysconf(_SC_PAGESIZE);
         s->page_size = ps > 0 ? (uint64_t)ps : 4096;
+        s->kthreadd = is_kthreadd(proc_dirfd);
         return snapshot_read_totalpages(proc_dirfd, &s->total_pages, &s->swap_pages);
 }
 

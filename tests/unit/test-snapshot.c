@@ -192,6 +192,26 @@ static void test_scope_cgroup_procs(void **state)
         assert_int_equal(system(cmd), 0);
 }
 
+/* In a PID namespace PID 2 is an ordinary process: neither it nor its children are kernel threads. */
+static void test_pidns(void **state)
+{
+        _cleanup_(closep) int fd = open(FIXTURES_DIR "/proc-pidns", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct snapshot_opts opts = {.self = 999};
+        struct snapshot s = {};
+        struct candidate c;
+
+        assert_true(fd >= 0);
+        assert_int_equal(snapshot_take(fd, &opts, &s), 0);
+        assert_false(s.kthreadd);
+        assert_int_equal(s.n_procs, 3);
+        assert_int_equal(snapshot_find(&s, 1)->flags, PROC_INIT);
+        assert_int_equal(snapshot_find(&s, 2)->flags, 0);
+        assert_int_equal(snapshot_find(&s, 3)->flags, 0);
+        assert_int_equal(score_select(&s, NULL, &(struct score_ctx){.total_pages = s.total_pages}, &c), 0);
+        assert_int_equal(s.procs[c.idx].pid, 3); /* equal twins: the larger pid */
+        snapshot_done(&s);
+}
+
 static void test_reuse(void **state)
 {
         _cleanup_(closep) int fd = open_fixture();
@@ -495,19 +515,13 @@ static void test_live(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_basic),
-                cmocka_unit_test(test_fields),
-                cmocka_unit_test(test_scope),
-                cmocka_unit_test(test_scope_cgroup_procs),
-                cmocka_unit_test(test_reuse),
-                cmocka_unit_test(test_bad_root),
-                cmocka_unit_test(test_live),
-                cmocka_unit_test(test_select_excluded),
-                cmocka_unit_test(test_select_ties),
-                cmocka_unit_test(test_select_rules),
-                cmocka_unit_test(test_select_fallback),
-                cmocka_unit_test(test_select_reuse),
-                cmocka_unit_test(test_oom_score),
+                cmocka_unit_test(test_basic),           cmocka_unit_test(test_fields),
+                cmocka_unit_test(test_scope),           cmocka_unit_test(test_scope_cgroup_procs),
+                cmocka_unit_test(test_pidns),           cmocka_unit_test(test_reuse),
+                cmocka_unit_test(test_bad_root),        cmocka_unit_test(test_live),
+                cmocka_unit_test(test_select_excluded), cmocka_unit_test(test_select_ties),
+                cmocka_unit_test(test_select_rules),    cmocka_unit_test(test_select_fallback),
+                cmocka_unit_test(test_select_reuse),    cmocka_unit_test(test_oom_score),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
