@@ -26,3 +26,24 @@ int meminfo_parse(const char *buf, struct meminfo *ret);
  * file, or the negative errno of the read. @ret untouched on failure. Does not allocate.
  */
 int meminfo_read_at(int dirfd, const char *path, struct meminfo *ret);
+
+/*
+ * Free pages parked on the per-CPU lists. They are free (the next allocations take them
+ * first), but MemFree and MemAvailable do not count them, and since Linux 6.7 the lists grow
+ * on bulk frees: right after a 1 GiB process died, 780 MB sat there and MemAvailable had risen
+ * by only 338 MB. A killer that trusts MemAvailable alone then kills again.
+ */
+
+/*
+ * meminfo_parse_zoneinfo_pcp() - pure: sum the "count:" lines of every zone's "pagesets" in
+ * the text of /proc/zoneinfo, times @page_size, into @ret (bytes). Returns 0, or -EINVAL if
+ * the text has no pagesets at all. @ret untouched on failure.
+ */
+int meminfo_parse_zoneinfo_pcp(const char *buf, uint64_t page_size, uint64_t *ret);
+
+/*
+ * meminfo_read_pcp() - read /proc/zoneinfo (through a fixed buffer: on a machine whose file is
+ * larger, the sum covers what fits, an underestimate) and parse it. Returns 0 or a negative
+ * errno; @ret untouched on failure. Does not allocate.
+ */
+int meminfo_read_pcp(uint64_t *ret);

@@ -25,6 +25,8 @@
 #define MONITOR_SLEEP_MAX_USEC (10 * USEC_PER_SEC)
 /* 100ms: at 2 GB/s that is 200 MB between looks, under the default 5% threshold of any host >= 4 GB. */
 #define MONITOR_SLEEP_MIN_USEC (100 * USEC_PER_MSEC)
+/* Add the per-CPU free lists to MemAvailable when it is under this many times MinAvailable=. */
+#define MONITOR_PCP_NEAR_FACTOR 2
 /* 500ms: while pressured or waiting for a victim, 4 samples per 2s PSI window measure the stall share
  * between trigger events (which fire at most once per window) without busy polling. */
 #define MONITOR_FAST_USEC (500 * USEC_PER_MSEC)

@@ -115,3 +115,54 @@ int meminfo_read_at(int dirfd, const char *path, struct meminfo *ret)
                 return (int)n;
         return meminfo_parse(buf, ret);
 }
+
+/* 64 KiB: /proc/zoneinfo is ~5 KB on 2 CPUs and grows ~150 bytes per CPU and zone. */
+#define ZONEINFO_BUF_SIZE (64 * 1024)
+
+int meminfo_parse_zoneinfo_pcp(const char *buf, uint64_t page_size, uint64_t *ret)
+{
+        uint64_t pages = 0;
+        bool in_pagesets = false, seen = false;
+
+        if (!buf || !ret)
+                return -EINVAL;
+        for (const char *line = buf; *line;) {
+                const char *eol = strchrnul(line, '\n'), *p = line;
+
+                while (p < eol && (*p == ' ' || *p == '\t'))
+                        p++;
+                if (p == line)
+                        in_pagesets = false; /* "Node 0, zone ..." starts a zone */
+                else if ((size_t)(eol - p) >= 8 && strncmp(p, "pagesets", 8) == 0) {
+                        in_pagesets = seen = true;
+                } else if (in_pagesets && (size_t)(eol - p) > 6 && strncmp(p, "count:", 6) == 0) {
+                        uint64_t v = 0;
+
+                        p += 6;
+                        while (p < eol && *p == ' ')
+                                p++;
+                        for (; p < eol && *p >= '0' && *p <= '9'; p++)
+                                v = v < UINT64_MAX / 10 ? v * 10 + (uint64_t)(*p - '0') : UINT64_MAX;
+                        pages = UINT64_MAX - pages < v ? UINT64_MAX : pages + v;
+                } else if (in_pagesets && (size_t)(eol - p) >= 8 && strncmp(p, "node_unr", 8) == 0) {
+                        in_pagesets = false;
+                }
+                line = *eol ? eol + 1 : eol;
+        }
+        if (!seen)
+                return -EINVAL;
+        *ret = pages > UINT64_MAX / (page_size ? page_size : 1) ? UINT64_MAX : pages * page_size;
+        return 0;
+}
+
+int meminfo_read_pcp(uint64_t *ret)
+{
+        static char buf[ZONEINFO_BUF_SIZE]; /* static: too big for the stack of a sampling callback */
+        long ps = sysconf(_SC_PAGESIZE);
+        ssize_t n;
+
+        n = read_file_at(AT_FDCWD, "/proc/zoneinfo", buf, sizeof(buf));
+        if (n < 0)
+                return (int)n;
+        return meminfo_parse_zoneinfo_pcp(buf, ps > 0 ? (uint64_t)ps : 4096, ret);
+}

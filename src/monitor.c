@@ -113,6 +113,15 @@ static int take_sample(struct monitor *m, enum monitor_cause cause, struct monit
         r = meminfo_read_at(AT_FDCWD, NULL, &mi);
         if (r < 0)
                 return r;
+        /* Near the threshold, count the free pages MemAvailable misses (per-CPU lists swell right
+         * after a kill); far from it they change nothing, and zoneinfo grows with the CPUs. */
+        if (mi.mem_available / MONITOR_PCP_NEAR_FACTOR <=
+            threshold_bytes(&m->cfg.min_available, mi.mem_total)) {
+                uint64_t pcp;
+
+                if (meminfo_read_pcp(&pcp) >= 0)
+                        mi.mem_available = MIN(mi.mem_total, mi.mem_available + pcp);
+        }
         s.mem_total = mi.mem_total;
         s.mem_available = mi.mem_available;
         s.swap_total = mi.swap_total;

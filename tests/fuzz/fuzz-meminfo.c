@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* fuzz-meminfo.c - /proc/meminfo: meminfo_parse() and proc_meminfo_totalpages_parse() */
+/* fuzz-meminfo.c - /proc/meminfo and /proc/zoneinfo: meminfo_parse(), proc_meminfo_totalpages_parse(),
+ * meminfo_parse_zoneinfo_pcp() */
 
 #include <string.h>
 
@@ -32,6 +33,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 FUZZ_ASSERT(total == 1 && swap == 2);
         /* a page size that is not a multiple of 1024 is refused, whatever the text */
         FUZZ_ASSERT(proc_meminfo_totalpages_parse(buf, 1000, &total, NULL) < 0);
+
+        total = 3;
+        r = meminfo_parse_zoneinfo_pcp(buf, 4096, &total);
+        FUZZ_ASSERT(r == 0 || r == -EINVAL);
+        if (r != 0)
+                FUZZ_ASSERT(total == 3);
+        else
+                FUZZ_ASSERT(total % 4096 == 0 || total == UINT64_MAX);
         free(buf);
         return 0;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "meminfo.h"
+#include "util.h"
 
 static int read_fixture(const char *name, struct meminfo *ret)
 {
@@ -87,12 +88,40 @@ static void test_huge_and_odd(void **state)
         assert_int_equal(m.swap_free, 1024);
 }
 
+/* The per-CPU free lists of /proc/zoneinfo (a 2-CPU VM's, 64311 pages in all). */
+static void test_zoneinfo_pcp(void **state)
+{
+        static char buf[64 * 1024];
+        uint64_t v = 7;
+
+        assert_true(read_file_at(AT_FDCWD, FIXTURES_DIR "/zoneinfo-2cpu", buf, sizeof(buf)) > 0);
+        assert_int_equal(meminfo_parse_zoneinfo_pcp(buf, 4096, &v), 0);
+        assert_true(v == 64311ULL * 4096);
+        /* "count:" outside pagesets does not count; no pagesets at all is not zoneinfo */
+        assert_int_equal(meminfo_parse_zoneinfo_pcp("Node 0, zone Normal\n  pagesets\n    cpu: 0\n"
+                                                    "              count: 10\n  node_unreclaimable:  0\n"
+                                                    "  count: 99\n",
+                                                    4096, &v),
+                         0);
+        assert_true(v == 10ULL * 4096);
+        v = 7;
+        assert_int_equal(meminfo_parse_zoneinfo_pcp("MemTotal: 1 kB\n", 4096, &v), -EINVAL);
+        assert_int_equal(meminfo_parse_zoneinfo_pcp("", 4096, &v), -EINVAL);
+        assert_int_equal(v, 7);
+        /* saturates instead of wrapping */
+        assert_int_equal(meminfo_parse_zoneinfo_pcp("Node 0\n pagesets\n  count: 99999999999999999999999\n",
+                                                    4096, &v),
+                         0);
+        assert_true(v == UINT64_MAX);
+        /* the live file parses */
+        assert_int_equal(meminfo_read_pcp(&v), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_good),
-                cmocka_unit_test(test_noswap),
-                cmocka_unit_test(test_broken),
+                cmocka_unit_test(test_good),         cmocka_unit_test(test_zoneinfo_pcp),
+                cmocka_unit_test(test_noswap),       cmocka_unit_test(test_broken),
                 cmocka_unit_test(test_huge_and_odd),
         };
 
