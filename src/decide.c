@@ -28,6 +28,13 @@
 /* An episode with no fresh evidence (no trigger, no measurement) for this many windows is over:
  * the clock must not run on stale data if samples stop coming. */
 #define DECIDE_EVIDENCE_MAX_WINDOWS 2
+/*
+ * Windows after a kill during which trigger events are ignored. One is not enough without
+ * CAP_SYS_RESOURCE: then the kernel serves triggers from its 2 s averaging work, so an event
+ * may arrive up to a window late and still describe the victim (the PSI bench saw bystanders
+ * killed 2.1-2.4 s after the thrasher).
+ */
+#define DECIDE_QUIET_WINDOWS 2
 /* History points closer than window/16 overwrite the newest one, so DECIDE_HISTORY (64) points
  * always reach back 4 windows even at the 100ms headroom rate. */
 #define DECIDE_HISTORY_SPACING_DIV 16
@@ -196,7 +203,9 @@ static bool some_step(struct decider *d, const struct monitor_sample *s, bool me
         if (d->some_above && s->now - d->some_evidence > share_window(d) * DECIDE_EVIDENCE_MAX_WINDOWS)
                 d->some_above = false;
 
-        return d->some_above && s->now - d->some_since >= d->params.pressure_duration;
+        /* some_since may lie ahead (an episode seen during the quiet time starts when it ends) */
+        return d->some_above && s->now >= d->some_since &&
+               s->now - d->some_since >= d->params.pressure_duration;
 }
 
 static bool full_step(struct decider *d, const struct monitor_sample *s, bool measured)
@@ -234,9 +243,9 @@ static void leave_waiting(struct decider *d, usec_t now)
 {
         d->waiting = false;
         /* PSI evidence gathered before the kill describes the victim: start over, and ignore
-         * trigger events for one window, whose stall may still predate the kill. */
+         * trigger events whose stall may still predate the kill. */
         pressure_reset(d);
-        d->quiet_until = now + d->params.pressure_window;
+        d->quiet_until = now + share_window(d) * DECIDE_QUIET_WINDOWS;
 }
 
 enum decide_action decide_step(struct decider *d, const struct monitor_sample *s,
