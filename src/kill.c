@@ -124,6 +124,12 @@ static int parse_ull(const char *s, const char **end, unsigned long long *ret)
         return 0;
 }
 
+/* A number must fill its stat field: "12x" is not 12, and must not shift the fields after it. */
+static bool field_end(char c)
+{
+        return c == ' ' || c == '\n' || c == '\0';
+}
+
 int kill_parse_stat(const char *buf, pid_t *ret_pgid, uint64_t *ret_starttime)
 {
         unsigned long long pgid, start;
@@ -135,11 +141,11 @@ int kill_parse_stat(const char *buf, pid_t *ret_pgid, uint64_t *ret_starttime)
                 return -EINVAL;
         s++;
         s = skip_field(skip_field(s)); /* 3 state, 4 ppid */
-        if (parse_ull(s, &s, &pgid) < 0 || pgid > INT_MAX) /* 5 pgrp */
+        if (parse_ull(s, &s, &pgid) < 0 || pgid > INT_MAX || !field_end(*s)) /* 5 pgrp */
                 return -EINVAL;
         for (int field = 6; field < 22; field++)
                 s = skip_field(s);
-        if (parse_ull(s, NULL, &start) < 0) /* 22 starttime */
+        if (parse_ull(s, &s, &start) < 0 || !field_end(*s)) /* 22 starttime */
                 return -EINVAL;
         if (ret_pgid)
                 *ret_pgid = (pid_t)pgid;

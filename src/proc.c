@@ -72,12 +72,16 @@ static int take_i64(const char **p, int64_t *ret)
         return 0;
 }
 
-/* Moves *p to the start of the next space-separated stat token; fails at the end of the text. */
+/*
+ * Moves *p to the start of the next space-separated stat token; fails at the end of the text.
+ * Only ' ' separates (the kernel prints single spaces): a tab inside a token is part of it, as
+ * kill_parse_stat() reads it too, so both parsers count the same fields.
+ */
 static int next_token(const char **p)
 {
         const char *s = *p;
 
-        while (*s && !is_blank(*s))
+        while (*s && *s != ' ' && *s != '\n')
                 s++;
         while (*s == ' ')
                 s++;
@@ -151,6 +155,10 @@ int proc_stat_parse(const char *buf, struct proc_stat *ret)
                 default:
                         break;
                 }
+                /* a number must fill its field: "12x" is not 12, and must not shift the fields after it */
+                if (r >= 0 && (field == 4 || field == 5 || field == 9 || field == 22 || field == 24) && *p &&
+                    *p != ' ' && *p != '\n')
+                        r = -EINVAL;
                 if (r < 0)
                         return -EINVAL;
         }
@@ -201,7 +209,8 @@ int proc_status_parse(const char *buf, struct proc_status *ret)
                                 have_tgid = true;
                         } else if (line[0] == 'P') {
                                 st.ppid = (pid_t)i;
-                        } else {
+                        } else if (!have_uid) {
+                                /* the first "Uid:" line, as kill_parse_status_uid() takes it */
                                 st.uid = (uid_t)i;
                                 have_uid = true;
                         }
