@@ -266,9 +266,13 @@ int parse_duration(const char *s, usec_t *ret)
                 }
                 if (i == ELEMENTSOF(units) && isalpha((unsigned char)*p))
                         return -EINVAL;
-                if (fixed > UINT64_MAX / unit)
+                /* whole and thousandths apart: fixed * unit overflows long before the result does */
+                if (fixed / 1000 > UINT64_MAX / unit)
                         return -ERANGE;
-                part = fixed * unit / 1000;
+                part = fixed / 1000 * unit;
+                if (part > UINT64_MAX - fixed % 1000 * unit / 1000)
+                        return -ERANGE;
+                part += fixed % 1000 * unit / 1000;
                 if (total > UINT64_MAX - part)
                         return -ERANGE;
                 total += part;
