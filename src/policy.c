@@ -67,6 +67,131 @@ static enum policy_field split_spec(const char *spec, const char **ret_pattern)
         return POLICY_FIELD_COMM;
 }
 
+/*
+ * glibc's regcomp() expands repetitions into copies of the subexpression: stacked quantifiers
+ * ("a+++...") cost memory exponential in their number (22 of them: 2.9 GB) and nested counted
+ * repeats multiply ("((a{100}){100}){100}": 200 MB). A rule is compiled at start and on every
+ * SIGHUP, after mlockall() and possibly at oom_score_adj -1000, so such a pattern would lock
+ * memory the kernel cannot take back. POLICY_REGEX_COST_MAX bounds the product of the repeat
+ * counts along any nesting ('+' counts 2, as glibc copies the operand once): 10 000 copies is
+ * about 3 MB, and "(a{100}){100}" still passes.
+ */
+#define POLICY_REGEX_COST_MAX 10000
+/* Deeper nesting than this is refused too: no match rule needs it, and the scan stays bounded. */
+#define POLICY_REGEX_DEPTH_MAX 32
+
+/* Returns true and explains in @err if @re (POSIX ERE) could make regcomp() balloon. */
+static bool regex_too_costly(const char *re, char *err, size_t errlen)
+{
+        uint64_t inner[POLICY_REGEX_DEPTH_MAX + 1] = {1}, last = 1;
+        enum { START, ATOM, QUANT } prev = START;
+        size_t depth = 0;
+
+        for (const char *c = re; *c; c++) {
+                uint64_t times = 0;
+
+                switch (*c) {
+                case '\\':
+                        if (c[1])
+                                c++;
+                        last = 1;
+                        prev = ATOM;
+                        continue;
+                case '[':
+                        /* a bracket expression is one atom; "]" right after "[" or "[^" is a member */
+                        c += c[1] == '^' ? 2 : 1;
+                        if (*c == ']')
+                                c++;
+                        for (; *c && *c != ']'; c++)
+                                if (*c == '[' && (c[1] == ':' || c[1] == '.' || c[1] == '=')) {
+                                        const char *end = strstr(c + 2, c[1] == ':'   ? ":]"
+                                                                        : c[1] == '.' ? ".]"
+                                                                                      : "=]");
+
+                                        if (end)
+                                                c = end + 1;
+                                }
+                        if (!*c)
+                                return false; /* unterminated: regcomp() refuses it */
+                        last = 1;
+                        prev = ATOM;
+                        continue;
+                case '(':
+                        if (depth == POLICY_REGEX_DEPTH_MAX) {
+                                snprintf(err, errlen, "regular expression nested deeper than %d groups",
+                                         POLICY_REGEX_DEPTH_MAX);
+                                return true;
+                        }
+                        inner[++depth] = 1;
+                        prev = START;
+                        continue;
+                case ')':
+                        last = depth > 0 ? inner[depth--] : 1;
+                        inner[depth] = MAX(inner[depth], last);
+                        prev = ATOM;
+                        continue;
+                case '|':
+                        prev = START;
+                        continue;
+                case '*':
+                case '?':
+                        times = 1;
+                        break;
+                case '+':
+                        times = 2;
+                        break;
+                case '{': {
+                        const char *d = c + 1;
+                        uint64_t lo = 0, hi = 0;
+                        bool comma = false;
+
+                        for (; *d >= '0' && *d <= '9' && lo <= POLICY_REGEX_COST_MAX; d++)
+                                lo = lo * 10 + (uint64_t)(*d - '0');
+                        if (*d == ',') {
+                                comma = true;
+                                for (d++; *d >= '0' && *d <= '9' && hi <= POLICY_REGEX_COST_MAX; d++)
+                                        hi = hi * 10 + (uint64_t)(*d - '0');
+                        }
+                        while (*d >= '0' && *d <= '9')
+                                d++;
+                        if (*d != '}' || d == c + 1) {
+                                last = 1; /* not an interval: a literal '{' */
+                                prev = ATOM;
+                                continue;
+                        }
+                        /* "{n,}" is n copies and a star; "{n,m}" m copies */
+                        times = MAX(comma && hi ? hi : lo + (comma ? 1 : 0), 1);
+                        c = d;
+                        break;
+                }
+                default:
+                        last = 1;
+                        prev = ATOM;
+                        continue;
+                }
+                /* a quantifier */
+                if (prev == QUANT) {
+                        snprintf(err, errlen,
+                                 "stacked repetition operators (as in 'a++' or 'a*{2}') are refused: "
+                                 "regcomp() needs memory exponential in their number");
+                        return true;
+                }
+                if (prev == START)
+                        continue; /* a leading quantifier: regcomp() decides */
+                last = MIN(last * times, (uint64_t)POLICY_REGEX_COST_MAX + 1);
+                inner[depth] = MAX(inner[depth], last);
+                if (last > POLICY_REGEX_COST_MAX) {
+                        snprintf(err, errlen,
+                                 "nested repetition counts multiply beyond %d copies: regcomp() would need "
+                                 "too much memory",
+                                 POLICY_REGEX_COST_MAX);
+                        return true;
+                }
+                prev = QUANT;
+        }
+        return false;
+}
+
 int policy_add_rule(struct policy *p, enum policy_action action, const char *spec, char *err, size_t errlen)
 {
         struct policy_rule r = {.action = action};
@@ -91,8 +216,14 @@ int policy_add_rule(struct policy *p, enum policy_action action, const char *spe
                 }
                 r.uid = (uid_t)u;
         } else {
-                int k = regcomp(&r.re, pattern, REG_EXTENDED | REG_NOSUB);
+                char why[160];
+                int k;
 
+                if (regex_too_costly(pattern, why, sizeof(why))) {
+                        snprintf(err, errlen, "refusing regular expression '%s': %s", pattern, why);
+                        return -EINVAL;
+                }
+                k = regcomp(&r.re, pattern, REG_EXTENDED | REG_NOSUB);
                 if (k != 0) {
                         char msg[128];
 
