@@ -9,6 +9,12 @@
 
 /* oom_badness() scales oom_score_adj by totalpages / 1000: adj is in thousandths of memory. */
 #define SCORE_ADJ_SCALE 1000
+/*
+ * 2^50 pages (4 EiB of 4 KiB pages), far beyond any machine: sizes and totals are clamped
+ * here so that what a corrupt or fake /proc claims (VmRSS of 2^64-1 kB) cannot overflow the
+ * signed badness arithmetic, nor badness * 1000 in score_oom_score().
+ */
+#define SCORE_PAGES_MAX (UINT64_C(1) << 50)
 
 static uint64_t page_size_of(const struct score_ctx *ctx)
 {
@@ -24,16 +30,16 @@ static uint64_t total_pages_of(const struct score_ctx *ctx, const struct snapsho
 
 int64_t score_badness(const struct proc_info *p, int adj, uint64_t total_pages, uint64_t page_size)
 {
-        uint64_t kb_per_page = page_size / 1024 ? page_size / 1024 : 4;
-        int64_t points;
+        uint64_t kb_per_page = page_size / 1024 ? page_size / 1024 : 4, pages;
 
         if (adj <= SCORE_ADJ_UNKILLABLE)
                 return SCORE_BADNESS_NONE;
         /* as the kernel: get_mm_rss() + MM_SWAPENTS + mm_pgtables_bytes() / PAGE_SIZE */
-        points = (int64_t)(p->rss_kb / kb_per_page + p->swap_kb / kb_per_page +
-                           p->pgtables_kb * 1024 / (kb_per_page * 1024));
-        points += (int64_t)adj * (int64_t)(total_pages / SCORE_ADJ_SCALE);
-        return points;
+        pages = MIN(p->rss_kb / kb_per_page, SCORE_PAGES_MAX) +
+                MIN(p->swap_kb / kb_per_page, SCORE_PAGES_MAX) +
+                MIN(p->pgtables_kb / kb_per_page, SCORE_PAGES_MAX);
+        return (int64_t)MIN(pages, SCORE_PAGES_MAX) +
+               (int64_t)adj * (int64_t)(MIN(total_pages, SCORE_PAGES_MAX) / SCORE_ADJ_SCALE);
 }
 
 unsigned score_oom_score(int64_t badness, uint64_t total_pages)
