@@ -208,12 +208,20 @@ int kill_identity_read(int proc_dirfd, pid_t pid, struct kill_identity *ret)
 {
         char stat[STAT_BUF_SIZE], status[STATUS_BUF_SIZE];
         struct kill_identity id;
+        const char *state;
         ssize_t n;
         int r;
 
         n = read_proc(proc_dirfd, pid, "stat", stat, sizeof(stat));
         if (n < 0)
                 return (int)n;
+        /*
+         * A zombie (Z) or dead (X) task has exited: its memory is freed or being freed, and a
+         * dead one's stat shows pgrp -1, which would not parse. Both are gone.
+         */
+        state = strrchr(stat, ')');
+        if (state && state[1] == ' ' && (state[2] == 'Z' || state[2] == 'X' || state[2] == 'x'))
+                return -ESRCH;
         if (kill_parse_stat(stat, &id.pgid, &id.starttime) < 0)
                 return -EINVAL;
         n = read_proc(proc_dirfd, pid, "status", status, sizeof(status));
@@ -608,6 +616,15 @@ int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op 
                         return abort_kill(r, e);
                 else
                         e = kill_identity_check(req->victim, &id);
+                /*
+                 * Exited but not yet reaped (a zombie): /proc still shows the same identity, but
+                 * its memory is already freed. KILL_GONE, or a group or cgroup unit would kill
+                 * its members for memory that is no longer there. The pidfd polls readable from
+                 * the moment the process exits.
+                 */
+                if (e == 0 && t->pidfd >= 0 &&
+                    poll(&(struct pollfd){.fd = t->pidfd, .events = POLLIN}, 1, 0) > 0)
+                        e = KILL_GONE;
         }
         if (e > 0) {
                 e = finish_unsignalled(&c, e);
