@@ -520,6 +520,51 @@ static int take_cb(struct snapshot *s, pid_t pid, void *userdata)
         return r < -1 ? (int)r : 0;
 }
 
+static void proc_swap(struct proc_info *a, struct proc_info *b)
+{
+        struct proc_info t = *a;
+
+        *a = *b;
+        *b = t;
+}
+
+static void proc_sift_down(struct proc_info *p, size_t i, size_t n)
+{
+        for (;;) {
+                size_t l = 2 * i + 1, r = l + 1, m = i;
+
+                if (l < n && p[l].pid > p[m].pid)
+                        m = l;
+                if (r < n && p[r].pid > p[m].pid)
+                        m = r;
+                if (m == i)
+                        return;
+                proc_swap(&p[i], &p[m]);
+                i = m;
+        }
+}
+
+/*
+ * A process that migrates between two cgroups of the scope while the tree is walked is
+ * listed by both cgroup.procs files, and read twice a moment apart: keep one entry per pid.
+ * Heapsort in place, because qsort() may allocate and a scan must not.
+ */
+static void snapshot_dedupe(struct snapshot *s)
+{
+        size_t n = s->n_procs, w = 0;
+
+        for (size_t i = n / 2; i-- > 0;)
+                proc_sift_down(s->procs, i, n);
+        for (size_t end = n; end > 1; end--) {
+                proc_swap(&s->procs[0], &s->procs[end - 1]);
+                proc_sift_down(s->procs, 0, end - 1);
+        }
+        for (size_t i = 0; i < n; i++)
+                if (w == 0 || s->procs[w - 1].pid != s->procs[i].pid)
+                        s->procs[w++] = s->procs[i];
+        s->n_procs = w;
+}
+
 int snapshot_take(int proc_dirfd, const struct snapshot_opts *opts, struct snapshot *s)
 {
         static const struct snapshot_opts default_opts = {};
@@ -534,6 +579,8 @@ int snapshot_take(int proc_dirfd, const struct snapshot_opts *opts, struct snaps
                 snapshot_reset(s);
                 return r;
         }
+        if (a.opts->cgroup && *a.opts->cgroup)
+                snapshot_dedupe(s);
         s->taken_usec = now_usec(CLOCK_MONOTONIC);
         return 0;
 }
