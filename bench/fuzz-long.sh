@@ -51,7 +51,7 @@ for t in "${targets[@]+"${targets[@]}"}"; do
         left_t=$((cap - elapsed)) left_n=$((execs_goal - total))
         [ "$left_t" -gt 0 ] && [ "$left_n" -gt 0 ] && [ "$crashes" -lt "$max_crashes" ] || break
         log=$work/log
-        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1 \
+        TMPDIR=$work ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1 \
             "$build/tests/fuzz/fuzz-$t" -runs="$left_n" -max_total_time="$left_t" -timeout=10 \
             -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/art/" \
             "$work/corpus" "$top/tests/fuzz/corpus/$t" >"$log" 2>&1 || true

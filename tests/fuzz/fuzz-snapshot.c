@@ -14,6 +14,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,7 +31,7 @@
 
 static const char *const files[FILES_PER_PROC - 1] = {"stat",      "status", "oom_score_adj",
                                                       "oom_score", "cgroup", "cmdline"};
-static char root[64];
+static char root[PATH_MAX];
 static int rootfd = -1;
 static struct snapshot snap, sel;
 static struct policy pol;
@@ -47,7 +49,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
         char err[128];
 
-        snprintf(root, sizeof(root), "/tmp/reapd-fuzz-snapshot.%d", (int)getpid());
+        const char *tmp = getenv("TMPDIR");
+
+        /* under $TMPDIR, which run-fuzz.sh points at its own scratch dir and removes at the end:
+         * libFuzzer may leave by _Exit(), skipping the atexit() cleanup */
+        snprintf(root, sizeof(root), "%s/reapd-fuzz-snapshot.%d", tmp && *tmp ? tmp : "/tmp", (int)getpid());
         FUZZ_ASSERT(mkdir(root, 0700) == 0 || errno == EEXIST);
         rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         FUZZ_ASSERT(rootfd >= 0);
@@ -62,7 +68,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* Empties the scratch tree: one level of pid dirs holding plain files. */
 static void clear_tree(void)
 {
-        DIR *d = fdopendir(dup(rootfd));
+        /* a fresh fd: a dup() would share rootfd's offset, and the next walk would see nothing */
+        DIR *d = fdopendir(openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         struct dirent *e;
 
         FUZZ_ASSERT(d);

@@ -12,7 +12,8 @@ mkdir "$work/new" "$work/artifacts"
 # -rss_limit_mb: 2 GB is libFuzzer's default, kept explicit; -timeout: an input that takes 10 s
 # on a parser of a /proc file is a hang. detect_leaks: a leak per input is a leak per scan.
 rc=0
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+# TMPDIR: targets that need scratch files (fuzz-snapshot) keep them in $work, removed below
+TMPDIR=$work ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$work/artifacts/" "$work/new" "$seeds" 2>&1 | tail -40 || rc=$?
 if compgen -G "$work/artifacts/*" >/dev/null; then
