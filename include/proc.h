@@ -38,6 +38,7 @@ struct proc_status {
         uint64_t rss_kb; /* VmRSS, or RssAnon + RssFile + RssShmem when VmRSS is absent */
         uint64_t swap_kb;
         uint64_t pgtables_kb;
+        bool sigkill_pending; /* SIGKILL in ShdPnd or SigPnd: already dying (a frozen victim stays so) */
 };
 
 /*

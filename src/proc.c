@@ -179,6 +179,11 @@ static const char *status_value(const char *line, const char *key, size_t keylen
 
 #define STATUS_KEY(line, lit) status_value(line, lit, sizeof(lit) - 1)
 
+static unsigned hex_digit(char c)
+{
+        return c >= '0' && c <= '9' ? (unsigned)(c - '0') : ((unsigned)(c | 0x20) - 'a' + 10) & 0xf;
+}
+
 int proc_status_parse(const char *buf, struct proc_status *ret)
 {
         struct proc_status st = {};
@@ -214,6 +219,16 @@ int proc_status_parse(const char *buf, struct proc_status *ret)
                                 st.uid = (uid_t)i;
                                 have_uid = true;
                         }
+                        continue;
+                }
+                if ((val = STATUS_KEY(line, "ShdPnd")) || (val = STATUS_KEY(line, "SigPnd"))) {
+                        /* a pending SIGKILL (bit 8 of the hex mask) means the task is already dying */
+                        size_t n = strspn(val, "0123456789abcdefABCDEF");
+                        const char *d =
+                                val + n - 3; /* SIGKILL is bit 8: the third hex digit from the right */
+
+                        if (n >= 3 && (hex_digit(*d) & 1))
+                                st.sigkill_pending = true;
                         continue;
                 }
                 if ((val = STATUS_KEY(line, "VmRSS"))) {

@@ -237,7 +237,9 @@ static int take_one(struct snapshot *s, int proc_dirfd, pid_t pid, const struct 
                 pi->flags |= PROC_KTHREAD; /* no address space: nothing to free by killing */
                 return 0;
         }
-        if (status.state == 'Z' || status.state == 'X')
+        /* Already dying: a frozen victim keeps its pending SIGKILL (and its page tables) until
+         * thawed; killing it again frees nothing, choosing it again would starve the next one. */
+        if (status.state == 'Z' || status.state == 'X' || status.sigkill_pending)
                 pi->flags |= PROC_EXITING;
         pi->uid = status.uid;
         pi->rss_kb = status.rss_kb;

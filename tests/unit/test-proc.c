@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "proc.h"
@@ -116,6 +117,29 @@ static void test_status(void **state)
         assert_true(st.has_mm);
         assert_int_equal(st.rss_kb, 34);
         assert_int_equal(st.uid, 7);
+}
+
+/* A pending SIGKILL (shared or per-thread) marks a task that is already dying. */
+static void test_status_sigkill_pending(void **state)
+{
+        static const char base[] = "Name:\thog\nState:\tD (disk sleep)\nTgid:\t42\nPPid:\t1\n"
+                                   "Uid:\t0\t0\t0\t0\nVmRSS:\t   0 kB\n";
+        struct proc_status st;
+        char buf[512];
+
+        snprintf(buf, sizeof(buf), "%sSigPnd:\t0000000000000000\nShdPnd:\t0000000000000100\n", base);
+        assert_int_equal(proc_status_parse(buf, &st), 0);
+        assert_true(st.sigkill_pending);
+        snprintf(buf, sizeof(buf), "%sSigPnd:\t0000000000000100\nShdPnd:\t0000000000000000\n", base);
+        assert_int_equal(proc_status_parse(buf, &st), 0);
+        assert_true(st.sigkill_pending);
+        /* SIGTERM (bit 14: 0x4000) and SIGHUP (bit 0) pending are not SIGKILL */
+        snprintf(buf, sizeof(buf), "%sSigPnd:\t0000000000004001\nShdPnd:\t00000000000000ff\n", base);
+        assert_int_equal(proc_status_parse(buf, &st), 0);
+        assert_false(st.sigkill_pending);
+        snprintf(buf, sizeof(buf), "%sShdPnd:\t1\n", base);
+        assert_int_equal(proc_status_parse(buf, &st), 0);
+        assert_false(st.sigkill_pending);
 }
 
 static void test_status_garbage(void **state)
@@ -258,11 +282,17 @@ static void test_readers(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_stat_basic),     cmocka_unit_test(test_stat_hostile_comm),
-                cmocka_unit_test(test_stat_garbage),   cmocka_unit_test(test_status),
-                cmocka_unit_test(test_status_garbage), cmocka_unit_test(test_adj),
-                cmocka_unit_test(test_cmdline),        cmocka_unit_test(test_cgroup),
-                cmocka_unit_test(test_xattr_flags),    cmocka_unit_test(test_meminfo),
+                cmocka_unit_test(test_stat_basic),
+                cmocka_unit_test(test_stat_hostile_comm),
+                cmocka_unit_test(test_stat_garbage),
+                cmocka_unit_test(test_status),
+                cmocka_unit_test(test_status_sigkill_pending),
+                cmocka_unit_test(test_status_garbage),
+                cmocka_unit_test(test_adj),
+                cmocka_unit_test(test_cmdline),
+                cmocka_unit_test(test_cgroup),
+                cmocka_unit_test(test_xattr_flags),
+                cmocka_unit_test(test_meminfo),
                 cmocka_unit_test(test_readers),
         };
 
