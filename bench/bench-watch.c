@@ -104,7 +104,8 @@ int main(int argc, char **argv)
                                 return 0;
                         }
                 }
-                if ((crossed && now - t_cross > timeout_ms * 1000) || (!crossed && now - t0 > NO_CROSS_MS * 1000)) {
+                if ((crossed && now - t_cross > timeout_ms * 1000) ||
+                    (!crossed && now - t0 > NO_CROSS_MS * 1000)) {
                         printf("timeout %" PRIu64 " %" PRIu64 "\n", now, peak_kb);
                         return 0;
                 }
