@@ -808,10 +808,16 @@ int manager_main(const struct manager_args *args)
                 log_error_errno(r, "Cannot monitor %s", scope_name(&m));
                 goto out;
         }
-        /* Size the snapshot's arrays now, so choosing a victim under pressure does not allocate. */
+        /* Size the snapshot's arrays now, so choosing a victim under pressure does not allocate;
+         * warm only the path manager_select() takes: a full system-wide scan would hold 96 bytes
+         * for every process, where snapshot_select() keeps the few it reads in full. */
         warm.fields = m.config.policy.fields_used;
-        (void)snapshot_take(m.proc_fd, &warm, &m.snapshot);
-        (void)snapshot_select(m.proc_fd, &warm, NULL, NULL, &m.snapshot, &warm_victim);
+        if (m.config.cgroup[0]) {
+                warm.cgroup = m.config.cgroup;
+                warm.cgroup_root = m.have_roots && m.roots.v2[0] ? m.roots.v2 : NULL;
+                (void)snapshot_take(m.proc_fd, &warm, &m.snapshot);
+        } else
+                (void)snapshot_select(m.proc_fd, &warm, NULL, NULL, &m.snapshot, &warm_victim);
 
         manager_setup_state_path(&m);
         manager_log_monitor(&m);
