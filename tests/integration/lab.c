@@ -338,3 +338,19 @@ void lab_cleanup_all(void)
                 ;
         cleaning = 0;
 }
+
+int lab_victim_of(int proc_dirfd, pid_t pid, struct victim *v)
+{
+        struct kill_identity id;
+        int r = kill_identity_read(proc_dirfd, pid, &id);
+
+        if (r < 0)
+                return r;
+        memset(v, 0, sizeof(*v));
+        v->pid = pid;
+        v->pgid = id.pgid;
+        v->uid = id.uid;
+        v->starttime = id.starttime;
+        v->oom_score_adj = id.oom_score_adj;
+        return 0;
+}

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "kill.h"
+
 #define LAB_MAX_CGROUPS 16
 
 struct lab_cgroup {
@@ -61,3 +63,10 @@ void lab_cleanup_all(void);
 
 /* lab_now_ms() - CLOCK_MONOTONIC in milliseconds, as a double. */
 double lab_now_ms(void);
+
+/*
+ * lab_victim_of() - the victim record of live process @pid as the kill path will check it:
+ * identity (pgid, uid, start time) and oom_score_adj read now under @proc_dirfd. Returns 0 or
+ * the negative errno of kill_identity_read().
+ */
+int lab_victim_of(int proc_dirfd, pid_t pid, struct victim *v);

@@ -96,23 +96,6 @@ static bool frozen_state(const struct lab_cgroup *cg, pid_t pid)
         return strncmp(buf, "FROZEN", 6) == 0 && lab_proc_state(pid) == 'D';
 }
 
-static int victim_of(int proc_dirfd, pid_t pid, struct victim *v)
-{
-        struct kill_identity id;
-        int r = kill_identity_read(proc_dirfd, pid, &id);
-
-        if (r < 0)
-                return r;
-        memset(v, 0, sizeof(*v));
-        v->pid = pid;
-        v->pgid = id.pgid;
-        v->uid = id.uid;
-        v->starttime = id.starttime;
-        v->oom_score_adj = id.oom_score_adj;
-        strlcpy0(v->comm, "hog", sizeof(v->comm));
-        return 0;
-}
-
 static void run_mrelease(const char *hog, unsigned size_mb, int proc_dirfd, struct reaper *reaper)
 {
         struct lab_cgroup *cg = lab_cgroup_new();
@@ -137,7 +120,7 @@ static void run_mrelease(const char *hog, unsigned size_mb, int proc_dirfd, stru
         CHECK(usage0 >= (uint64_t)(size_mb * MB * 0.95), "hog charged %.0f MB", usage0 / MB);
         CHECK(lab_freeze(cg, true) == 0, "freeze");
         CHECK(frozen_state(cg, pid), "hog state '%c' before the kill", lab_proc_state(pid));
-        CHECK(victim_of(proc_dirfd, pid, &v) == 0, "identity");
+        CHECK(lab_victim_of(proc_dirfd, pid, &v) == 0, "identity");
         req.victim = &v;
         avail0 = lab_memavailable();
 

@@ -35,22 +35,6 @@ static int failures;
                 }                                                                                           \
         } while (0)
 
-static int victim_of(int proc_dirfd, pid_t pid, struct victim *v)
-{
-        struct kill_identity id;
-        int r = kill_identity_read(proc_dirfd, pid, &id);
-
-        if (r < 0)
-                return r;
-        memset(v, 0, sizeof(*v));
-        v->pid = pid;
-        v->pgid = id.pgid;
-        v->uid = id.uid;
-        v->starttime = id.starttime;
-        v->oom_score_adj = id.oom_score_adj;
-        return 0;
-}
-
 /* Waits until @pid is a zombie or gone; true if it died. Does not reap. */
 static bool dies(pid_t pid)
 {
@@ -95,7 +79,7 @@ static void test_group(struct reaper *reaper, int proc_dirfd)
 
         CHECK(a > 0 && b > 0 && c > 0 && d > 0, "sleepers");
         CHECK(getpgid(b) == a && getpgid(c) == a && getpgid(d) == d, "process groups");
-        CHECK(victim_of(proc_dirfd, a, &v) == 0, "identity");
+        CHECK(lab_victim_of(proc_dirfd, a, &v) == 0, "identity");
         r = kill_start(reaper, &req, &op);
         CHECK(r == 0, "kill_start: %d", r);
         CHECK(op.n_targets == 3 && op.n_signalled == 3, "targets %zu, signalled %zu", op.n_targets,
@@ -132,7 +116,7 @@ static void test_cgroup(struct reaper *reaper, int proc_dirfd)
         f = lab_spawn_sleeper(cg, -1);
         g = lab_spawn_sleeper(NULL, -1);
         CHECK(e > 0 && f > 0 && g > 0, "sleepers");
-        CHECK(victim_of(proc_dirfd, e, &v) == 0, "identity");
+        CHECK(lab_victim_of(proc_dirfd, e, &v) == 0, "identity");
         r = kill_start(reaper, &req, &op);
         CHECK(r == 0, "kill_start: %d", r);
         CHECK(op.n_targets == 2 && op.n_signalled == 2, "targets %zu, signalled %zu", op.n_targets,

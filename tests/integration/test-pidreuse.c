@@ -42,22 +42,6 @@ static int failures;
                 }                                                                                           \
         } while (0)
 
-static int victim_of(int proc_dirfd, pid_t pid, struct victim *v)
-{
-        struct kill_identity id;
-        int r = kill_identity_read(proc_dirfd, pid, &id);
-
-        if (r < 0)
-                return r;
-        memset(v, 0, sizeof(*v));
-        v->pid = pid;
-        v->pgid = id.pgid;
-        v->uid = id.uid;
-        v->starttime = id.starttime;
-        v->oom_score_adj = id.oom_score_adj;
-        return 0;
-}
-
 static int try_kill(struct reaper *r, int proc_dirfd, const struct victim *v, bool dry_run,
                     size_t *ret_signalled)
 {
@@ -124,7 +108,7 @@ int main(void)
 
         /* 1. Simulated reuse. */
         pid = lab_spawn_sleeper(NULL, -1);
-        CHECK(pid > 0 && victim_of(proc_dirfd, pid, &v) == 0, "sleeper");
+        CHECK(pid > 0 && lab_victim_of(proc_dirfd, pid, &v) == 0, "sleeper");
         w = v;
         w.starttime++;
         r = try_kill(reaper, proc_dirfd, &w, false, &signalled);
@@ -166,7 +150,7 @@ int main(void)
 
         /* 3. Gone. */
         pid = lab_spawn_sleeper(NULL, -1);
-        CHECK(pid > 0 && victim_of(proc_dirfd, pid, &v) == 0, "sleeper");
+        CHECK(pid > 0 && lab_victim_of(proc_dirfd, pid, &v) == 0, "sleeper");
         reap(pid);
         r = try_kill(reaper, proc_dirfd, &v, false, &signalled);
         CHECK((r == KILL_GONE || r == KILL_REUSED) && signalled == 0, "gone: %d", r);
@@ -174,7 +158,7 @@ int main(void)
 
         /* And the real thing still works: same identity, signalled and released. */
         pid = lab_spawn_sleeper(NULL, -1);
-        CHECK(pid > 0 && victim_of(proc_dirfd, pid, &v) == 0, "sleeper");
+        CHECK(pid > 0 && lab_victim_of(proc_dirfd, pid, &v) == 0, "sleeper");
         r = try_kill(reaper, proc_dirfd, &v, false, &signalled);
         CHECK(r == 0 && signalled == 1, "matching identity: %d", r);
         waitpid(pid, NULL, 0);

@@ -69,22 +69,6 @@ static int failures;
 static int proc_dirfd = -1;
 static struct cgroup_roots roots;
 
-static int victim_of(int dirfd, pid_t pid, struct victim *v)
-{
-        struct kill_identity id;
-        int r = kill_identity_read(dirfd, pid, &id);
-
-        if (r < 0)
-                return r;
-        memset(v, 0, sizeof(*v));
-        v->pid = pid;
-        v->pgid = id.pgid;
-        v->uid = id.uid;
-        v->starttime = id.starttime;
-        v->oom_score_adj = id.oom_score_adj;
-        return 0;
-}
-
 static int try_kill(struct reaper *r, int dirfd, const struct victim *v, enum kill_unit unit,
                     size_t *ret_signalled)
 {
@@ -203,7 +187,7 @@ static void test_exit_race(struct reaper *reaper)
                         waitpid(pid, NULL, 0);
                         break;
                 }
-                if (victim_of(proc_dirfd, pid, &v) < 0) {
+                if (lab_victim_of(proc_dirfd, pid, &v) < 0) {
                         pthread_join(t, NULL);
                         gone++;
                         continue;
@@ -243,7 +227,7 @@ static void test_zombie(struct reaper *reaper)
                         return;
                 victim = lab_spawn_sleeper(cg, 0);
                 bystander = lab_spawn_sleeper(cg, victim);
-                CHECK(victim_of(proc_dirfd, victim, &v) == 0, "identity");
+                CHECK(lab_victim_of(proc_dirfd, victim, &v) == 0, "identity");
                 snprintf(v.cgroup, sizeof(v.cgroup), "%s", cg->name);
                 kill(victim, SIGKILL);
                 while (lab_proc_state(victim) != 'Z')
@@ -342,7 +326,7 @@ static void test_protected(struct reaper *reaper)
                 victim = lab_spawn_sleeper(cg, 0);
                 bystander = lab_spawn_sleeper(cg, victim);
                 /* the snapshot's view: the live identity, adj 0 */
-                CHECK(victim_of(proc_dirfd, victim, &v) == 0 && v.oom_score_adj > -1000, "identity");
+                CHECK(lab_victim_of(proc_dirfd, victim, &v) == 0 && v.oom_score_adj > -1000, "identity");
                 snprintf(v.cgroup, sizeof(v.cgroup), "%s", cg->name);
                 /* what /proc says "now": the same process (stat, status, cgroup), adj -1000 */
                 snprintf(sub, sizeof(sub), "%d", (int)victim);
