@@ -49,7 +49,13 @@ journal_start() {
 # object a line, oldest first.
 journal_records() {
     journalctl -o json --no-pager --output-fields=MESSAGE,MESSAGE_ID,VICTIM_PID,VICTIM_COMM,VICTIM_CGROUP,TRIGGER,RESULT,RELEASED_KB,RELEASED_BY,KILL_USEC,RELEASE_USEC,EXIT_USEC,KILL_UNIT,KILLED_COUNT,RSS_KB,SWAP_KB,BADNESS,PRESSURE_SOME_AVG10,PRESSURE_FULL_AVG10,MEM_AVAILABLE_KB,SWAP_FREE_KB,SCANNED,_PID \
-        "MESSAGE_ID=$1" "_PID=$2" 2>/dev/null || true
+        "MESSAGE_ID=$1" "_PID=$2" 2>/dev/null | journal_since || true
+}
+
+# journal_since: only the JSON entries logged since the last reapd_start. PIDs are recycled
+# across a long run: an earlier test's daemon may have had the same _PID (seen in CI).
+journal_since() {
+    jq -c --argjson t "${JOURNAL_SINCE_USEC:-0}" 'select((.__REALTIME_TIMESTAMP | tonumber) >= $t)'
 }
 
 # journal_wait_records MESSAGE_ID PID COUNT [TIMEOUT_S]: wait until PID wrote COUNT such
@@ -69,7 +75,8 @@ journal_wait_records() {
 
 # journal_messages PID: every MESSAGE= PID logged, for the test's diagnostics.
 journal_messages() {
-    journalctl -o cat --no-pager "_PID=$1" 2>/dev/null || true
+    journalctl -o json --no-pager --output-fields=MESSAGE "_PID=$1" 2>/dev/null | journal_since |
+        jq -r '.MESSAGE | if type == "array" then implode else . end' || true
 }
 
 # journal_wait_message PID REGEX [TIMEOUT_S]: wait until PID logged a message matching REGEX.
@@ -91,6 +98,7 @@ journal_field() {
 # in $LAB_DIR (not the shared /run/reapd); sets REAPD_PID once it logged that it monitors.
 # Its stderr (anything it printed before the journal was set up) is in $LAB_DIR/reapd.err.
 reapd_start() {
+    JOURNAL_SINCE_USEC=${EPOCHREALTIME/./}
     RUNTIME_DIRECTORY=$LAB_DIR "$1" --config "$2" --log-target=journal 2>"$LAB_DIR/reapd.err" &
     REAPD_PID=$!
     LAB_PIDS+=("$REAPD_PID")
