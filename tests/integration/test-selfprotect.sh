@@ -34,6 +34,7 @@ pid_max_saved=""
 spawners=()
 selfprot_cleanup() {
     local rc=$? p
+    set +e # a process gone between cat and kill must not end the trap before lab_cleanup
     [ -n "$pid_max_saved" ] && echo "$pid_max_saved" >/proc/sys/kernel/pid_max
     # The sleepers first, while their spawners (SIGCHLD ignored) still reap them at once: orphans
     # would be reaped by PID 1 in its own time and linger in /proc as zombies. 30 000 exits take a
@@ -76,9 +77,11 @@ spawn() {
 # kb FIELD PID: a "Field: N kB" line of /proc/PID/status or smaps_rollup.
 kb() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$2/status" "/proc/$2/smaps_rollup" 2>/dev/null | head -1; }
 
-# A notify socket the test owns; each datagram line is logged with its arrival time.
-notify_listen() {
-    python3 -u - "$1" >"$2" <<'PY' &
+# A notify socket the test owns; each datagram line is logged with its arrival time. The
+# listener runs inside the test's cgroup (lab_spawn), so the cleanup kills it whatever python3
+# is: a pyenv shim forks the interpreter, and an orphan holding the test's stderr open would
+# keep meson waiting for end-of-file until the test's timeout.
+NOTIFY_LISTENER='
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
@@ -86,8 +89,9 @@ t0 = time.monotonic()
 while True:
     for line in s.recv(4096).decode(errors="replace").splitlines():
         print("%.3f %s" % (time.monotonic() - t0, line))
-PY
-    LAB_PIDS+=("$!")
+'
+notify_listen() {
+    lab_spawn -- python3 -u -c "$NOTIFY_LISTENER" "$1" >"$2"
     for _ in $(seq 1 50); do [ -S "$1" ] && return 0; sleep 0.1; done
     lab_fail "notify socket $1 not created"
 }
