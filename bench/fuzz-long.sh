@@ -6,7 +6,8 @@
 # target replaces its row) and are rendered into bench/FUZZ.md.
 # Usage: bench/fuzz-long.sh [TARGET...]   (default: every target in tests/fuzz/meson.build)
 #        bench/fuzz-long.sh --render      (only rewrite FUZZ.md from the tsv and the findings)
-# Env: FUZZ_EXECS (10000000), FUZZ_CAP (seconds per target, 300), FUZZ_BUILD (build-fuzz-long).
+# Env: FUZZ_EXECS (10000000), FUZZ_CAP (seconds per target, 300), FUZZ_BUILD (build-fuzz-long),
+#      FUZZ_TMP (where each target's scratch dir goes, /dev/shm if writable, else /tmp).
 # bench/fuzz-findings.md, if present, is appended to FUZZ.md below the table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,11 @@ build=${FUZZ_BUILD:-build-fuzz-long}
 tsv=$top/bench/fuzz-long.tsv
 md=$top/bench/FUZZ.md
 crashdir=$top/bench/fuzz-crashes
+# The scratch dir (new corpus entries, artifacts, and via TMPDIR fuzz-snapshot's proc tree, about
+# 100 files rewritten per input) belongs on a tmpfs: on the lab VM's ext4 /tmp fuzz-snapshot runs
+# about 10 times slower and measures the file system, not the code.
+scratch=${FUZZ_TMP:-/dev/shm}
+[ -d "$scratch" ] && [ -w "$scratch" ] || scratch=/tmp
 # A target that crashes more often than this is broken, not being fuzzed: stop it.
 max_crashes=5
 
@@ -43,7 +49,7 @@ fi
 
 touch "$tsv"
 for t in "${targets[@]+"${targets[@]}"}"; do
-    work=$(mktemp -d "/tmp/reapd-fuzz-long.XXXXXX")
+    work=$(mktemp -d "$scratch/reapd-fuzz-long.XXXXXX")
     mkdir -p "$work/corpus" "$work/art"
     total=0 crashes=0 start=$(date +%s) cov="" crash_names=""
     while :; do
@@ -87,7 +93,8 @@ done
     echo
     echo "Produced by \`bench/fuzz-long.sh\` (libFuzzer, clang, ASan+UBSan, -fsanitize=fuzzer on the"
     echo "target and coverage on the whole library; seeds from \`tests/fuzz/corpus/<target>/\`). Each target"
-    echo "runs until ${execs_goal} executions or its time cap, on one core of the 2-core lab VM. A crash is"
+    echo "runs until ${execs_goal} executions or its time cap, on one core of the 2-core lab VM, scratch"
+    echo "files in \`$scratch\`. A crash is"
     echo "recorded and the run continues; crash inputs are in \`bench/fuzz-crashes/\` and, once fixed,"
     echo "in \`tests/fuzz/regress/<target>/\`, which the unit suite replays."
     echo
