@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* rank.bpf.c - task iterator: one rank_record per process, what oom_badness() reads, in one pass */
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+#include "rank-record.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* include/linux/sched.h; not in BTF, being #defines */
+#define PF_EXITING 0x00000004
+#define PF_KTHREAD 0x00200000
+/* include/linux/mm_types.h: bit of mm->flags set once the OOM reaper is done with an mm */
+#define MMF_OOM_SKIP 21
+/* include/linux/mm_types_task.h's anonymous enum: the same values since MM_SHMEMPAGES came (4.5) */
+#define MM_FILEPAGES 0
+#define MM_ANONPAGES 1
+#define MM_SWAPENTS 2
+#define MM_SHMEMPAGES 3
+/* MAX_PID_NS_LEVEL: namespaces nest at most 32 deep; also the loop bound the verifier needs. */
+#define PID_NS_LEVEL_MAX 32
+
+/* Set by userspace before load: the PID namespace whose pids are reported (its inode number). */
+const volatile __u32 pidns_inum = 0;
+const volatile __u64 page_shift = 12;
+
+/* Set by userspace before each run: only tasks under this cgroup2 id (0: all), at this level. */
+__u64 cgroup_id = 0;
+__u32 cgroup_level = 0;
+
+/* Before Linux 6.2 the rss counters were plain atomics in struct mm_rss_stat (CO-RE flavours). */
+struct mm_rss_stat___pre62 {
+        atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___pre62 {
+        struct mm_rss_stat___pre62 rss_stat;
+} __attribute__((preserve_access_index));
+
+/*
+ * get_mm_counter() as oom_badness() reads it: since 6.2 percpu_counter_read_positive(), the
+ * shared count without the per-CPU deltas (snapshot.c's slack covers those). The branch the
+ * running kernel lacks is dead code the verifier drops, its relocation left unresolved.
+ */
+static __always_inline __u64 rss_counter(struct mm_struct *mm, int idx)
+{
+        __s64 v;
+
+        if (bpf_core_type_exists(struct mm_rss_stat___pre62))
+                v = BPF_CORE_READ((struct mm_struct___pre62 *)mm, rss_stat.count[idx].counter);
+        else
+                v = BPF_CORE_READ(mm, rss_stat[idx].count);
+        return v > 0 ? (__u64)v : 0;
+}
+
+/*
+ * The pid of @task's thread group in the namespace pidns_inum, or 0 if it is not visible there.
+ * The namespace's level is found per task rather than configured: struct pid lists one number
+ * per level from the host's namespace down, and ours is the entry whose namespace inode matches.
+ */
+static __always_inline int pid_in_ns(struct task_struct *task)
+{
+        struct pid *pid = BPF_CORE_READ(task, thread_pid);
+        unsigned int level;
+
+        if (!pid)
+                return 0;
+        level = BPF_CORE_READ(pid, level);
+        for (unsigned int i = 0; i < PID_NS_LEVEL_MAX; i++) {
+                struct upid upid;
+
+                if (i > level)
+                        break;
+                if (bpf_core_read(&upid, sizeof(upid), &pid->numbers[i]))
+                        return 0;
+                if (BPF_CORE_READ(upid.ns, ns.inum) == pidns_inum)
+                        return upid.nr;
+        }
+        return 0;
+}
+
+static __always_inline bool in_cgroup(struct task_struct *task)
+{
+        struct cgroup *cgrp, *anc;
+        __u32 level = cgroup_level;
+
+        if (!cgroup_id)
+                return true;
+        cgrp = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+        if (!cgrp || level > 1024 || BPF_CORE_READ(cgrp, level) < (int)level)
+                return false;
+        if (bpf_core_read(&anc, sizeof(anc), &cgrp->ancestors[level]) || !anc)
+                return false;
+        return BPF_CORE_READ(anc, kn, id) == cgroup_id;
+}
+
+SEC("iter/task")
+int rank(struct bpf_iter__task *ctx)
+{
+        struct task_struct *task = ctx->task;
+        struct rank_record rec = {};
+        struct mm_struct *mm;
+        unsigned long mmflags = 0;
+        unsigned int pflags;
+
+        if (!task)
+                return 0;
+        /* one record per process: threads share the leader's mm and signal struct */
+        if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
+                return 0;
+        rec.pid = pid_in_ns(task);
+        if (rec.pid <= 0 || !in_cgroup(task))
+                return 0;
+
+        pflags = BPF_CORE_READ(task, flags);
+        mm = BPF_CORE_READ(task, mm);
+        if ((pflags & PF_KTHREAD) || !mm)
+                rec.flags |= RANK_KTHREAD;
+        if ((pflags & PF_EXITING) || BPF_CORE_READ(task, exit_state))
+                rec.flags |= RANK_EXITING;
+        rec.oom_score_adj = BPF_CORE_READ(task, signal, oom_score_adj);
+        if (mm && !(rec.flags & RANK_KTHREAD)) {
+                rec.rss_pages = rss_counter(mm, MM_FILEPAGES) + rss_counter(mm, MM_ANONPAGES) +
+                                rss_counter(mm, MM_SHMEMPAGES);
+                rec.other_pages = rss_counter(mm, MM_SWAPENTS) +
+                                  ((__u64)BPF_CORE_READ(mm, pgtables_bytes.counter) >> page_shift);
+                /* the first word of mm->flags, an unsigned long before 6.18 and a bitmap since */
+                if (!bpf_core_read(&mmflags, sizeof(mmflags), &mm->flags) &&
+                    (mmflags & (1UL << MMF_OOM_SKIP)))
+                        rec.flags |= RANK_OOM_SKIP;
+                if (BPF_CORE_READ(task, vfork_done) && BPF_CORE_READ(task, real_parent, mm) == mm)
+                        rec.flags |= RANK_VFORK;
+        }
+        bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
+        return 0;
+}
