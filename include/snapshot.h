@@ -45,6 +45,7 @@ struct snapshot_opts {
         pid_t self; /* excluded and flagged PROC_SELF; 0 = getpid() */
         const char *cgroup_root; /* cgroup2 mount, for xattrs; NULL = do not read xattrs */
         bool xattrs; /* read user.reapd_avoid/omit (policy.honor_xattrs); implies the cgroup field */
+        struct rank_bpf *rank; /* snapshot_select()'s pass 1 from BPF (rank-bpf.h); NULL = /proc oom_score */
 };
 
 /* One distinct cgroup2 path of a snapshot: interned once, xattrs looked up once. */
@@ -71,14 +72,16 @@ struct snapshot {
         size_t n_seen; /* pid directories the last walk met, read or not */
         bool kthreadd; /* PID 2 is kthreadd (not so in a PID namespace): its children are kernel threads */
         bool partial; /* snapshot_select() stopped before reading everyone: do not rank from it */
-        uint64_t *ranks; /* snapshot_select()'s (oom_score << 32 | pid) per process, reused */
+        uint64_t *ranks; /* snapshot_select()'s (oom_score or bound key << 32 | pid) per process, reused */
         size_t n_ranks;
         size_t ranks_alloc;
+        int rank_error; /* snapshot_select(): why opts.rank went unused (negative errno), else 0 */
 };
 
-/* Defined in score.h, which includes this header. */
+/* Defined in score.h, which includes this header, and in rank-bpf.h. */
 struct candidate;
 struct score_ctx;
+struct rank_bpf;
 
 static inline const char *snapshot_str(const struct snapshot *s, uint32_t off)
 {
@@ -119,6 +122,17 @@ int snapshot_take(int proc_dirfd, const struct snapshot_opts *opts, struct snaps
  * size. The kernel's oom_score is scaled by those: with @opts->cgroup set, or an @ctx that
  * differs from them (a cgroup scope's totalpages), this is snapshot_take() + score_select()
  * (scoped scans are small, and need every member's cgroup read anyway).
+ *
+ * With @opts->rank (a loaded BPF task iterator, rank-bpf.h) pass 1 instead runs the iterator,
+ * which gives every process's exact badness inputs in one pass, filtered in the kernel by
+ * @opts->cgroup when set (so a scope gets a pass 1 too, with @ctx's totalpages). Each key is
+ * then a bound in pages: the badness with @ctx's totalpages plus a growth margin of one adj
+ * point of the system's totalpages; pass 2 adds the per-CPU counter slack and the policy's
+ * raise as above, reads in decreasing order and still checks each process's cgroup from /proc.
+ * The iterator needs @ctx's page size to be the kernel's (else the /proc path runs).
+ * Kernel threads, exiting processes, adj -1000, PID 1 and @opts->self are dropped in pass 1:
+ * score_evaluate() would exclude them. If the iterator fails, s->rank_error says why and the
+ * /proc path runs instead.
  *
  * On return @s holds the processes read, and @ret->idx indexes s->procs: s->partial is true
  * when the walk stopped before the last process, s->n_seen counts every pid directory. The

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "rank-bpf.h"
 #include "score.h"
 #include "cgroup.h"
 #include "snapshot.h"
@@ -622,6 +623,85 @@ static int64_t select_slack_pages(void)
         return SELECT_RSS_COUNTERS * cpus * batch;
 }
 
+/*
+ * BPF keys are bounds in pages: ceil((badness + growth + bias) / 2^shift). The bias lifts the
+ * lowest badness an adj above -1000 can give (-totalpages) to 0; the shift fits the rest under
+ * SELECT_UNKNOWN, and anything still above it is read in full like an unknown oom_score.
+ */
+struct select_keys {
+        bool pages;
+        int64_t bias;
+        unsigned shift;
+};
+
+/* Processes the BPF iterator reports that score_evaluate() always excludes: never read them. */
+#define SELECT_BPF_DROP (RANK_KTHREAD | RANK_EXITING)
+/* Page counts past score.c's clamp (2^50) score the same: keeps pages * kB per page in range. */
+#define SELECT_BPF_PAGES_MAX (UINT64_C(1) << 50)
+/* oom_badness()'s adj unit is totalpages / 1000. */
+#define SELECT_BPF_ADJ_SCALE 1000
+
+/* Pass 1 from the BPF rank source: keys are exact badness bounds, and a scope is filtered in the kernel. */
+static int rank_bpf_fill(struct snapshot *s, const struct take_args *a, const struct score_ctx *eff,
+                         struct select_keys *k)
+{
+        const struct snapshot_opts *opts = a->opts;
+        int64_t t = (int64_t)MIN(eff->total_pages, SELECT_BPF_PAGES_MAX), growth;
+        uint64_t kb_per_page = s->page_size / 1024;
+        const struct rank_record *recs;
+        uint64_t cgid = 0;
+        unsigned level = 0;
+        void *p = s->ranks;
+        size_t n;
+        int r;
+
+        if (opts->cgroup && *opts->cgroup) {
+                if (!opts->cgroup_root || !*opts->cgroup_root)
+                        return -EINVAL; /* no cgroup2 mount to look the scope up in */
+                r = rank_bpf_cgroup_id(opts->cgroup_root, opts->cgroup, &cgid, &level);
+                if (r < 0)
+                        return r;
+        }
+        r = rank_bpf_collect(opts->rank, cgid, level, &recs, &n);
+        if (r < 0)
+                return r;
+        r = grow(&p, &s->ranks_alloc, n, SNAPSHOT_PROCS_INITIAL, sizeof(*s->ranks));
+        if (r < 0)
+                return r;
+        s->ranks = p;
+        /*
+         * Memory a process may gain between its record and its full read, a few ms later: one adj
+         * point of the whole machine (RAM + swap / 1000, 25 MB on 24 GiB), whatever the scope, as
+         * growth does not shrink with the scope's limit. Half the /proc path's margin, which also
+         * covers the time its oom_score pass takes.
+         */
+        growth = (int64_t)MIN(s->total_pages, SELECT_BPF_PAGES_MAX) / SELECT_BPF_ADJ_SCALE + 1;
+        *k = (struct select_keys){.pages = true, .bias = t + 1};
+        while ((uint64_t)(4 * t + growth) >> k->shift >= SELECT_UNKNOWN)
+                k->shift++;
+        s->n_ranks = 0;
+        for (size_t i = 0; i < n; i++) {
+                const struct rank_record *rec = &recs[i];
+                struct proc_info pi = {
+                        .rss_kb = MIN(rec->rss_pages, SELECT_BPF_PAGES_MAX) * kb_per_page,
+                        .swap_kb = MIN(rec->other_pages, SELECT_BPF_PAGES_MAX) * kb_per_page,
+                };
+                int64_t v;
+                uint64_t key;
+
+                s->n_seen++;
+                if ((rec->flags & SELECT_BPF_DROP) || rec->oom_score_adj <= SCORE_ADJ_UNKILLABLE ||
+                    rec->pid == 1 || rec->pid == a->self)
+                        continue;
+                /* the very badness score_evaluate() computes from /proc, from the kernel's counters */
+                v = score_badness(&pi, rec->oom_score_adj, eff->total_pages, s->page_size);
+                v += growth + k->bias;
+                key = v <= 0 ? 0 : ((uint64_t)v + (UINT64_C(1) << k->shift) - 1) >> k->shift;
+                s->ranks[s->n_ranks++] = MIN(key, (uint64_t)SELECT_UNKNOWN) << 32 | (uint32_t)rec->pid;
+        }
+        return 0;
+}
+
 static int rank_cb(struct snapshot *s, pid_t pid, void *userdata)
 {
         const int *proc_dirfd = userdata;
@@ -675,9 +755,9 @@ static int64_t add_sat(int64_t a, int64_t b)
 
 /* Pass 2 of snapshot_select(): full reads in decreasing oom_score until nobody left can win. */
 static int select_walk(struct snapshot *s, const struct take_args *a, const struct policy *p,
-                       const struct score_ctx *ctx, struct candidate *ret)
+                       const struct score_ctx *ctx, const struct select_keys *k, struct candidate *ret)
 {
-        int64_t raise = add_sat(score_policy_max_raise(p, s->total_pages), select_slack_pages());
+        int64_t raise = add_sat(score_policy_max_raise(p, ctx->total_pages), select_slack_pages());
         struct candidate best = {}, c;
         size_t n = s->n_ranks;
         bool found = false;
@@ -690,7 +770,9 @@ static int select_walk(struct snapshot *s, const struct take_args *a, const stru
                 ssize_t idx;
 
                 if (found && score != SELECT_UNKNOWN) {
-                        int64_t bound = score_badness_bound(score + SELECT_MARGIN_POINTS, s->total_pages);
+                        int64_t bound =
+                                k->pages ? (int64_t)((uint64_t)score << k->shift) - k->bias
+                                         : score_badness_bound(score + SELECT_MARGIN_POINTS, s->total_pages);
 
                         if (add_sat(bound, raise) < best.score) {
                                 s->partial = true; /* nobody left in the heap has a higher bound */
@@ -718,10 +800,12 @@ int snapshot_select(int proc_dirfd, const struct snapshot_opts *opts, const stru
 {
         static const struct snapshot_opts default_opts = {};
         struct take_args a = {.proc_dirfd = proc_dirfd, .opts = opts ? opts : &default_opts};
+        struct select_keys keys = {};
         struct score_ctx eff;
         int r;
 
         a.self = a.opts->self > 0 ? a.opts->self : getpid();
+        s->rank_error = 0;
         r = snapshot_begin(proc_dirfd, s);
         if (r < 0)
                 goto fail;
@@ -729,12 +813,31 @@ int snapshot_select(int proc_dirfd, const struct snapshot_opts *opts, const stru
                 .total_pages = ctx && ctx->total_pages ? ctx->total_pages : s->total_pages,
                 .page_size = ctx && ctx->page_size >= 1024 ? ctx->page_size : s->page_size,
         };
+        /* the iterator counts the kernel's pages: a caller's other page size cannot use them */
+        if (a.opts->rank && eff.page_size == s->page_size) {
+                r = rank_bpf_fill(s, &a, &eff, &keys);
+                if (r == -ENOMEM)
+                        goto fail;
+                if (r >= 0) {
+                        r = select_walk(s, &a, p, &eff, &keys, ret);
+                        if (r < 0)
+                                goto fail;
+                        s->taken_usec = now_usec(CLOCK_MONOTONIC);
+                        return r;
+                }
+                /* a scope that is gone is for the /proc path to find empty, not an iterator failure */
+                if (r != -ENOENT)
+                        s->rank_error = r;
+                s->n_seen = 0;
+        }
         /* /proc oom_score is scaled by the system's totalpages and page size: only that scope can use it */
         if ((a.opts->cgroup && *a.opts->cgroup) || eff.total_pages != s->total_pages ||
             eff.page_size != s->page_size) {
                 r = for_each_candidate_pid(s, proc_dirfd, a.opts, take_cb, &a);
                 if (r < 0)
                         goto fail;
+                if (a.opts->cgroup && *a.opts->cgroup)
+                        snapshot_dedupe(s); /* as snapshot_take(): a migrating process is listed twice */
                 s->taken_usec = now_usec(CLOCK_MONOTONIC);
                 return score_select(s, p, &eff, ret);
         }
@@ -743,7 +846,7 @@ int snapshot_select(int proc_dirfd, const struct snapshot_opts *opts, const stru
         r = for_each_pid(s, proc_dirfd, rank_cb, &a.proc_dirfd);
         if (r < 0)
                 goto fail;
-        r = select_walk(s, &a, p, &eff, ret);
+        r = select_walk(s, &a, p, &eff, &keys, ret);
         if (r < 0)
                 goto fail;
         s->taken_usec = now_usec(CLOCK_MONOTONIC);
