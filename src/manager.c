@@ -18,6 +18,7 @@
 #include "kill.h"
 #include "manager.h"
 #include "monitor.h"
+#include "rank-bpf.h"
 #include "report.h"
 #include "score.h"
 #include "snapshot.h"
@@ -47,6 +48,8 @@ struct manager {
         struct reaper *reaper;
         sd_event_source *reaper_source;
         struct snapshot snapshot;
+        struct rank_bpf *rank; /* snapshot_select()'s BPF pass 1; NULL: /proc oom_score */
+        bool warned_rank; /* a failed iterator run was logged */
 
         /* The kill in flight (one at a time: the decider waits for it). */
         bool killing;
@@ -372,16 +375,35 @@ static void manager_report_dry_run(struct manager *m, const struct monitor_sampl
  * Scan and score. System-wide, snapshot_select() ranks every process by the kernel's own
  * oom_score and fully reads only those that could still win (same victim as a full scan, a
  * quarter of the cost). A cgroup scope scales adj by the cgroup's limit, which oom_score does
- * not, so it takes the full (and, being scoped, small) scan.
+ * not, so it takes the full (and, being scoped, small) scan. With the BPF iterator loaded,
+ * both rank by exact badness from one kernel pass instead, the scope with its own totalpages.
  */
-static int manager_select(struct manager *m, const struct snapshot_opts *opts, struct candidate *ret)
+static int manager_select(struct manager *m, struct snapshot_opts *opts, struct candidate *ret)
 {
         struct score_ctx ctx = {};
         struct cgroup_memory cm;
+        uint64_t swap;
         int r;
 
-        if (!m->config.cgroup[0])
-                return snapshot_select(m->proc_fd, opts, &m->config.policy, NULL, &m->snapshot, ret);
+        opts->rank = m->rank;
+        if (!m->config.cgroup[0] || m->rank) {
+                if (m->config.cgroup[0]) {
+                        r = snapshot_read_totalpages(m->proc_fd, &ctx.total_pages, &swap);
+                        if (r < 0)
+                                return r;
+                        if (cgroup_memory_read(&m->roots, m->config.cgroup, &cm) >= 0)
+                                ctx.total_pages = score_scope_total_pages(&cm, swap, ctx.total_pages,
+                                                                          m->snapshot.page_size);
+                }
+                r = snapshot_select(m->proc_fd, opts, &m->config.policy, &ctx, &m->snapshot, ret);
+                if (m->snapshot.rank_error && !m->warned_rank) {
+                        m->warned_rank = true;
+                        log_warning(
+                                "BPF ranking failed: %s; using /proc oom_score for this and later failures",
+                                rank_bpf_strerror(m->snapshot.rank_error));
+                }
+                return r;
+        }
 
         r = snapshot_take(m->proc_fd, opts, &m->snapshot);
         if (r < 0)
@@ -756,6 +778,14 @@ int manager_main(const struct manager_args *args)
                 m.config.dry_run = true;
         log_set_max_level(m.config.log_level);
 
+        /* Loading needs CAP_BPF and CAP_PERFMON, running the loaded iterator needs neither: load
+         * before caps_setup() drops them. */
+        r = rank_bpf_new(&m.rank);
+        if (r < 0)
+                log_notice("BPF ranking unavailable: %s; using /proc oom_score", rank_bpf_strerror(r));
+        else
+                log_notice("BPF ranking in use: one task-iterator pass ranks every process");
+
         /* Before any thread exists, so the reaper inherits the reduced capability sets. */
         r = caps_setup(&ca, &cr);
         if (r < 0)
@@ -812,11 +842,12 @@ int manager_main(const struct manager_args *args)
          * warm only the path manager_select() takes: a full system-wide scan would hold 96 bytes
          * for every process, where snapshot_select() keeps the few it reads in full. */
         warm.fields = m.config.policy.fields_used;
-        if (m.config.cgroup[0]) {
-                warm.cgroup = m.config.cgroup;
-                warm.cgroup_root = m.have_roots && m.roots.v2[0] ? m.roots.v2 : NULL;
+        warm.rank = m.rank;
+        warm.cgroup = m.config.cgroup[0] ? m.config.cgroup : NULL;
+        warm.cgroup_root = m.have_roots && m.roots.v2[0] ? m.roots.v2 : NULL;
+        if (warm.cgroup && !m.rank)
                 (void)snapshot_take(m.proc_fd, &warm, &m.snapshot);
-        } else
+        else
                 (void)snapshot_select(m.proc_fd, &warm, NULL, NULL, &m.snapshot, &warm_victim);
 
         manager_setup_state_path(&m);
@@ -837,6 +868,7 @@ out:
         m.reaper_source = sd_event_source_disable_unref(m.reaper_source);
         m.reaper = reaper_free(m.reaper);
         snapshot_done(&m.snapshot);
+        m.rank = rank_bpf_free(m.rank);
         if (m.proc_fd >= 0)
                 close(m.proc_fd);
         sd_event_unref(m.event);
