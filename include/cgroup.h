@@ -100,3 +100,34 @@ int cgroup_parse_memory_stat_file(const char *buf, bool v1, uint64_t *ret);
  * negative errno; @ret untouched on failure.
  */
 int cgroup_memory_file_read(const struct cgroup_roots *roots, const char *path, uint64_t *ret);
+
+/*
+ * The same reads with their files kept open, for the monitor's every sample: an open and a
+ * close per file cost more than the read itself. Initialize with CGROUP_MEMORY_READER_INIT;
+ * the first read opens the cgroup's directory and files, later reads seek and read again.
+ * A read that fails on kept fds (a removed cgroup says -ENODEV) closes them and is retried
+ * once from @path, so the results are those of cgroup_memory_read() and
+ * cgroup_memory_file_read(). A reader serves one @path: close it before using another.
+ */
+enum {
+        CGROUP_MEMORY_CURRENT,
+        CGROUP_MEMORY_MAX,
+        CGROUP_MEMORY_SWAP_CURRENT,
+        CGROUP_MEMORY_SWAP_MAX,
+        CGROUP_MEMORY_STAT,
+        _CGROUP_MEMORY_FILES,
+};
+struct cgroup_memory_reader {
+        int dir; /* -1: not open */
+        bool v2;
+        int fd[_CGROUP_MEMORY_FILES]; /* -1: not open */
+};
+#define CGROUP_MEMORY_READER_INIT                                                                           \
+        {                                                                                                   \
+                .dir = -1, .fd = { -1, -1, -1, -1, -1 }                                                     \
+        }
+int cgroup_memory_reader_read(struct cgroup_memory_reader *r, const struct cgroup_roots *roots,
+                              const char *path, struct cgroup_memory *ret);
+int cgroup_memory_reader_file(struct cgroup_memory_reader *r, const struct cgroup_roots *roots,
+                              const char *path, uint64_t *ret);
+void cgroup_memory_reader_close(struct cgroup_memory_reader *r);

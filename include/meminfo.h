@@ -27,6 +27,9 @@ int meminfo_parse(const char *buf, struct meminfo *ret);
  */
 int meminfo_read_at(int dirfd, const char *path, struct meminfo *ret);
 
+/* meminfo_read_fd() - the same from an open fd of a meminfo file (read_file_fd()). */
+int meminfo_read_fd(int fd, struct meminfo *ret);
+
 /*
  * Free pages parked on the per-CPU lists. They are free (the next allocations take them
  * first), but MemFree and MemAvailable do not count them, and since Linux 6.7 the lists grow

@@ -36,6 +36,9 @@ int pressure_parse(const char *buf, struct pressure *ret);
  */
 int pressure_read_at(int dirfd, const char *path, struct pressure *ret);
 
+/* pressure_read_fd() - the same from an open fd of a pressure file (read_file_fd()). */
+int pressure_read_fd(int fd, struct pressure *ret);
+
 enum psi_level {
         PSI_SOME,
         PSI_FULL,

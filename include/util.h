@@ -42,6 +42,13 @@ static inline void closep(int *fd)
         }
 }
 
+/* safe_close() - close @fd if it is one (errno kept); returns -1, for "fd = safe_close(fd)". */
+static inline int safe_close(int fd)
+{
+        closep(&fd);
+        return -1;
+}
+
 static inline bool streq(const char *a, const char *b)
 {
         return a && b && __builtin_strcmp(a, b) == 0;
@@ -57,6 +64,13 @@ usec_t now_usec(clockid_t clock);
  * Does not allocate.
  */
 ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size);
+
+/*
+ * read_file_fd() - read_file_at() of an fd kept open: seeks to 0 and reads, so the same fd
+ * serves every sample without an open/close (a /proc or cgroupfs seq_file renders its text
+ * again after a seek to 0). Moves the fd's offset; same return values; does not allocate.
+ */
+ssize_t read_file_fd(int fd, char *buf, size_t size);
 
 /*
  * write_file_at() - write @s to a file relative to @dirfd in one write(2).

@@ -304,37 +304,60 @@ int cgroup_parse_limit(const char *buf, uint64_t *ret)
         return 0;
 }
 
-/* One value file in @dirfd: 0, -ENOENT if absent, -EINVAL if garbled. */
-static int read_value(int dirfd, const char *file, uint64_t *ret)
+/* The memory files, by reader slot: v2 names, then v1 names. */
+static const char *const memory_files[2][_CGROUP_MEMORY_FILES] = {
+        {"memory.current", "memory.max", "memory.swap.current", "memory.swap.max", "memory.stat"},
+        {"memory.usage_in_bytes", "memory.limit_in_bytes", "memory.memsw.usage_in_bytes",
+         "memory.memsw.limit_in_bytes", "memory.stat"},
+};
+
+/* Read slot @i of @r's directory into @buf: the fd is opened on first use and kept. */
+static ssize_t reader_read_file(struct cgroup_memory_reader *r, unsigned i, char *buf, size_t size)
+{
+        ssize_t n;
+
+        if (r->fd[i] < 0) {
+                r->fd[i] = openat(r->dir, memory_files[!r->v2][i], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (r->fd[i] < 0)
+                        return -errno; /* not kept: -ENOENT (no such file) is asked again next time */
+        }
+        n = read_file_fd(r->fd[i], buf, size);
+        if (n < 0)
+                r->fd[i] = safe_close(r->fd[i]);
+        return n;
+}
+
+/* One value file: 0, -ENOENT if absent, -EINVAL if garbled. */
+static int read_value(struct cgroup_memory_reader *r, unsigned i, uint64_t *ret)
 {
         char buf[CGROUP_VALUE_BUF];
         ssize_t n;
 
-        n = read_file_at(dirfd, file, buf, sizeof(buf));
+        n = reader_read_file(r, i, buf, sizeof(buf));
         if (n < 0)
                 return (int)n;
         return cgroup_parse_limit(buf, ret);
 }
 
-static int memory_read_v2(int dirfd, struct cgroup_memory *ret)
+static int memory_read_v2(struct cgroup_memory_reader *rd, struct cgroup_memory *ret)
 {
         struct cgroup_memory m = {.swap_max = CGROUP_LIMIT_MAX};
         int r;
 
-        r = read_value(dirfd, "memory.current", &m.current);
+        r = read_value(rd, CGROUP_MEMORY_CURRENT, &m.current);
         if (r == -ENOENT)
                 return -EOPNOTSUPP; /* the root group, or memory not enabled for this subtree */
         if (r < 0)
                 return r;
-        r = read_value(dirfd, "memory.max", &m.max);
+        r = read_value(rd, CGROUP_MEMORY_MAX, &m.max);
         if (r == -ENOENT)
                 m.max = CGROUP_LIMIT_MAX;
         else if (r < 0)
                 return r;
-        r = read_value(dirfd, "memory.swap.current", &m.swap_current);
+        r = read_value(rd, CGROUP_MEMORY_SWAP_CURRENT, &m.swap_current);
         if (r < 0 && r != -ENOENT) /* no swap accounting: 0 */
                 return r;
-        r = read_value(dirfd, "memory.swap.max", &m.swap_max);
+        r = read_value(rd, CGROUP_MEMORY_SWAP_MAX, &m.swap_max);
         if (r == -ENOENT)
                 m.swap_max = CGROUP_LIMIT_MAX;
         else if (r < 0)
@@ -343,26 +366,26 @@ static int memory_read_v2(int dirfd, struct cgroup_memory *ret)
         return 0;
 }
 
-static int memory_read_v1(int dirfd, struct cgroup_memory *ret)
+static int memory_read_v1(struct cgroup_memory_reader *rd, struct cgroup_memory *ret)
 {
         struct cgroup_memory m = {.swap_max = CGROUP_LIMIT_MAX, .v1 = true};
         uint64_t memsw_usage, memsw_limit;
         int r;
 
-        r = read_value(dirfd, "memory.usage_in_bytes", &m.current);
+        r = read_value(rd, CGROUP_MEMORY_CURRENT, &m.current);
         if (r == -ENOENT)
                 return -EOPNOTSUPP;
         if (r < 0)
                 return r;
-        r = read_value(dirfd, "memory.limit_in_bytes", &m.max);
+        r = read_value(rd, CGROUP_MEMORY_MAX, &m.max);
         if (r < 0)
                 return r == -ENOENT ? -EOPNOTSUPP : r;
 
         /* memsw.* exist only with swap accounting (swapaccount=1); they count memory + swap. */
-        r = read_value(dirfd, "memory.memsw.usage_in_bytes", &memsw_usage);
+        r = read_value(rd, CGROUP_MEMORY_SWAP_CURRENT, &memsw_usage);
         if (r == 0) {
                 m.swap_current = memsw_usage > m.current ? memsw_usage - m.current : 0;
-                r = read_value(dirfd, "memory.memsw.limit_in_bytes", &memsw_limit);
+                r = read_value(rd, CGROUP_MEMORY_SWAP_MAX, &memsw_limit);
                 if (r == 0 && memsw_limit != CGROUP_LIMIT_MAX && m.max != CGROUP_LIMIT_MAX)
                         m.swap_max = memsw_limit > m.max ? memsw_limit - m.max : 0;
                 else if (r < 0 && r != -ENOENT)
@@ -400,17 +423,61 @@ static int memory_dir_open(const struct cgroup_roots *roots, const char *path, b
         return fd;
 }
 
+void cgroup_memory_reader_close(struct cgroup_memory_reader *r)
+{
+        if (!r)
+                return;
+        for (unsigned i = 0; i < _CGROUP_MEMORY_FILES; i++)
+                r->fd[i] = safe_close(r->fd[i]);
+        r->dir = safe_close(r->dir);
+}
+
+/*
+ * Run @op over @r's directory, opening it first if needed. With fds kept from earlier reads,
+ * an error (a removed cgroup's files say -ENODEV) closes them and tries once more from the
+ * path, so the caller sees what a fresh read would say (-ENOENT for a removed cgroup).
+ */
+static int reader_run(struct cgroup_memory_reader *r, const struct cgroup_roots *roots, const char *path,
+                      int (*op)(struct cgroup_memory_reader *r, void *ret), void *ret)
+{
+        bool fresh = r->dir < 0;
+        int k;
+
+        for (;;) {
+                if (r->dir < 0) {
+                        r->dir = memory_dir_open(roots, path, &r->v2);
+                        if (r->dir < 0)
+                                return r->dir;
+                }
+                k = op(r, ret);
+                if (k >= 0 || k == -EINVAL || k == -EOPNOTSUPP || fresh)
+                        return k;
+                cgroup_memory_reader_close(r);
+                fresh = true;
+        }
+}
+
+static int op_memory(struct cgroup_memory_reader *r, void *ret)
+{
+        return r->v2 ? memory_read_v2(r, ret) : memory_read_v1(r, ret);
+}
+
+int cgroup_memory_reader_read(struct cgroup_memory_reader *r, const struct cgroup_roots *roots,
+                              const char *path, struct cgroup_memory *ret)
+{
+        if (!r || !ret)
+                return -EINVAL;
+        return reader_run(r, roots, path, op_memory, ret);
+}
+
 int cgroup_memory_read(const struct cgroup_roots *roots, const char *path, struct cgroup_memory *ret)
 {
-        _cleanup_(closep) int dirfd = -1;
-        bool v2 = false;
+        struct cgroup_memory_reader r = CGROUP_MEMORY_READER_INIT;
+        int k;
 
-        if (!ret)
-                return -EINVAL;
-        dirfd = memory_dir_open(roots, path, &v2);
-        if (dirfd < 0)
-                return dirfd;
-        return v2 ? memory_read_v2(dirfd, ret) : memory_read_v1(dirfd, ret);
+        k = cgroup_memory_reader_read(&r, roots, path, ret);
+        cgroup_memory_reader_close(&r);
+        return k;
 }
 
 int cgroup_parse_memory_stat_file(const char *buf, bool v1, uint64_t *ret)
@@ -448,22 +515,33 @@ int cgroup_parse_memory_stat_file(const char *buf, bool v1, uint64_t *ret)
         return 0;
 }
 
-int cgroup_memory_file_read(const struct cgroup_roots *roots, const char *path, uint64_t *ret)
+static int op_file(struct cgroup_memory_reader *r, void *ret)
 {
-        _cleanup_(closep) int dirfd = -1;
         char buf[CGROUP_STAT_BUF];
-        bool v2 = false;
         ssize_t n;
 
-        if (!ret)
-                return -EINVAL;
-        dirfd = memory_dir_open(roots, path, &v2);
-        if (dirfd < 0)
-                return dirfd;
-        n = read_file_at(dirfd, "memory.stat", buf, sizeof(buf));
+        n = reader_read_file(r, CGROUP_MEMORY_STAT, buf, sizeof(buf));
         if (n < 0)
                 return n == -ENOENT ? -EOPNOTSUPP : (int)n;
-        return cgroup_parse_memory_stat_file(buf, !v2, ret);
+        return cgroup_parse_memory_stat_file(buf, !r->v2, ret);
+}
+
+int cgroup_memory_reader_file(struct cgroup_memory_reader *r, const struct cgroup_roots *roots,
+                              const char *path, uint64_t *ret)
+{
+        if (!r || !ret)
+                return -EINVAL;
+        return reader_run(r, roots, path, op_file, ret);
+}
+
+int cgroup_memory_file_read(const struct cgroup_roots *roots, const char *path, uint64_t *ret)
+{
+        struct cgroup_memory_reader r = CGROUP_MEMORY_READER_INIT;
+        int k;
+
+        k = cgroup_memory_reader_file(&r, roots, path, ret);
+        cgroup_memory_reader_close(&r);
+        return k;
 }
 
 int cgroup_path_join(char *buf, size_t size, const char *root, const char *path, const char *file)

@@ -116,6 +116,17 @@ int meminfo_read_at(int dirfd, const char *path, struct meminfo *ret)
         return meminfo_parse(buf, ret);
 }
 
+int meminfo_read_fd(int fd, struct meminfo *ret)
+{
+        char buf[MEMINFO_BUF_SIZE];
+        ssize_t n;
+
+        n = read_file_fd(fd, buf, sizeof(buf));
+        if (n < 0)
+                return (int)n;
+        return meminfo_parse(buf, ret);
+}
+
 /* 64 KiB: /proc/zoneinfo is ~5 KB on 2 CPUs and grows ~150 bytes per CPU and zone. */
 #define ZONEINFO_BUF_SIZE (64 * 1024)
 

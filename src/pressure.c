@@ -168,6 +168,17 @@ int pressure_read_at(int dirfd, const char *path, struct pressure *ret)
         return pressure_parse(buf, ret);
 }
 
+int pressure_read_fd(int fd, struct pressure *ret)
+{
+        char buf[PRESSURE_BUF_SIZE];
+        ssize_t n;
+
+        n = read_file_fd(fd, buf, sizeof(buf));
+        if (n < 0)
+                return (int)n;
+        return pressure_parse(buf, ret);
+}
+
 int psi_trigger_format(const struct psi_trigger *t, char *buf, size_t size)
 {
         const char *l = psi_level_to_string(t->level);

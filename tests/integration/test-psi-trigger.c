@@ -170,8 +170,22 @@ int main(int argc, char **argv)
         CHECK(seen.last.mem_available <= LIMIT - ((uint64_t)HOG_MB << 20));
         CHECK(seen.last.mem_available >= LIMIT - ((uint64_t)(HOG_MB + 50) << 20));
 
+        /* A reader keeps the group's memory files open; a removed group reads as a fresh read
+         * would say, -ENOENT, not the -ENODEV of its kept fds. */
+        struct cgroup_memory_reader rd = CGROUP_MEMORY_READER_INIT;
+        struct cgroup_memory cm;
+
+        CHECK(cgroup_memory_reader_read(&rd, &roots, cg->name, &cm) == 0);
+        CHECK(rd.dir >= 0 && rd.fd[CGROUP_MEMORY_CURRENT] >= 0 && cm.max == LIMIT);
+        CHECK(cm.current >= ((uint64_t)HOG_MB << 20));
+        CHECK(cgroup_memory_reader_read(&rd, &roots, cg->name, &cm) == 0 && cm.max == LIMIT);
+
         /* The group goes away under the monitor: EPOLLERR on the trigger fds, reported as LOST. */
         lab_cgroup_destroy(cg);
+        r = cgroup_memory_reader_read(&rd, &roots, cg->name, &cm);
+        printf("reader after rmdir: %d (%s)\n", r, strerror(-r));
+        CHECK(r == -ENOENT && rd.dir < 0 && rd.fd[CGROUP_MEMORY_CURRENT] < 0);
+        cgroup_memory_reader_close(&rd);
         pfd = (struct pollfd){.fd = fd, .events = POLLPRI};
         CHECK(poll(&pfd, 1, 1000) == 1);
         CHECK(pfd.revents & POLLERR);

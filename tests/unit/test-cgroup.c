@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cgroup.h"
 #include "util.h"
@@ -185,6 +187,72 @@ static void test_memory_read(void **state)
         assert_int_equal(cgroup_memory_read(&r, "/a/b", &m), -EOPNOTSUPP);
 }
 
+static void put(const char *dir, const char *name, const char *text)
+{
+        char path[PATH_MAX];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        f = fopen(path, "we");
+        assert_non_null(f);
+        fputs(text, f);
+        assert_int_equal(fclose(f), 0);
+}
+
+/* A reader's kept fds see each new value, as a fresh read would, and close cleanly. */
+static void test_memory_reader(void **state)
+{
+        struct cgroup_roots r = {.v2_has_memory = true};
+        struct cgroup_memory_reader rd = CGROUP_MEMORY_READER_INIT;
+        struct cgroup_memory m;
+        char tmpl[] = "/tmp/reapd-test-cgroup.XXXXXX", dir[PATH_MAX];
+        uint64_t file = 0;
+        int fd;
+
+        assert_non_null(mkdtemp(tmpl));
+        snprintf(r.v2, sizeof(r.v2), "%s", tmpl);
+        snprintf(dir, sizeof(dir), "%s/g", tmpl);
+        assert_int_equal(mkdir(dir, 0755), 0);
+        put(dir, "memory.current", "100\n");
+        put(dir, "memory.max", "1000\n");
+        put(dir, "memory.stat", "active_file 5\ninactive_file 6\n");
+
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/g", &m), 0);
+        assert_int_equal(m.current, 100);
+        assert_int_equal(m.max, 1000);
+        assert_true(m.swap_max == CGROUP_LIMIT_MAX); /* no swap files: unlimited, 0 used */
+        fd = rd.fd[CGROUP_MEMORY_CURRENT];
+        assert_true(fd >= 0 && rd.dir >= 0);
+
+        put(dir, "memory.current", "250\n");
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/g", &m), 0);
+        assert_int_equal(m.current, 250);
+        assert_int_equal(rd.fd[CGROUP_MEMORY_CURRENT], fd); /* the same fd, read again from 0 */
+        assert_int_equal(cgroup_memory_reader_file(&rd, &r, "/g", &file), 0);
+        assert_int_equal(file, 11);
+
+        cgroup_memory_reader_close(&rd);
+        assert_true(rd.dir < 0 && rd.fd[CGROUP_MEMORY_CURRENT] < 0 && rd.fd[CGROUP_MEMORY_STAT] < 0);
+        cgroup_memory_reader_close(&rd); /* twice is harmless */
+
+        /* A garbled value is -EINVAL, and is not retried as a vanished group would be. */
+        put(dir, "memory.max", "lots\n");
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/g", &m), -EINVAL);
+        cgroup_memory_reader_close(&rd);
+
+        for (const char *const *f =
+                     (const char *const[]){"memory.current", "memory.max", "memory.stat", NULL};
+             *f; f++) {
+                int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+                assert_true(dfd >= 0);
+                assert_int_equal(unlinkat(dfd, *f, 0), 0);
+                close(dfd);
+        }
+        assert_int_equal(rmdir(dir), 0);
+        assert_int_equal(rmdir(tmpl), 0);
+}
+
 static void test_memory_stat_file(void **state)
 {
         struct cgroup_roots r = {.v2_has_memory = true};
@@ -281,6 +349,7 @@ int main(void)
                 cmocka_unit_test(test_proc_cgroup),
                 cmocka_unit_test(test_parse_limit),
                 cmocka_unit_test(test_memory_read),
+                cmocka_unit_test(test_memory_reader),
                 cmocka_unit_test(test_memory_stat_file),
                 cmocka_unit_test(test_path_join),
                 cmocka_unit_test(test_pressure_path),
