@@ -616,11 +616,18 @@ int snapshot_take(int proc_dirfd, const struct snapshot_opts *opts, struct snaps
  */
 static int64_t select_slack_pages(void)
 {
-        long n = sysconf(_SC_NPROCESSORS_CONF);
-        int64_t cpus = n > 0 ? n : 1,
-                batch = 2 * cpus > SELECT_PERCPU_BATCH_MIN ? 2 * cpus : SELECT_PERCPU_BATCH_MIN;
+        /* sysconf() reads /sys/devices/system/cpu/possible each time: once per process is enough */
+        static int64_t slack;
+        long n;
+        int64_t cpus, batch;
 
-        return SELECT_RSS_COUNTERS * cpus * batch;
+        if (slack)
+                return slack;
+        n = sysconf(_SC_NPROCESSORS_CONF);
+        cpus = n > 0 ? n : 1;
+        batch = 2 * cpus > SELECT_PERCPU_BATCH_MIN ? 2 * cpus : SELECT_PERCPU_BATCH_MIN;
+        slack = SELECT_RSS_COUNTERS * cpus * batch;
+        return slack;
 }
 
 /*

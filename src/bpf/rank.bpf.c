@@ -110,8 +110,11 @@ int rank(struct bpf_iter__task *ctx)
         /* one record per process: threads share the leader's mm and signal struct */
         if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
                 return 0;
+        /* the cgroup test first: a scope is usually a small part of the machine */
+        if (!in_cgroup(task))
+                return 0;
         rec.pid = pid_in_ns(task);
-        if (rec.pid <= 0 || !in_cgroup(task))
+        if (rec.pid <= 0)
                 return 0;
 
         pflags = BPF_CORE_READ(task, flags);

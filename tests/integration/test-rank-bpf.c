@@ -10,6 +10,7 @@
  *   - the kernel's /proc/<pid>/oom_score follows from each record's pages and adj;
  *   - snapshot_select() picks the same victim with the BPF pass 1 as with /proc, system-wide
  *     and scoped to the cgroup (with a scope's totalpages, where oom_score cannot be used);
+ *   - repeated selections reuse the record buffer and the snapshot's arrays (no growth);
  *   - the cgroup filter reports exactly the cgroup's processes;
  *   - in a new PID namespace the iterator reports the namespace's pids, and nothing outside it;
  *   - without CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN loading fails softly, with -EPERM.
@@ -292,6 +293,28 @@ int main(int argc, char **argv)
                       "system-wide victim: /proc %d (score %lld, %zu read), BPF %d (score %lld, %zu read)",
                       (int)v1, (long long)s1, read1, (int)v2, (long long)s2, read2);
                 CHECK(v2 == pids[2], "the victim is the hog with adj 300 (%d)", (int)pids[2]);
+        }
+        /* steady state: after one selection sized them, neither the records nor the snapshot move */
+        {
+                struct snapshot_opts opts = {.self = getpid(), .rank = rank};
+                struct snapshot s = {};
+                struct candidate c;
+                const struct rank_record *before;
+                void *ranks, *procs;
+                bool moved = false;
+
+                r = snapshot_select(proc_fd, &opts, NULL, NULL, &s, &c);
+                r = r >= 0 ? rank_bpf_collect(rank, 0, 0, &before, &n) : r;
+                ranks = s.ranks;
+                procs = s.procs;
+                for (int i = 0; r >= 0 && i < 5; i++) {
+                        r = snapshot_select(proc_fd, &opts, NULL, NULL, &s, &c);
+                        moved |= s.ranks != ranks || s.procs != procs;
+                }
+                r = r >= 0 ? rank_bpf_collect(rank, 0, 0, &recs, &n) : r;
+                CHECK(r >= 0 && !moved && recs == before && s.rank_error == 0,
+                      "5 more selections reuse the record buffer and the snapshot's arrays");
+                snapshot_done(&s);
         }
 
         /* 3. The cgroup filter and the scoped selection */
