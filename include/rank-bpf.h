@@ -41,8 +41,9 @@ struct rank_bpf *rank_bpf_free(struct rank_bpf *r);
 
 /*
  * rank_bpf_collect() - run the iterator once: the processes visible in reapd's PID namespace
- * (under cgroup2 id @cgroup_id at depth @cgroup_level if @cgroup_id is not 0; see
- * rank_bpf_cgroup_id()) into *@recs, @*n of them. The array belongs to @r and is reused by the
+ * (under cgroup2 id @cgroup_id if it is not 0, found at depth @cgroup_level or deeper, as
+ * rank_bpf_cgroup_id() gives them: a cgroup namespace hides the levels above its root) into
+ * *@recs, @*n of them. The array belongs to @r and is reused by the
  * next call; it only grows, so a steady state allocates nothing. The kernel's task lock is
  * taken per task, not across the walk: processes that start or exit meanwhile may be missed or
  * included, as with a /proc listing. Returns 0 or a negative errno (-ENOMEM, or the

@@ -169,9 +169,12 @@ int rank_bpf_collect(struct rank_bpf *r, uint64_t cgroup_id, unsigned cgroup_lev
 {
         ssize_t k;
 
-        /* .bss is mmapped: the next iterator run reads the new filter, no syscall needed */
-        r->skel->bss->cgroup_id = cgroup_id;
-        r->skel->bss->cgroup_level = cgroup_level;
+        /* .bss is mmapped: the next iterator run reads the new filter, no syscall needed. For the
+         * same scope keep the level the program found, which a cgroup namespace may put deeper. */
+        if (r->skel->bss->cgroup_id != cgroup_id || r->skel->bss->cgroup_level < cgroup_level) {
+                r->skel->bss->cgroup_id = cgroup_id;
+                r->skel->bss->cgroup_level = cgroup_level;
+        }
         k = run(r);
         if (k < 0)
                 return (int)k;

@@ -19,6 +19,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define MM_ANONPAGES 1
 #define MM_SWAPENTS 2
 #define MM_SHMEMPAGES 3
+/* How far below its depth in reapd's cgroup namespace a scope is looked for; a verifier bound. */
+#define CGROUP_LEVEL_MAX 64
 /* MAX_PID_NS_LEVEL: namespaces nest at most 32 deep; also the loop bound the verifier needs. */
 #define PID_NS_LEVEL_MAX 32
 
@@ -26,7 +28,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 pidns_inum = 0;
 const volatile __u64 page_shift = 12;
 
-/* Set by userspace before each run: only tasks under this cgroup2 id (0: all), at this level. */
+/* Set by userspace before each run: only tasks under this cgroup2 id (0: all), at this level or deeper. */
 __u64 cgroup_id = 0;
 __u32 cgroup_level = 0;
 
@@ -91,19 +93,36 @@ static __always_inline int pid_in_ns(struct task_struct *task)
         return 0;
 }
 
+/*
+ * Is @task under cgroup cgroup_id? Its level in the whole hierarchy is at least cgroup_level,
+ * the scope's depth below reapd's cgroup2 mount, and more when reapd sees the hierarchy
+ * through a cgroup namespace: look from there down, and keep the level found for the next tasks.
+ */
 static __always_inline bool in_cgroup(struct task_struct *task)
 {
-        struct cgroup *cgrp, *anc;
-        __u32 level = cgroup_level;
+        struct cgroup *cgrp;
+        __u32 top;
 
         if (!cgroup_id)
                 return true;
         cgrp = BPF_CORE_READ(task, cgroups, dfl_cgrp);
-        if (!cgrp || level > 1024 || BPF_CORE_READ(cgrp, level) < (int)level)
+        if (!cgrp)
                 return false;
-        if (bpf_core_read(&anc, sizeof(anc), &cgrp->ancestors[level]) || !anc)
-                return false;
-        return BPF_CORE_READ(anc, kn, id) == cgroup_id;
+        top = (__u32)BPF_CORE_READ(cgrp, level);
+        for (__u32 i = 0; i < CGROUP_LEVEL_MAX; i++) {
+                __u32 level = cgroup_level + i;
+                struct cgroup *anc;
+
+                if (level > top)
+                        break;
+                if (bpf_core_read(&anc, sizeof(anc), &cgrp->ancestors[level]) || !anc)
+                        return false;
+                if (BPF_CORE_READ(anc, kn, id) == cgroup_id) {
+                        cgroup_level = level;
+                        return true;
+                }
+        }
+        return false;
 }
 
 SEC("iter/task")

@@ -11,7 +11,8 @@
  *   - snapshot_select() picks the same victim with the BPF pass 1 as with /proc, system-wide
  *     and scoped to the cgroup (with a scope's totalpages, where oom_score cannot be used);
  *   - repeated selections reuse the record buffer and the snapshot's arrays (no growth);
- *   - the cgroup filter reports exactly the cgroup's processes;
+ *   - the cgroup filter reports exactly the cgroup's processes, also given a depth too low (as
+ *     a cgroup namespace shows it);
  *   - in a new PID namespace the iterator reports the namespace's pids, and nothing outside it;
  *   - without CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN loading fails softly, with -EPERM.
  * Only what the test started is killed; lab.c removes the cgroup on any exit.
@@ -324,6 +325,19 @@ int main(int argc, char **argv)
         r = rank_bpf_collect(rank, cgid, level, &recs, &n);
         CHECK(r == 0 && n == in_cg, "the cgroup filter reports %zu processes, %zu are in %s", n, in_cg,
               cg->name);
+        {
+                /* as seen through a cgroup namespace rooted below the top: depth 0, not 1 */
+                const struct rank_record *ns_recs;
+                size_t ns_n = 0;
+                /* another filter first, so the level found above is not kept */
+                int e = rank_bpf_collect(rank, 0, 0, &ns_recs, &ns_n);
+
+                e = e ? e : rank_bpf_collect(rank, cgid, 0, &ns_recs, &ns_n);
+
+                CHECK(e == 0 && ns_n == in_cg, "with a depth too low (0) the filter still finds %zu", ns_n);
+                r = r ? r : e;
+                r = r ? r : rank_bpf_collect(rank, cgid, level, &recs, &n);
+        }
         for (size_t i = 0; r == 0 && i < ELEMENTSOF(kids); i++)
                 CHECK((find(recs, n, pids[i]) != NULL) == kids[i].in_cgroup,
                       "hog %d is %sreported in the scope", (int)pids[i], kids[i].in_cgroup ? "" : "not ");
