@@ -32,28 +32,25 @@ const volatile __u64 page_shift = 12;
 __u64 cgroup_id = 0;
 __u32 cgroup_level = 0;
 
-/* Before Linux 6.2 the rss counters were plain atomics in struct mm_rss_stat (CO-RE flavours). */
-struct mm_rss_stat___pre62 {
-        atomic_long_t count[4];
-} __attribute__((preserve_access_index));
-
-struct mm_struct___pre62 {
-        struct mm_rss_stat___pre62 rss_stat;
-} __attribute__((preserve_access_index));
-
 /*
  * get_mm_counter() as oom_badness() reads it: since 6.2 percpu_counter_read_positive(), the
- * shared count without the per-CPU deltas (snapshot.c's slack covers those). The branch the
- * running kernel lacks is dead code the verifier drops, its relocation left unresolved.
+ * shared count without the per-CPU deltas (snapshot.c's slack covers those); before, a plain
+ * atomic_long_t count[4]. The layout is told apart by the size of mm->rss_stat (32 bytes
+ * before 6.2, four percpu_counters since) rather than by a type missing from one of them: a
+ * relocation that fails in vmlinux makes libbpf search every module's BTF too.
  */
 static __always_inline __u64 rss_counter(struct mm_struct *mm, int idx)
 {
-        __s64 v;
+        __u32 size = bpf_core_field_size(mm->rss_stat);
+        char *base = (char *)mm + bpf_core_field_offset(mm->rss_stat);
+        __s64 v = 0;
 
-        if (bpf_core_type_exists(struct mm_rss_stat___pre62))
-                v = BPF_CORE_READ((struct mm_struct___pre62 *)mm, rss_stat.count[idx].counter);
+        if (size == 4 * sizeof(__s64))
+                bpf_probe_read_kernel(&v, sizeof(v), base + idx * sizeof(__s64));
         else
-                v = BPF_CORE_READ(mm, rss_stat[idx].count);
+                bpf_probe_read_kernel(&v, sizeof(v),
+                                      base + idx * (size / 4) +
+                                              bpf_core_field_offset(struct percpu_counter, count));
         return v > 0 ? (__u64)v : 0;
 }
 
