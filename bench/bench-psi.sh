@@ -18,6 +18,9 @@ BUILD=$1 OUT=$2 N=${3:-20} NSLEEP=${4:-1000}
 bench_init reapd-bench-psi
 
 LIMIT_MB=400
+# reapd runs at the nice value of its unit (systemd/reapd.service.in: Nice=-10), as installed.
+NICE=${REAPD_NICE:-$(sed -n 's/^Nice=//p' "$(dirname "$0")/../systemd/reapd.service.in")}
+NICE=${NICE:-0}
 WSET_MB=1400
 
 lab_swap 2G
@@ -52,13 +55,13 @@ PressureSome=0
 PressureFull=5%
 PressureWindow=2s
 CONF
-RUNTIME_DIRECTORY=$LAB_DIR/run "$REAPD" --config "$LAB_DIR/reapd.conf" --log-target=stderr 2>"$LAB_DIR/reapd.log" &
+RUNTIME_DIRECTORY=$LAB_DIR/run nice -n "$NICE" "$REAPD" --config "$LAB_DIR/reapd.conf" --log-target=stderr 2>"$LAB_DIR/reapd.log" &
 reapd=$!
 BG_PIDS+=("$reapd")
 wait_file "$LAB_DIR/reapd.log" monitoring 50 || { cat "$LAB_DIR/reapd.log" >&2; lab_fail "reapd did not start"; }
 trace_start "signal/signal_generate:sig == 9" "sched/sched_waking:pid == $reapd" \
     "syscalls/sys_exit_epoll_wait:common_pid == $reapd"
-bench_log "psi: reapd $reapd scoped to $LAB_CG/psi with $NSLEEP sleepers; $N thrashers"
+bench_log "psi: reapd $reapd (nice $NICE) scoped to $LAB_CG/psi with $NSLEEP sleepers; $N thrashers"
 
 tpids=()
 t_start=$(date +%s)
@@ -115,8 +118,9 @@ echo "the return of its main thread's epoll_wait before it; the event is the sch
 echo "thread before that return (its waker was a kworker or psimon — the PSI trigger work; without"
 echo "CAP_SYS_RESOURCE the trigger is served by the 2 s averaging work on a kworker — in $bypsi of $n"
 echo "samples; the SIGKILLs were sent by: $(awk '{print $3}' "$OUT/psi.dat" | sort | uniq -c | awk '{printf "%s%s ×%d", s, $2, $1; s = ", "}'))."
-echo "In between: reading memory state, the decision, a /proc scan of every process, scoring,"
+echo "In between: reading memory state, the decision, ranking (one BPF task-iterator read, or /proc when BPF is unavailable), full reads of the top candidates, scoring,"
 echo "pidfd_open and the identity check. $n samples, so p99 is the largest or second largest (nearest rank)."
+echo "reapd ran at nice $NICE, the Nice= of its unit (REAPD_NICE overrides)."
 echo
 echo "reapd logged $scanned kill records on pressure-full; $others of its victims were not a thrasher${extra:+ (sent ${extra} after the SIGKILL of the thrasher before)};"
 echo "the sleepers were restarted $respawned times, so every sample had $NSLEEP sleepers in scope."
