@@ -149,6 +149,7 @@ struct kill_op {
         bool cgroup_kill; /* the unit was killed by writing cgroup.kill */
         unsigned warn_once; /* KILL_WARN_* */
         size_t n_targets; /* entries in targets[] */
+        size_t n_late; /* of them, listed by a pass after the first SIGKILLs (forked meanwhile) */
         size_t n_signalled; /* targets with result 0 */
         size_t n_failed; /* targets with result < 0 */
         size_t n_released; /* targets with release 0; valid after reaper_collect() */

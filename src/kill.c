@@ -38,9 +38,14 @@ struct kill_ctx {
         struct kill_op *op;
         pid_t self;
         pid_t pgid; /* KILL_UNIT_PROCESS_GROUP */
-        const char *unit_cgroup; /* KILL_UNIT_CGROUP: relative path of the unit */
+        const char *unit_cgroup; /* KILL_UNIT_CGROUP: relative path of the unit (in unit_path) */
         bool unit_v1; /* membership read from the v1 memory line of /proc/<pid>/cgroup */
+        bool rescan; /* listing the unit again: members already listed are skipped */
+        char unit_path[PATH_MAX]; /* KILL_UNIT_CGROUP: the victim's cgroup, read before its SIGKILL */
 };
+
+/* Passes over the unit after its SIGKILLs, for members forked meanwhile (see rescan_unit()). */
+#define KILL_RESCAN_ROUNDS 4
 
 static int sys_pidfd_open(pid_t pid)
 {
@@ -310,6 +315,10 @@ static void add_member(struct kill_ctx *c, pid_t pid)
         /* Never ourselves (a cgroup unit may hold the daemon) and never init. */
         if (pid == c->req->victim->pid || pid == c->self || pid <= 1)
                 return;
+        if (c->rescan)
+                for (size_t i = 0; i < c->r->n_targets; i++)
+                        if (c->r->targets[i].pid == pid)
+                                return;
         t = target_add(c, pid);
         if (!t)
                 return;
@@ -476,7 +485,7 @@ static int walk_cgroup(struct kill_ctx *c, int dirfd, unsigned depth)
 static int collect_cgroup(struct kill_ctx *c, bool *ret_cgroup_kill)
 {
         const struct cgroup_roots *roots = c->req->roots;
-        char unit[PATH_MAX], dir[PATH_MAX], self_cg[PATH_MAX];
+        char dir[PATH_MAX], self_cg[PATH_MAX];
         _cleanup_(closep) int fd = -1;
         const char *root;
         bool self_inside = true;
@@ -488,27 +497,33 @@ static int collect_cgroup(struct kill_ctx *c, bool *ret_cgroup_kill)
         root = c->unit_v1 ? roots->v1_memory : roots->v2;
         if (root[0] == '\0')
                 return -EOPNOTSUPP;
-        r = read_cgroup_of(c, c->req->victim->pid, unit, sizeof(unit));
-        if (r < 0)
-                return r == -ENOENT ? -EOPNOTSUPP : r;
-        if (!cgroup_is_descendant(unit, "/") || streq(unit, "/") || unit[0] == '\0')
-                return -EINVAL;
-        if (snprintf(dir, sizeof(dir), "%s%s", root, unit) >= (int)sizeof(dir))
+        /* A second pass lists the unit of the first: the victim may be gone by then. */
+        if (!c->rescan) {
+                r = read_cgroup_of(c, c->req->victim->pid, c->unit_path, sizeof(c->unit_path));
+                if (r < 0)
+                        return r == -ENOENT ? -EOPNOTSUPP : r;
+                if (!cgroup_is_descendant(c->unit_path, "/") || streq(c->unit_path, "/") ||
+                    c->unit_path[0] == '\0')
+                        return -EINVAL;
+        }
+        if (snprintf(dir, sizeof(dir), "%s%s", root, c->unit_path) >= (int)sizeof(dir))
                 return -ENAMETOOLONG;
-        c->unit_cgroup = unit;
+        c->unit_cgroup = c->unit_path;
 
         fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        if (read_cgroup_of(c, c->self, self_cg, sizeof(self_cg)) == 0)
-                self_inside = cgroup_is_descendant(self_cg, unit);
-        *ret_cgroup_kill = !c->unit_v1 && roots->v2_has_memory && !self_inside &&
-                           faccessat(fd, "cgroup.kill", W_OK, 0) == 0;
+        if (!c->rescan) {
+                if (read_cgroup_of(c, c->self, self_cg, sizeof(self_cg)) == 0)
+                        self_inside = cgroup_is_descendant(self_cg, c->unit_path);
+                *ret_cgroup_kill = !c->unit_v1 && roots->v2_has_memory && !self_inside &&
+                                   faccessat(fd, "cgroup.kill", W_OK, 0) == 0;
+        }
         r = walk_cgroup(c, fd, 0);
         if (r < 0)
                 return r;
-        c->op->cgroup_kill = *ret_cgroup_kill;
-        c->unit_cgroup = NULL; /* @unit is about to go out of scope */
+        if (!c->rescan)
+                c->op->cgroup_kill = *ret_cgroup_kill;
         return 0;
 }
 
@@ -569,6 +584,44 @@ static void count_targets(struct kill_op *op)
                 else if (op->targets[i].result < 0)
                         op->n_failed++;
         }
+}
+
+/* SIGKILL every target from @from on that is still pending. */
+static void signal_pending_targets(struct kill_ctx *c, size_t from)
+{
+        for (size_t i = from; i < c->r->n_targets; i++) {
+                struct kill_target *t = &c->r->targets[i];
+
+                if (t->result != KILL_PENDING)
+                        continue;
+                t->result = signal_target(t);
+                if (t->result != 0)
+                        target_close(t);
+        }
+}
+
+/*
+ * A member that forked after the unit was listed and before its own SIGKILL has a child nobody
+ * listed (kill(-pgid) would be atomic, but cannot be aimed through pidfds). List the unit
+ * again and kill who is new, until a pass finds nobody: a process with SIGKILL pending cannot
+ * fork, so each pass can only find the children of the pass before. cgroup.kill is atomic and
+ * needs none of this.
+ */
+static void rescan_unit(struct kill_ctx *c)
+{
+        bool unused;
+
+        c->rescan = true;
+        for (unsigned round = 0; round < KILL_RESCAN_ROUNDS; round++) {
+                size_t before = c->r->n_targets;
+                int e = c->req->unit == KILL_UNIT_PROCESS_GROUP ? scan_pgid(c) : collect_cgroup(c, &unused);
+
+                signal_pending_targets(c, before);
+                c->op->n_late += c->r->n_targets - before;
+                if (e < 0 || c->r->n_targets == before)
+                        break;
+        }
+        c->rescan = false;
 }
 
 int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op *op)
@@ -669,14 +722,9 @@ int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op 
         }
         if (use_cgroup_kill && cgroup_kill_write(&c) < 0)
                 o.cgroup_kill = false; /* the per-pid signals below still cover the listed members */
-        for (size_t i = 1; i < r->n_targets; i++) {
-                t = &r->targets[i];
-                if (t->result != KILL_PENDING)
-                        continue;
-                t->result = signal_target(t);
-                if (t->result != 0)
-                        target_close(t);
-        }
+        signal_pending_targets(&c, 1);
+        if (req->unit == KILL_UNIT_PROCESS_GROUP || (req->unit == KILL_UNIT_CGROUP && !o.cgroup_kill))
+                rescan_unit(&c);
         o.t_signal = now_usec(CLOCK_MONOTONIC);
         o.n_targets = r->n_targets;
         count_targets(&o);

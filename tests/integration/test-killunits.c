@@ -6,14 +6,22 @@
  *
  * Process group: A leads a group with B and C; D has its own group. Killing A as a group
  * kills A, B and C, and D lives.
+ * Forking group: H leads a group and forks a new member every 100 us. Killing H as a group
+ * leaves no live member of it: children forked between the listing and H's SIGKILL are found
+ * by a second pass.
  * Cgroup: E and F sit in a scratch cgroup (cgroup2 and v1 memory at the same path), G
  * outside. Killing E as a cgroup kills E and F (pid by pid through pidfds on this hybrid
  * host, where cgroup2 has no memory controller and so no cgroup.kill is used), G lives.
  */
 
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -94,6 +102,80 @@ static void test_group(struct reaper *reaper, int proc_dirfd)
         waitpid(c, NULL, 0);
 }
 
+/* Live (not zombie) processes of process group @pgid, from /proc. */
+static unsigned group_alive(pid_t pgid)
+{
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        unsigned n = 0;
+
+        while (d && (e = readdir(d))) {
+                char path[64], buf[512], *p, state;
+                int pg;
+                FILE *f;
+
+                if (e->d_name[0] < '1' || e->d_name[0] > '9')
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%.20s/stat", e->d_name);
+                f = fopen(path, "re");
+                if (!f)
+                        continue;
+                p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+                fclose(f);
+                /* after "comm)": state, ppid, pgrp */
+                if (p && sscanf(p + 1, " %c %*d %d", &state, &pg) == 2 && pg == pgid && state != 'Z')
+                        n++;
+        }
+        if (d)
+                closedir(d);
+        return n;
+}
+
+static void test_group_forking(struct reaper *reaper, int proc_dirfd)
+{
+        struct victim v;
+        struct kill_request req = {
+                .victim = &v, .unit = KILL_UNIT_PROCESS_GROUP, .release = true, .proc_dirfd = proc_dirfd};
+        struct kill_op op = {0};
+        unsigned left = 0;
+        double end;
+        pid_t h;
+        int r;
+
+        /* its orphans come to us, to be reaped here and not left as zombies */
+        CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "PR_SET_CHILD_SUBREAPER");
+        h = fork();
+        if (h == 0) {
+                setpgid(0, 0);
+                for (;;) {
+                        if (fork() == 0)
+                                for (;;)
+                                        pause();
+                        usleep(100);
+                }
+        }
+        CHECK(h > 0, "fork");
+        if (h <= 0)
+                return;
+        setpgid(h, h); /* also from here, so the group exists before we look */
+        usleep(30 * 1000);
+        CHECK(lab_victim_of(proc_dirfd, h, &v) == 0, "identity");
+        r = kill_start(reaper, &req, &op);
+        CHECK(r == 0, "kill_start: %d", r);
+        for (end = lab_now_ms() + DEATH_TIMEOUT_MS; lab_now_ms() < end; usleep(1000))
+                if ((left = group_alive(h)) == 0)
+                        break;
+        CHECK(left == 0, "%u members of the forking group alive after its kill", left);
+        printf("forking group: %zu signalled, %zu of them listed by a later pass, %u left alive\n",
+               op.n_signalled, op.n_late, left);
+        kill_op_done(&op);
+        kill(-h, SIGKILL); /* whatever happened above, nothing of it outlives the test */
+        /* reap the group: H, and its children now ours (other children of the test stay) */
+        while (waitpid(-h, NULL, 0) > 0 || errno == EINTR)
+                ;
+        prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
 static void test_cgroup(struct reaper *reaper, int proc_dirfd)
 {
         struct lab_cgroup *cg = lab_cgroup_new();
@@ -151,6 +233,7 @@ int main(void)
                 return 1;
         }
         test_group(reaper, proc_dirfd);
+        test_group_forking(reaper, proc_dirfd);
         test_cgroup(reaper, proc_dirfd);
         close(proc_dirfd);
         printf("%s\n", failures ? "FAIL" : "PASS");
