@@ -2,23 +2,27 @@
 /* test-selfprotect-scan.c - time snapshot_take() + score_select() over the live /proc */
 
 /*
- * Usage: test-selfprotect-scan MIN_PROCS BOUND_MS [ROUNDS [SELECT_BOUND_MS]]
+ * Usage: test-selfprotect-scan MIN_PROCS BOUND_MS [ROUNDS [SELECT_BOUND_MS [BPF_BOUND_MS]]]
  * Scans the live /proc the way the daemon chooses a victim (system-wide, no string fields,
  * default policy) after one warm-up scan (the daemon's start-up scan sizes the arrays), ROUNDS
  * times (default 5), and prints the fastest, median and slowest round plus the memory the
  * snapshot arrays hold; then times snapshot_select() (the daemon's system-wide path, which
  * reads every oom_score and only the likely victims in full), whose median must stay within
- * SELECT_BOUND_MS if given. Fails if fewer than MIN_PROCS processes were seen (the sleepers did
+ * SELECT_BOUND_MS if given; then the same with BPF ranking (one task-iterator read instead of every
+ * oom_score, the daemon's path where the iterator loads), whose median must stay within
+ * BPF_BOUND_MS if given, and which must load then unless reapd was built without BPF. Fails if fewer than MIN_PROCS processes were seen (the sleepers did
  * not all start) or if the median round took longer than BOUND_MS. The median, not the
  * fastest: a victim choice under pressure gets no second try.
  */
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "rank-bpf.h"
 #include "score.h"
 #include "snapshot.h"
 #include "util.h"
@@ -33,6 +37,36 @@ static int cmp_usec(const void *a, const void *b)
         return x < y ? -1 : x > y;
 }
 
+/* snapshot_select() @rounds times after one warm-up; the median, and the fastest/slowest printed as @what. */
+static int time_select(int fd, const struct snapshot_opts *opts, const struct policy *pol, long rounds,
+                       const char *what, usec_t *ret_median)
+{
+        struct snapshot s = {};
+        struct candidate c;
+        usec_t t[ROUNDS_MAX];
+        int r;
+
+        r = snapshot_select(fd, opts, pol, NULL, &s, &c);
+        for (long i = 0; i < rounds && r >= 0; i++) {
+                usec_t t0 = now_usec(CLOCK_MONOTONIC);
+
+                r = snapshot_select(fd, opts, pol, NULL, &s, &c);
+                t[i] = now_usec(CLOCK_MONOTONIC) - t0;
+        }
+        if (r < 0 || s.rank_error) {
+                fprintf(stderr, "snapshot_select (%s): %s\n", what, strerror(-(r < 0 ? r : s.rank_error)));
+                snapshot_done(&s);
+                return r < 0 ? r : s.rank_error;
+        }
+        qsort(t, (size_t)rounds, sizeof(t[0]), cmp_usec);
+        *ret_median = t[rounds / 2];
+        printf("snapshot_select (%s) over %zu processes, %zu read in full: fastest %.1f ms, median %.1f ms, "
+               "slowest %.1f ms\n",
+               what, s.n_seen, s.n_procs, t[0] / 1000.0, t[rounds / 2] / 1000.0, t[rounds - 1] / 1000.0);
+        snapshot_done(&s);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         struct snapshot s = {};
@@ -41,8 +75,10 @@ int main(int argc, char **argv)
         struct score_ctx ctx;
         struct candidate c;
         usec_t t[ROUNDS_MAX];
-        long min_procs, bound_ms, rounds = ROUNDS_DEFAULT, select_bound_ms = 0;
-        usec_t select_median = 0;
+        long min_procs, bound_ms, rounds = ROUNDS_DEFAULT, select_bound_ms = 0, bpf_bound_ms = 0;
+        usec_t select_median = 0, bpf_median = 0;
+        struct rank_bpf *rank = NULL;
+        int rank_r;
         size_t bytes;
         int fd, r;
 
@@ -56,6 +92,8 @@ int main(int argc, char **argv)
                 rounds = atol(argv[3]);
         if (argc > 4)
                 select_bound_ms = atol(argv[4]);
+        if (argc > 5)
+                bpf_bound_ms = atol(argv[5]);
         if (rounds < 1 || rounds > ROUNDS_MAX)
                 rounds = ROUNDS_DEFAULT;
         fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -83,31 +121,19 @@ int main(int argc, char **argv)
                 }
         }
         qsort(t, (size_t)rounds, sizeof(t[0]), cmp_usec);
-        /* the daemon's own system-wide path: oom_score pre-ranking, full reads of the few */
-        {
-                struct snapshot s2 = {};
-                usec_t t2[ROUNDS_MAX];
+        /* the daemon's own system-wide path without BPF: oom_score pre-ranking, full reads of the few */
+        if (time_select(fd, &opts, &pol, rounds, "system-wide, /proc oom_score ranking", &select_median) < 0)
+                return 1;
+        /* and with it, where the iterator loads: one read ranks everyone */
+        rank_r = rank_bpf_new(&rank);
+        if (rank_r >= 0) {
+                struct snapshot_opts bopts = opts;
 
-                r = snapshot_select(fd, &opts, &pol, NULL, &s2, &c);
-                for (long i = 0; i < rounds && r >= 0; i++) {
-                        usec_t t0 = now_usec(CLOCK_MONOTONIC);
-
-                        r = snapshot_select(fd, &opts, &pol, NULL, &s2, &c);
-                        t2[i] = now_usec(CLOCK_MONOTONIC) - t0;
-                }
-                if (r < 0) {
-                        fprintf(stderr, "snapshot_select: %s\n", strerror(-r));
+                bopts.rank = rank;
+                if (time_select(fd, &bopts, &pol, rounds, "system-wide, BPF ranking", &bpf_median) < 0)
                         return 1;
-                }
-                qsort(t2, (size_t)rounds, sizeof(t2[0]), cmp_usec);
-                select_median = t2[rounds / 2];
-                printf("snapshot_select (the daemon's system-wide path) over %zu processes, %zu read in "
-                       "full: "
-                       "fastest %.1f ms, median %.1f ms, slowest %.1f ms\n",
-                       s2.n_seen, s2.n_procs, t2[0] / 1000.0, t2[rounds / 2] / 1000.0,
-                       t2[rounds - 1] / 1000.0);
-                snapshot_done(&s2);
-        }
+        } else
+                printf("BPF ranking not timed: %s\n", rank_bpf_strerror(rank_r));
         bytes = s.n_alloc * sizeof(*s.procs) + s.strings_alloc + s.cgroups_alloc * sizeof(*s.cgroups);
         printf("scan of %zu processes (snapshot_take + score_select): fastest %.1f ms, median %.1f ms, "
                "slowest %.1f ms over %ld rounds; arrays %zu KiB (%zu bytes per process)\n",
@@ -128,6 +154,16 @@ int main(int argc, char **argv)
                        select_median / 1000.0, select_bound_ms);
                 r = 1;
         }
+        if (bpf_bound_ms > 0 && rank_r != -EOPNOTSUPP && rank_r < 0) {
+                printf("FAIL: BPF ranking did not load: %s\n", rank_bpf_strerror(rank_r));
+                r = 1;
+        }
+        if (bpf_bound_ms > 0 && rank && bpf_median > (usec_t)bpf_bound_ms * USEC_PER_MSEC) {
+                printf("FAIL: median snapshot_select with BPF ranking %.1f ms is above the %ld ms bound\n",
+                       bpf_median / 1000.0, bpf_bound_ms);
+                r = 1;
+        }
+        rank_bpf_free(rank);
         snapshot_done(&s);
         policy_done(&pol);
         close(fd);
