@@ -134,6 +134,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 > 0) printf "%.1f", a / b; e
     echo "| idle wakeups ≤ earlyoom's (7) | $(printf '%.3f' "$(idle reapd-cgroup 3)") vs $(printf '%.3f' "$(idle earlyoom 3)")/s (system-wide: $(printf '%.3f' "$(idle reapd-system 3)")) | $(yn "$(idle reapd-cgroup 3) <= $(idle earlyoom 3)") |"
     echo "| stuck victim's memory back ≥ 10× sooner than earlyoom (7) | ≥ $(ratio "${e_frz_b#-}" "${r_frz_b#-}")× | $(yn "${e_frz_b#-} >= 10 * ${r_frz_b#-}") |"
     echo "| PSI event → kill p99 ≤ 5 ms with 1 000 processes (5) | ${psi99} ms | $(yn "${psi99} <= 5") |"
+    # bench-select's median ms for N sleepers and a victim row (adj: a clear one, none: no clear one), column C
+    sel() { awk -F'|' -v n="$1" -v v="$2" -v c="$3" '$2 + 0 == n && $3 ~ v { x = $c; gsub(/[ a-z]/, "", x); print x; exit }' "$OUT/select.md"; }
+    b10=$(sel 10000 adj 13) f10=$(sel 10000 adj 7)
+    echo "| victim selection over 10 000 processes ≤ 20 ms (3), median | BPF ranking ${b10:--} ms (no clear victim: $(sel 10000 none 13) ms); /proc oom_score ranking ${f10:--} ms | $(yn "${b10:-1e9} <= 20") |"
     for v in 512 64; do for n in 1000 10000; do
         echo "| selection per process no worse than earlyoom (7): $n processes, $v MB victim, system-wide | $(sc $n $v 3) vs $(sc $n $v 4) µs | $(yn "$(sc $n $v 3) <= $(sc $n $v 4)") |"
     done; done
