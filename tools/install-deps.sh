@@ -8,7 +8,7 @@ set -euo pipefail
 run_pkgs=(gcc meson ninja-build pkg-config libsystemd-dev libcap-dev libinih-dev libbpf-dev bpftool clang)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev clang-format mandoc groff-base
            earlyoom gnuplot-nox systemd systemd-container debootstrap valgrind
-           util-linux procps kmod psmisc python3 ca-certificates)
+           util-linux procps kmod psmisc python3 jq bc ca-certificates)
 
 want=("${run_pkgs[@]}")
 [ "${1:-test}" = test ] && want+=("${test_pkgs[@]}")
