@@ -52,7 +52,7 @@ setup() {
 }
 
 # 1. The normal werror build: unit, lint, integration and system suites.
-if setup build; then
+if setup build -Dtests=enabled; then
     meson test -C build --print-errorlogs --suite unit --suite lint --suite integration --suite system
     count build
 fi
@@ -69,14 +69,14 @@ if [ -f build/build.ninja ]; then
 fi
 
 # 2. ASan + UBSan over the unit tests.
-if setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dsystem_tests=false; then
+if setup build-asan -Dtests=enabled -Db_sanitize=address,undefined -Db_lundef=false -Dsystem_tests=false; then
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         meson test -C build-asan --print-errorlogs --suite unit
     count build-asan
 fi
 
 # 3. Fuzz targets, built with clang's libFuzzer, each run briefly over its seed corpus.
-if CC=clang setup build-fuzz -Dfuzz=true -Dsystem_tests=false; then
+if CC=clang setup build-fuzz -Dtests=enabled -Dfuzz=true -Dsystem_tests=false; then
     meson test -C build-fuzz --print-errorlogs --suite fuzz
     count build-fuzz
 fi

@@ -120,7 +120,7 @@ t=$(date +%s)
 if [ ! -f "$pbuild/build.ninja" ]; then
         rm -rf "$pbuild"
         if ! run_logged "$work/setup.log" meson setup "$pbuild" "$src" --prefix=/usr --sysconfdir=/etc \
-                --localstatedir=/var -Dtests=false -Dsystem_tests=false -Dfuzz=false; then
+                --localstatedir=/var -Dtests=disabled -Dsystem_tests=false -Dfuzz=false; then
                 notok "meson setup --prefix=/usr --sysconfdir=/etc (private build)"
                 echo "1..$n"
                 exit 1
