@@ -8,7 +8,9 @@ set xlabel "share of samples"
 set ylabel "ms"
 set grid
 set key top left
+# room above the 5 ms target line, so it shows when every sample is under it
 set yrange [0:*]
+set offsets 0, 0, 1, 0
 stats dat using 1 nooutput
 n = STATS_records
 plot '< sort -g ' . dat using (($0 + 1) / n):1 with linespoints pt 7 lc rgb "#4477aa" title "event (reapd woken) → SIGKILL", \
