@@ -38,7 +38,8 @@ bench_cleanup() {
     if [ -n "$LAB_V1FRZ" ] && [ -d "$LAB_V1FRZ$LAB_CG" ]; then
         find "$LAB_V1FRZ$LAB_CG" -name freezer.state | while read -r f; do echo THAWED >"$f"; done
     fi
-    for p in "${BG_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    # a pid whose process exited may be someone else's by now: only our live children
+    for p in "${BG_PIDS[@]}"; do lab_is_child "$p" && kill -9 "$p" 2>/dev/null; done
     # SIGKILL to a namespace's init kills every process inside it, and nothing outside
     for p in "${NS_PIDS[@]}"; do ns_kill "$p"; done
     if [ -n "$TRACE" ]; then
@@ -68,6 +69,8 @@ ns_start() {
 # ns_kill UNSHARE_PID: kill a namespace (all it holds) and wait until it is gone.
 ns_kill() {
     local init
+    # killed before (NS_PIDS keeps it) and reaped: the pid, and its "children", are not ours
+    lab_is_child "$1" || return 0
     init=$(cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{print $1}')
     [ -n "$init" ] && kill -9 "$init" 2>/dev/null
     kill -9 "$1" 2>/dev/null

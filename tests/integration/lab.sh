@@ -99,6 +99,15 @@ lab_wait_ready() {
     lab_fail "timed out waiting for $1"
 }
 
+# lab_is_child PID: PID is a live child of this shell (its parent in /proc/PID/stat is $BASHPID).
+lab_is_child() {
+    local s
+    s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    s=${s##*) } # after "comm)", which may hold spaces: state ppid ...
+    set -- $s
+    [ "${2:-}" = "$BASHPID" ]
+}
+
 lab_alive() { kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 
 # lab_swap SIZE: a swap file for the duration of the test.
@@ -119,8 +128,10 @@ lab_cleanup() {
     if [ -n "$LAB_V1FRZ" ] && [ -d "$LAB_V1FRZ$LAB_CG" ]; then
         find "$LAB_V1FRZ$LAB_CG" -name freezer.state | while read -r f; do echo THAWED >"$f"; done
     fi
-    # only what this test started: its own children and anything left in its own cgroup
-    for p in "${LAB_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    # only what this test started: its own children and anything left in its own cgroup. A pid
+    # in LAB_PIDS whose process already exited may belong to someone else by now (a test that
+    # starts 30 000 processes wraps pid numbers): kill it only while it is still our child.
+    for p in "${LAB_PIDS[@]}"; do lab_is_child "$p" && kill -9 "$p" 2>/dev/null; done
     for d in "$LAB_V2" "$LAB_V1MEM" "$LAB_V1FRZ"; do
         [ -n "$d" ] && [ -d "$d$LAB_CG" ] || continue
         find "$d$LAB_CG" -name cgroup.procs | while read -r f; do

@@ -40,21 +40,43 @@ spawners=()
 selfprot_cleanup() {
     local rc=$? p
     set +e # a process gone between cat and kill must not end the trap before lab_cleanup
-    [ -n "$pid_max_saved" ] && echo "$pid_max_saved" >/proc/sys/kernel/pid_max
     # The sleepers first, while their spawners (SIGCHLD ignored) still reap them at once: orphans
     # would be reaped by PID 1 in its own time and linger in /proc as zombies. 30 000 exits take a
     # few seconds, longer than lab_cleanup's rmdir retries: wait until only the spawners are left.
+    # The group is frozen while its pids are listed and signalled: a frozen process cannot exit,
+    # so no listed pid can be freed and handed to some other process before its kill -9 (pid
+    # numbers wrap around in this test). The SIGKILLs take effect at the thaw.
+    local frz=${LAB_V1FRZ:+$LAB_V1FRZ$LAB_CG/freezer.state}
+    if [ -n "$frz" ] && echo FROZEN >"$frz" 2>/dev/null; then
+        for _ in $(seq 1 100); do grep -q FROZEN "$frz" && break; sleep 0.05; done
+        if grep -q FROZEN "$frz"; then
+            for p in $(cat "$LAB_V2$LAB_CG/cgroup.procs" 2>/dev/null); do
+                case " ${spawners[*]} " in *" $p "*) continue ;; esac
+                kill -9 "$p" 2>/dev/null
+            done
+        fi
+        echo THAWED >"$frz"
+    fi
     for _ in $(seq 1 300); do
         local left=0
         for p in $(cat "$LAB_V2$LAB_CG/cgroup.procs" 2>/dev/null); do
             case " ${spawners[*]} " in *" $p "*) continue ;; esac
-            kill -9 "$p" 2>/dev/null
             left=$((left + 1))
         done
         [ "$left" = 0 ] && break
+        # still there after the frozen pass (or no freezer): the racy way, pid by pid
+        if [ -z "$frz" ] || [ "$_" -gt 50 ]; then
+            for p in $(cat "$LAB_V2$LAB_CG/cgroup.procs" 2>/dev/null); do
+                case " ${spawners[*]} " in *" $p "*) continue ;; esac
+                kill -9 "$p" 2>/dev/null
+            done
+        fi
         sleep 0.1
     done
-    for p in "${spawners[@]}"; do kill -9 "$p" 2>/dev/null; done
+    for p in "${spawners[@]}"; do lab_is_child "$p" && kill -9 "$p" 2>/dev/null; done
+    # pid_max last: lowered while thousands of pids above it are being freed, it would make the
+    # kernel hand out just-freed pids at once
+    [ -n "$pid_max_saved" ] && echo "$pid_max_saved" >/proc/sys/kernel/pid_max
     (exit $rc)
     lab_cleanup
 }
