@@ -20,28 +20,11 @@ usec_t now_usec(clockid_t clock)
         return (usec_t)ts.tv_sec * USEC_PER_SEC + (usec_t)ts.tv_nsec / NSEC_PER_USEC;
 }
 
-ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size)
-{
-        _cleanup_(closep) int fd = -1;
-
-        if (size == 0)
-                return -EINVAL;
-        fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        return read_file_fd(fd, buf, size);
-}
-
-ssize_t read_file_fd(int fd, char *buf, size_t size)
+/* Read from @fd's offset to its end, at most @size - 1 bytes, and NUL-terminate. */
+static ssize_t read_to_end(int fd, char *buf, size_t size)
 {
         size_t len = 0;
 
-        if (size == 0 || fd < 0)
-                return -EINVAL;
-        /* Not pread() at the running offset: a seq_file read at an offset it is not at renders
-         * the whole text again to find it, where read() after the end costs next to nothing. */
-        if (lseek(fd, 0, SEEK_SET) < 0)
-                return -errno;
         while (len < size - 1) {
                 ssize_t n = read(fd, buf + len, size - 1 - len);
 
@@ -56,6 +39,29 @@ ssize_t read_file_fd(int fd, char *buf, size_t size)
         }
         buf[len] = '\0';
         return (ssize_t)len;
+}
+
+ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size)
+{
+        _cleanup_(closep) int fd = -1;
+
+        if (size == 0)
+                return -EINVAL;
+        fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        return read_to_end(fd, buf, size); /* a fresh fd is at 0 already: no seek */
+}
+
+ssize_t read_file_fd(int fd, char *buf, size_t size)
+{
+        if (size == 0 || fd < 0)
+                return -EINVAL;
+        /* Not pread() at the running offset: a seq_file read at an offset it is not at renders
+         * the whole text again to find it, where read() after the end costs next to nothing. */
+        if (lseek(fd, 0, SEEK_SET) < 0)
+                return -errno;
+        return read_to_end(fd, buf, size);
 }
 
 int write_file_at(int dirfd, const char *path, const char *s)
