@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /*
@@ -71,6 +72,13 @@ int cgroup_memory_read(const struct cgroup_roots *roots, const char *path, struc
  * Returns 0 or -ENAMETOOLONG.
  */
 int cgroup_path_join(char *buf, size_t size, const char *root, const char *path, const char *file);
+
+/*
+ * cgroup_dir_stat() - stat() the directory of cgroup @path under the mount @root into @ret
+ * (its st_ino is the cgroup's id on cgroup2). Returns 0, -ENAMETOOLONG, -ENOTDIR, or stat()'s
+ * negative errno (-ENOENT: no such cgroup); @ret is meaningless on failure.
+ */
+int cgroup_dir_stat(const char *root, const char *path, struct stat *ret);
 
 /*
  * cgroup_is_descendant() - pure: true if cgroup @path is @ancestor or below it

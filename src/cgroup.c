@@ -544,6 +544,19 @@ int cgroup_memory_file_read(const struct cgroup_roots *roots, const char *path, 
         return k;
 }
 
+int cgroup_dir_stat(const char *root, const char *path, struct stat *ret)
+{
+        char dir[PATH_MAX];
+        int r;
+
+        r = cgroup_path_join(dir, sizeof(dir), root, path, NULL);
+        if (r < 0)
+                return r;
+        if (stat(dir, ret) < 0)
+                return -errno;
+        return S_ISDIR(ret->st_mode) ? 0 : -ENOTDIR;
+}
+
 int cgroup_path_join(char *buf, size_t size, const char *root, const char *path, const char *file)
 {
         size_t rlen, plen, flen, need;

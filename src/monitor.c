@@ -101,11 +101,9 @@ bool monitor_in_container(void)
 /* True while the scope's cgroup2 directory exists (its memory files may live elsewhere or nowhere). */
 static bool scope_exists(const struct monitor *m)
 {
-        char dir[PATH_MAX];
         struct stat st;
 
-        return cgroup_path_join(dir, sizeof(dir), m->roots.v2, m->cfg.cgroup, NULL) >= 0 &&
-               stat(dir, &st) >= 0 && S_ISDIR(st.st_mode);
+        return cgroup_dir_stat(m->roots.v2, m->cfg.cgroup, &st) >= 0;
 }
 
 static int take_sample(struct monitor *m, enum monitor_cause cause, struct monitor_sample *ret)
@@ -322,7 +320,6 @@ int monitor_new(sd_event *e, const struct reapd_config *c, const struct cgroup_r
         m->cfg.kill_timeout = c->kill_timeout;
 
         if (c->cgroup[0] && !(c->cgroup[0] == '/' && c->cgroup[1] == '\0')) {
-                char dir[PATH_MAX];
                 struct stat st;
 
                 if (!roots)
@@ -333,13 +330,9 @@ int monitor_new(sd_event *e, const struct reapd_config *c, const struct cgroup_r
                                          sizeof(m->info.pressure_path));
                 if (r < 0)
                         return r;
-                r = cgroup_path_join(dir, sizeof(dir), roots->v2, c->cgroup, NULL);
+                r = cgroup_dir_stat(roots->v2, c->cgroup, &st);
                 if (r < 0)
                         return r;
-                if (stat(dir, &st) < 0)
-                        return -errno;
-                if (!S_ISDIR(st.st_mode))
-                        return -ENOTDIR;
         } else if (roots && roots->v2[0] && monitor_in_container() &&
                    cgroup_pressure_path(roots, "/", m->info.pressure_path, sizeof(m->info.pressure_path)) >=
                            0 &&

@@ -185,7 +185,6 @@ int rank_bpf_collect(struct rank_bpf *r, uint64_t cgroup_id, unsigned cgroup_lev
 
 int rank_bpf_cgroup_id(const char *root, const char *cgroup, uint64_t *ret_id, unsigned *ret_level)
 {
-        char path[PATH_MAX];
         unsigned level = 0;
         struct stat st;
         int e;
@@ -202,13 +201,9 @@ int rank_bpf_cgroup_id(const char *root, const char *cgroup, uint64_t *ret_id, u
                 level++;
                 p += len;
         }
-        e = cgroup_path_join(path, sizeof(path), root, cgroup, NULL);
+        e = cgroup_dir_stat(root, cgroup, &st);
         if (e < 0)
                 return e;
-        if (stat(path, &st) < 0)
-                return -errno;
-        if (!S_ISDIR(st.st_mode))
-                return -ENOTDIR;
         *ret_id = (uint64_t)st.st_ino;
         *ret_level = level;
         return 0;

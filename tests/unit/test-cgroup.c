@@ -253,6 +253,19 @@ static void test_memory_reader(void **state)
         assert_int_equal(rmdir(tmpl), 0);
 }
 
+static void test_dir_stat(void **state)
+{
+        char root[PATH_MAX];
+        struct stat st;
+
+        snprintf(root, sizeof(root), "%s/cgroup-v2", FIXTURES_DIR);
+        assert_int_equal(cgroup_dir_stat(root, "/a/b", &st), 0);
+        assert_true(S_ISDIR(st.st_mode));
+        assert_int_equal(cgroup_dir_stat(root, "/", &st), 0);
+        assert_int_equal(cgroup_dir_stat(root, "/nope", &st), -ENOENT);
+        assert_int_equal(cgroup_dir_stat(root, "/a/b/memory.current", &st), -ENOTDIR);
+}
+
 static void test_memory_stat_file(void **state)
 {
         struct cgroup_roots r = {.v2_has_memory = true};
@@ -351,6 +364,7 @@ int main(void)
                 cmocka_unit_test(test_memory_read),
                 cmocka_unit_test(test_memory_reader),
                 cmocka_unit_test(test_memory_stat_file),
+                cmocka_unit_test(test_dir_stat),
                 cmocka_unit_test(test_path_join),
                 cmocka_unit_test(test_pressure_path),
                 cmocka_unit_test(test_descendant),
