@@ -15,6 +15,7 @@
 
 #include "cgroup.h"
 #include "util.h"
+#include "unit-files.h"
 
 static char fixture_buf[65536];
 
@@ -190,13 +191,9 @@ static void test_memory_read(void **state)
 static void put(const char *dir, const char *name, const char *text)
 {
         char path[PATH_MAX];
-        FILE *f;
 
         snprintf(path, sizeof(path), "%s/%s", dir, name);
-        f = fopen(path, "we");
-        assert_non_null(f);
-        fputs(text, f);
-        assert_int_equal(fclose(f), 0);
+        unit_write_file(path, text);
 }
 
 /* A reader's kept fds see each new value, as a fresh read would, and close cleanly. */

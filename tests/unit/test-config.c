@@ -14,6 +14,7 @@
 #include <syslog.h>
 
 #include "config.h"
+#include "unit-files.h"
 
 #define FULL FIXTURES_DIR "/config-full/reapd.conf"
 #define DROPINS FIXTURES_DIR "/config-dropins/reapd.conf"
@@ -38,13 +39,9 @@ static int teardown(void **state)
 static const char *write_conf(const char *name, const char *text)
 {
         static char path[PATH_MAX];
-        FILE *f;
 
         snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-        f = fopen(path, "we");
-        assert_non_null(f);
-        fputs(text, f);
-        assert_int_equal(fclose(f), 0);
+        unit_write_file(path, text);
         return path;
 }
 

@@ -18,6 +18,7 @@
 #include "score.h"
 #include "snapshot.h"
 #include "util.h"
+#include "unit-files.h"
 
 /* The fixture's reapd, excluded as "self". */
 #define FIXTURE_SELF 111
@@ -144,15 +145,11 @@ static void test_scope(void **state)
 static void fake_cgroup(const char *root, const char *dir, const char *text)
 {
         char path[PATH_MAX];
+
         snprintf(path, sizeof(path), "%s/%s", root, dir);
         assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
-        FILE *f;
-
         snprintf(path, sizeof(path), "%s/%s/cgroup.procs", root, dir);
-        f = fopen(path, "we");
-        assert_non_null(f);
-        fputs(text, f);
-        assert_int_equal(fclose(f), 0);
+        unit_write_file(path, text);
 }
 
 /* With the cgroup2 root known, a scope is listed from its cgroup.procs tree, not all of /proc. */
