@@ -102,7 +102,7 @@ static void test_group(struct reaper *reaper, int proc_dirfd)
         waitpid(c, NULL, 0);
 }
 
-/* Live (not zombie) processes of process group @pgid, from /proc. */
+/* Live (not zombie) processes of process group @pgid, from /proc, read as the kill path reads them. */
 static unsigned group_alive(pid_t pgid)
 {
         DIR *d = opendir("/proc");
@@ -110,20 +110,14 @@ static unsigned group_alive(pid_t pgid)
         unsigned n = 0;
 
         while (d && (e = readdir(d))) {
-                char path[64], buf[512], *p, state;
-                int pg;
-                FILE *f;
+                char path[64], buf[1024];
+                pid_t pid = (pid_t)atoi(e->d_name), pg;
 
-                if (e->d_name[0] < '1' || e->d_name[0] > '9')
+                if (pid <= 0)
                         continue;
-                snprintf(path, sizeof(path), "/proc/%.20s/stat", e->d_name);
-                f = fopen(path, "re");
-                if (!f)
-                        continue;
-                p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
-                fclose(f);
-                /* after "comm)": state, ppid, pgrp */
-                if (p && sscanf(p + 1, " %c %*d %d", &state, &pg) == 2 && pg == pgid && state != 'Z')
+                snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+                if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) > 0 &&
+                    kill_parse_stat(buf, &pg, NULL) == 0 && pg == pgid && lab_alive(pid))
                         n++;
         }
         if (d)
