@@ -311,7 +311,6 @@ static void snapshot_reset(struct snapshot *s)
                 memset(s->cgroups, 0, s->cgroups_alloc * sizeof(*s->cgroups));
 }
 
-/* Empties @s and reads what every walk needs first: the string arena's "", page size, totalpages. */
 /*
  * True if PID 2 of this proc root is kthreadd. In a PID namespace (a container) PID 2 is an
  * ordinary process, and its children must not be taken for kernel threads.
@@ -323,6 +322,7 @@ static bool is_kthreadd(int proc_dirfd)
         return proc_read_stat(proc_dirfd, KTHREADD_PID, &st) == 0 && (st.flags & PROC_PF_KTHREAD);
 }
 
+/* Empties @s and reads what every walk needs first: the string arena's "", page size, totalpages. */
 static int snapshot_begin(int proc_dirfd, struct snapshot *s)
 {
         long ps;
