@@ -20,8 +20,13 @@ usec_t now_usec(clockid_t clock)
         return (usec_t)ts.tv_sec * USEC_PER_SEC + (usec_t)ts.tv_nsec / NSEC_PER_USEC;
 }
 
-/* Read from @fd's offset to its end, at most @size - 1 bytes, and NUL-terminate. */
-static ssize_t read_to_end(int fd, char *buf, size_t size)
+/*
+ * Read from @fd's offset to its end, at most @size - 1 bytes, and NUL-terminate. @short_is_end:
+ * a short read that ends a line is the end of the file, which holds for the single-record
+ * seq_files read through kept fds (procfs, kernfs: one read returns all the text that fits), and
+ * saves the read() that would return 0 on every sample.
+ */
+static ssize_t read_to_end(int fd, char *buf, size_t size, bool short_is_end)
 {
         size_t len = 0;
 
@@ -36,6 +41,8 @@ static ssize_t read_to_end(int fd, char *buf, size_t size)
                 if (n == 0)
                         break;
                 len += (size_t)n;
+                if (short_is_end && len < size - 1 && buf[len - 1] == '\n')
+                        break;
         }
         buf[len] = '\0';
         return (ssize_t)len;
@@ -50,7 +57,7 @@ ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size)
         fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
-        return read_to_end(fd, buf, size); /* a fresh fd is at 0 already: no seek */
+        return read_to_end(fd, buf, size, false); /* a fresh fd is at 0 already: no seek */
 }
 
 ssize_t read_file_fd(int fd, char *buf, size_t size)
@@ -61,7 +68,7 @@ ssize_t read_file_fd(int fd, char *buf, size_t size)
          * the whole text again to find it, where read() after the end costs next to nothing. */
         if (lseek(fd, 0, SEEK_SET) < 0)
                 return -errno;
-        return read_to_end(fd, buf, size);
+        return read_to_end(fd, buf, size, true);
 }
 
 int write_file_at(int dirfd, const char *path, const char *s)
