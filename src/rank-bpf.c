@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
+#include <linux/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "cgroup.h"
@@ -24,6 +25,7 @@
 
 struct rank_bpf {
         struct rank_prog *skel;
+        int link_fd; /* the skeleton's link: each run only needs this fd */
         struct rank_record *buf;
         size_t alloc; /* records */
 };
@@ -54,13 +56,24 @@ static int buf_grow(struct rank_bpf *r, size_t need)
         return 0;
 }
 
+/* BPF_ITER_CREATE by hand, not libbpf's bpf_iter_create(): after loading, a selection runs no
+ * libbpf code, so none of its pages need to stay mapped and locked (caps_trim()). */
+static int iter_create(int link_fd)
+{
+        union bpf_attr attr;
+
+        memset(&attr, 0, sizeof(attr));
+        attr.iter_create.link_fd = (__u32)link_fd;
+        return (int)syscall(__NR_bpf, BPF_ITER_CREATE, &attr, sizeof(attr));
+}
+
 /* Reads the whole iterator output into r->buf; returns the number of records or a negative errno. */
 static ssize_t run(struct rank_bpf *r)
 {
         _cleanup_(closep) int fd = -1;
         size_t len = 0;
 
-        fd = bpf_iter_create(bpf_link__fd(r->skel->links.rank));
+        fd = iter_create(r->link_fd);
         if (fd < 0)
                 return -errno;
         for (;;) {
@@ -117,6 +130,7 @@ int rank_bpf_new(struct rank_bpf **ret)
                 e = rank_prog__attach(r->skel);
         if (e < 0)
                 goto fail;
+        r->link_fd = bpf_link__fd(r->skel->links.rank);
         e = buf_grow(r, RANK_BPF_INITIAL);
         if (e < 0)
                 goto fail;
