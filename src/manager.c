@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
 
 #include "caps.h"
 #include "cgroup.h"
@@ -17,6 +19,7 @@
 #include "decide.h"
 #include "kill.h"
 #include "manager.h"
+#include "memlock.h"
 #include "monitor.h"
 #include "rank-bpf.h"
 #include "report.h"
@@ -72,6 +75,7 @@ struct manager {
         uint64_t kills_written;
         usec_t state_written_at;
         uint64_t caps; /* effective capabilities after caps_setup(), for the state file */
+        bool locked; /* mlockall() worked: manager_settle() trims what start-up left locked */
         uint64_t n_kills;
         char last_kill[256];
 };
@@ -683,6 +687,48 @@ static int manager_load_config(const char *path, struct reapd_config *ret)
         return r;
 }
 
+/*
+ * After start-up and after each reload: let go of the library pages start-up alone used (see
+ * memlock.h), then run once what a kill needs, so it is mapped and locked before any pressure:
+ * a selection (which also sizes the snapshot's arrays, so choosing a victim does not allocate)
+ * and the library code of the kill path that nothing else runs before (the pidfd syscalls and
+ * the reaper's poll and eventfd write; the journal record).
+ */
+static void manager_settle(struct manager *m)
+{
+        struct snapshot_opts warm = {.self = getpid()};
+        struct candidate warm_victim;
+        struct memlock_trim_result tr;
+        const uintptr_t kill_path[] = {
+                (uintptr_t)syscall,         (uintptr_t)poll,
+                (uintptr_t)write,           (uintptr_t)sd_journal_sendv,
+                (uintptr_t)sd_journal_send, (uintptr_t)sd_journal_send_with_location,
+        };
+        int r;
+
+        if (m->locked && !m->killing) {
+                r = memlock_trim(&tr);
+                if (r < 0)
+                        log_debug_errno(r, "Could not unmap start-up pages of shared libraries");
+                else
+                        log_debug("Unmapped %zu KiB of start-up pages in %zu library mappings%s",
+                                  tr.dropped / 1024, tr.mappings,
+                                  tr.unlocked_fallback ? " (munlock fallback)" : "");
+        }
+        /* Warm only the path manager_select() takes: a full system-wide scan would hold 96 bytes
+         * for every process, where snapshot_select() keeps the few it reads in full. */
+        warm.fields = m->config.policy.fields_used;
+        warm.rank = m->rank;
+        warm.cgroup = m->config.cgroup[0] ? m->config.cgroup : NULL;
+        warm.cgroup_root = m->have_roots && m->roots.v2[0] ? m->roots.v2 : NULL;
+        if (warm.cgroup && !m->rank)
+                (void)snapshot_take(m->proc_fd, &warm, &m->snapshot);
+        else
+                (void)snapshot_select(m->proc_fd, &warm, NULL, NULL, &m->snapshot, &warm_victim);
+        for (size_t i = 0; i < ELEMENTSOF(kill_path); i++)
+                memlock_touch((const void *)kill_path[i]);
+}
+
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         struct manager *m = userdata;
@@ -725,6 +771,7 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
         m->reaper = reaper_free(m->reaper);
         if (manager_start_reaper(m) < 0)
                 return sd_event_exit(m->event, -EIO);
+        manager_settle(m);
         manager_log_monitor(m);
         log_info("Configuration reloaded.");
 done:
@@ -764,8 +811,6 @@ int manager_main(const struct manager_args *args)
                 .oom_score_adj_path = "/proc/self/oom_score_adj",
         };
         struct caps_report cr;
-        struct snapshot_opts warm = {.self = getpid()};
-        struct candidate warm_victim;
         sigset_t ss;
         int r;
 
@@ -792,6 +837,7 @@ int manager_main(const struct manager_args *args)
                 log_warning_errno(r, "Cannot read the capability state, ignoring");
         else
                 manager_log_caps(&cr, ca.mlock);
+        m.locked = r >= 0 && ca.mlock && cr.mlock_error == 0;
         (void)caps_read_effective("/proc", 0, &m.caps);
 
         r = cgroup_roots_discover("/proc/self/mountinfo", &m.roots);
@@ -838,17 +884,7 @@ int manager_main(const struct manager_args *args)
                 log_error_errno(r, "Cannot monitor %s", scope_name(&m));
                 goto out;
         }
-        /* Size the snapshot's arrays now, so choosing a victim under pressure does not allocate;
-         * warm only the path manager_select() takes: a full system-wide scan would hold 96 bytes
-         * for every process, where snapshot_select() keeps the few it reads in full. */
-        warm.fields = m.config.policy.fields_used;
-        warm.rank = m.rank;
-        warm.cgroup = m.config.cgroup[0] ? m.config.cgroup : NULL;
-        warm.cgroup_root = m.have_roots && m.roots.v2[0] ? m.roots.v2 : NULL;
-        if (warm.cgroup && !m.rank)
-                (void)snapshot_take(m.proc_fd, &warm, &m.snapshot);
-        else
-                (void)snapshot_select(m.proc_fd, &warm, NULL, NULL, &m.snapshot, &warm_victim);
+        manager_settle(&m);
 
         manager_setup_state_path(&m);
         manager_log_monitor(&m);

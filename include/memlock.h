@@ -1,0 +1,69 @@
+#pragma once
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* memlock.h - what of reapd's own memory stays locked: start-up pages of shared libraries let go */
+
+/*
+ * reapd runs mlockall(MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT) (caps_setup()): every page it
+ * touches stays resident and locked. For a shared library's text the kernel maps more than the
+ * page touched: a read fault maps the whole 64 KiB "fault-around" window of pages already in the
+ * page cache. Start-up (config parsing, loading BPF, library constructors and relocations)
+ * touches much of libc, libsystemd, libbpf and their dependencies, none of which the event loop
+ * runs again; all of it would stay locked, so unevictable, for the daemon's lifetime.
+ *
+ * memlock_trim() unmaps, once start-up is done, the pages of shared libraries that are the
+ * file's own content (not copied on write: relocated data stays), and keeps them locked on
+ * fault. What reapd runs afterwards faults back in and is locked again; the caller then runs
+ * the paths it needs under pressure once (a warm selection) and touches the rest
+ * (memlock_touch()). reapd's own executable is left whole: the kill path is in it.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One line of /proc/PID/maps. @path points into the parsed line ("" for anonymous mappings). */
+struct maps_entry {
+        uintptr_t start, end;
+        uint64_t offset;
+        uint64_t inode;
+        bool read, write, exec, shared;
+        const char *path;
+        size_t path_len;
+};
+
+/*
+ * memlock_parse_maps_line() - pure: parse one line of /proc/PID/maps ("start-end perms offset
+ * major:minor inode [path]"), without its newline, @len bytes at @line (not NUL-terminated).
+ * Returns 0, or -EINVAL for anything else (@ret then untouched).
+ */
+int memlock_parse_maps_line(const char *line, size_t len, struct maps_entry *ret);
+
+/*
+ * memlock_trimmable() - pure: whether @e's file pages may be dropped: a private, not writable
+ * mapping of a file (inode != 0) other than @self (the executable's path, as readlink of
+ * /proc/self/exe gives it; NULL: none). Writable and shared mappings are never touched.
+ */
+bool memlock_trimmable(const struct maps_entry *e, const char *self);
+
+struct memlock_trim_result {
+        size_t mappings; /* mappings looked at (memlock_trimmable()) */
+        size_t dropped; /* bytes of file pages dropped from reapd's page tables */
+        bool unlocked_fallback; /* kernel < 5.18: munlock + MADV_DONTNEED + mlock2(MLOCK_ONFAULT) */
+};
+
+/*
+ * memlock_trim() - drop the present, clean file pages (/proc/self/pagemap: present and
+ * file-backed, so not a private copy) of every memlock_trimmable() mapping of /proc/self/maps,
+ * with MADV_DONTNEED_LOCKED, which keeps the mapping locked on fault. Safe while other threads
+ * run: only pages that fault back in identically are dropped. Uses fixed buffers, no
+ * allocation. Returns 0 with @ret filled, or a negative errno (-ENOENT no /proc, -EPERM...);
+ * a partial trim is still a trim (@ret says how much).
+ */
+int memlock_trim(struct memlock_trim_result *ret);
+
+/*
+ * memlock_touch() - read one byte of @p's page, so it is mapped (with its fault-around window)
+ * and, under MCL_ONFAULT, locked: for code reapd needs when it kills but does not run before
+ * (the addresses of libc's syscall() or libsystemd's sd_journal_sendv(), say).
+ */
+void memlock_touch(const void *p);

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* memlock.c - let go of the start-up pages of shared libraries that mlockall() would keep */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "memlock.h"
+#include "util.h"
+
+#ifndef MADV_DONTNEED_LOCKED
+#define MADV_DONTNEED_LOCKED 24 /* Linux 5.18 */
+#endif
+
+/* /proc/self/pagemap, one 64-bit entry per page (Documentation/admin-guide/mm/pagemap.rst). */
+#define PAGEMAP_PRESENT (UINT64_C(1) << 63)
+#define PAGEMAP_FILE (UINT64_C(1) << 61) /* file page or shared anon: not a private copy */
+
+/* Mappings collected per pass over /proc/self/maps: a daemon has a few dozen. */
+#define TRIM_MAX_RANGES 256
+/* Pagemap entries read at once (4 KiB of stack). */
+#define TRIM_PAGEMAP_BATCH 512
+
+static const char *parse_hex(const char *p, const char *end, uint64_t *ret)
+{
+        uint64_t v = 0;
+        const char *s = p;
+
+        for (; p < end; p++) {
+                unsigned d;
+
+                if (*p >= '0' && *p <= '9')
+                        d = (unsigned)(*p - '0');
+                else if (*p >= 'a' && *p <= 'f')
+                        d = (unsigned)(*p - 'a' + 10);
+                else
+                        break;
+                if (v > (UINT64_MAX >> 4))
+                        return NULL;
+                v = v << 4 | d;
+        }
+        if (p == s)
+                return NULL;
+        *ret = v;
+        return p;
+}
+
+static const char *parse_dec(const char *p, const char *end, uint64_t *ret)
+{
+        uint64_t v = 0;
+        const char *s = p;
+
+        for (; p < end && *p >= '0' && *p <= '9'; p++) {
+                if (v > (UINT64_MAX - 9) / 10)
+                        return NULL;
+                v = v * 10 + (uint64_t)(*p - '0');
+        }
+        if (p == s)
+                return NULL;
+        *ret = v;
+        return p;
+}
+
+static const char *expect(const char *p, const char *end, char c)
+{
+        return p && p < end && *p == c ? p + 1 : NULL;
+}
+
+int memlock_parse_maps_line(const char *line, size_t len, struct maps_entry *ret)
+{
+        const char *p = line, *end = line + len;
+        struct maps_entry e = {0};
+        uint64_t start, stop, dev;
+
+        p = parse_hex(p, end, &start);
+        p = expect(p, end, '-');
+        if (p)
+                p = parse_hex(p, end, &stop);
+        p = expect(p, end, ' ');
+        if (!p || end - p < 5 || start > UINTPTR_MAX || stop > UINTPTR_MAX || stop < start)
+                return -EINVAL;
+        if ((p[0] != 'r' && p[0] != '-') || (p[1] != 'w' && p[1] != '-') || (p[2] != 'x' && p[2] != '-') ||
+            (p[3] != 'p' && p[3] != 's'))
+                return -EINVAL;
+        e.read = p[0] == 'r';
+        e.write = p[1] == 'w';
+        e.exec = p[2] == 'x';
+        e.shared = p[3] == 's';
+        p = expect(p + 4, end, ' ');
+        if (p)
+                p = parse_hex(p, end, &e.offset);
+        p = expect(p, end, ' ');
+        if (p)
+                p = parse_hex(p, end, &dev); /* major */
+        p = expect(p, end, ':');
+        if (p)
+                p = parse_hex(p, end, &dev); /* minor */
+        p = expect(p, end, ' ');
+        if (p)
+                p = parse_dec(p, end, &e.inode);
+        if (!p)
+                return -EINVAL;
+        if (p < end && *p != ' ')
+                return -EINVAL;
+        while (p < end && *p == ' ')
+                p++;
+        e.start = (uintptr_t)start;
+        e.end = (uintptr_t)stop;
+        e.path = p;
+        e.path_len = (size_t)(end - p);
+        *ret = e;
+        return 0;
+}
+
+bool memlock_trimmable(const struct maps_entry *e, const char *self)
+{
+        if (e->write || e->shared || e->inode == 0 || e->path_len == 0 || e->path[0] != '/')
+                return false;
+        /* the executable, also once replaced on disk (" (deleted)" follows its path) */
+        if (self && *self) {
+                size_t l = strlen(self);
+
+                if (e->path_len >= l && memcmp(e->path, self, l) == 0 &&
+                    (e->path_len == l || e->path[l] == ' '))
+                        return false;
+        }
+        return true;
+}
+
+static int drop(uintptr_t a, uintptr_t b, struct memlock_trim_result *res)
+{
+        void *p = (void *)a;
+        size_t len = b - a;
+
+        if (!res->unlocked_fallback) {
+                if (madvise(p, len, MADV_DONTNEED_LOCKED) == 0)
+                        goto done;
+                if (errno != EINVAL)
+                        return -errno;
+                res->unlocked_fallback = true;
+        }
+        /* Before 5.18 MADV_DONTNEED refuses locked mappings: unlock, drop, lock on fault again. */
+        if (munlock(p, len) < 0)
+                return -errno;
+        if (madvise(p, len, MADV_DONTNEED) < 0) {
+                int e = -errno;
+
+                (void)mlock2(p, len, MLOCK_ONFAULT);
+                return e;
+        }
+        if (mlock2(p, len, MLOCK_ONFAULT) < 0)
+                return -errno;
+done:
+        res->dropped += len;
+        return 0;
+}
+
+/* Drop the runs of present file pages in [start, end). */
+static int trim_range(int pagemap_fd, uintptr_t start, uintptr_t end, uintptr_t page,
+                      struct memlock_trim_result *res)
+{
+        uint64_t ent[TRIM_PAGEMAP_BATCH];
+        uintptr_t run = 0;
+
+        for (uintptr_t a = start; a < end;) {
+                size_t n = MIN((size_t)((end - a) / page), (size_t)TRIM_PAGEMAP_BATCH);
+                ssize_t k = pread(pagemap_fd, ent, n * sizeof(ent[0]), (off_t)(a / page * sizeof(ent[0])));
+
+                if (k < 0)
+                        return -errno;
+                if (k < (ssize_t)sizeof(ent[0]))
+                        return -EIO;
+                n = (size_t)k / sizeof(ent[0]);
+                for (size_t i = 0; i < n; i++, a += page) {
+                        bool clean = (ent[i] & PAGEMAP_PRESENT) && (ent[i] & PAGEMAP_FILE);
+
+                        if (clean && !run)
+                                run = a;
+                        else if (!clean && run) {
+                                int e = drop(run, a, res);
+
+                                if (e < 0)
+                                        return e;
+                                run = 0;
+                        }
+                }
+        }
+        return run ? drop(run, end, res) : 0;
+}
+
+/* Collect the trimmable mappings of /proc/self/maps into @ranges; returns their number or -errno. */
+static int collect(const char *self, uintptr_t (*ranges)[2], size_t max, size_t *ret_seen)
+{
+        _cleanup_(closep) int fd = -1;
+        char buf[8192];
+        size_t len = 0, n = 0, seen = 0;
+        bool skipping = false; /* inside a line longer than buf: not ours to judge */
+
+        fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        for (;;) {
+                ssize_t k = read(fd, buf + len, sizeof(buf) - len);
+                char *p = buf, *nl;
+
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                len += (size_t)k;
+                while ((nl = memchr(p, '\n', len - (size_t)(p - buf)))) {
+                        struct maps_entry e;
+
+                        if (!skipping && memlock_parse_maps_line(p, (size_t)(nl - p), &e) == 0 &&
+                            memlock_trimmable(&e, self)) {
+                                seen++;
+                                if (n < max) {
+                                        ranges[n][0] = e.start;
+                                        ranges[n][1] = e.end;
+                                        n++;
+                                }
+                        }
+                        skipping = false;
+                        p = nl + 1;
+                }
+                len -= (size_t)(p - buf);
+                memmove(buf, p, len);
+                if (len == sizeof(buf)) {
+                        len = 0;
+                        skipping = true;
+                }
+                if (k == 0)
+                        break;
+        }
+        *ret_seen = seen;
+        return (int)n;
+}
+
+int memlock_trim(struct memlock_trim_result *ret)
+{
+        struct memlock_trim_result res = {0};
+        uintptr_t ranges[TRIM_MAX_RANGES][2];
+        _cleanup_(closep) int pagemap_fd = -1;
+        char self[PATH_MAX];
+        long ps = sysconf(_SC_PAGESIZE);
+        ssize_t l;
+        int n, e = 0;
+
+        l = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        self[l > 0 ? l : 0] = '\0';
+        n = collect(self, ranges, TRIM_MAX_RANGES, &res.mappings);
+        if (n < 0)
+                return n;
+        pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (pagemap_fd < 0)
+                return -errno;
+        for (int i = 0; i < n && e == 0; i++)
+                e = trim_range(pagemap_fd, ranges[i][0], ranges[i][1], ps > 0 ? (uintptr_t)ps : 4096, &res);
+        *ret = res;
+        return e;
+}
+
+void memlock_touch(const void *p)
+{
+        if (p)
+                (void)*(const volatile unsigned char *)p;
+}
