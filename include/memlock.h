@@ -38,26 +38,35 @@ struct maps_entry {
  */
 int memlock_parse_maps_line(const char *line, size_t len, struct maps_entry *ret);
 
+/* What memlock_trim() does with a mapping (memlock_classify()). */
+enum memlock_action {
+        MEMLOCK_KEEP, /* written, shared or anonymous: left as it is */
+        MEMLOCK_TRIM, /* a library's file pages: dropped, locked again as they fault back */
+        MEMLOCK_POPULATE, /* reapd's own executable (the kill path is in it): all locked now */
+};
+
 /*
- * memlock_trimmable() - pure: whether @e's file pages may be dropped: a private, not writable
- * mapping of a file (inode != 0) other than @self (the executable's path, as readlink of
- * /proc/self/exe gives it; NULL: none). Writable and shared mappings are never touched.
+ * memlock_classify() - pure: what to do with @e, given @self, the executable's path as readlink
+ * of /proc/self/exe gives it (NULL: none). Only private, not writable mappings of a file
+ * (inode != 0, absolute path) are trimmed or populated.
  */
-bool memlock_trimmable(const struct maps_entry *e, const char *self);
+enum memlock_action memlock_classify(const struct maps_entry *e, const char *self);
 
 struct memlock_trim_result {
-        size_t mappings; /* mappings looked at (memlock_trimmable()) */
+        size_t mappings; /* MEMLOCK_TRIM mappings */
         size_t dropped; /* bytes of file pages dropped from reapd's page tables */
+        size_t populated; /* bytes of the executable's mappings locked in whole */
         bool unlocked_fallback; /* kernel < 5.18: munlock + MADV_DONTNEED + mlock2(MLOCK_ONFAULT) */
 };
 
 /*
- * memlock_trim() - drop the present, clean file pages (/proc/self/pagemap: present and
- * file-backed, so not a private copy) of every memlock_trimmable() mapping of /proc/self/maps,
- * with MADV_DONTNEED_LOCKED, which keeps the mapping locked on fault. Safe while other threads
- * run: only pages that fault back in identically are dropped. Uses fixed buffers, no
- * allocation. Returns 0 with @ret filled, or a negative errno (-ENOENT no /proc, -EPERM...);
- * a partial trim is still a trim (@ret says how much).
+ * memlock_trim() - for every mapping of /proc/self/maps: MEMLOCK_TRIM ones lose their present,
+ * clean file pages (/proc/self/pagemap: present and file-backed, so not a private copy), with
+ * MADV_DONTNEED_LOCKED, which keeps the mapping locked on fault; MEMLOCK_POPULATE ones are
+ * mlock()ed whole, so the executable's kill path is resident before its first kill. Safe while
+ * other threads run: only pages that fault back in identically are dropped. Uses fixed buffers,
+ * no allocation. Returns 0, or a negative errno (-ENOENT no /proc, -EPERM...); @ret says what
+ * was done either way, once /proc/self/maps could be read.
  */
 int memlock_trim(struct memlock_trim_result *ret);
 

@@ -711,9 +711,10 @@ static void manager_settle(struct manager *m)
                 if (r < 0)
                         log_debug_errno(r, "Could not unmap start-up pages of shared libraries");
                 else
-                        log_debug("Unmapped %zu KiB of start-up pages in %zu library mappings%s",
+                        log_debug("Unmapped %zu KiB of start-up pages in %zu library mappings%s; locked "
+                                  "the executable's %zu KiB",
                                   tr.dropped / 1024, tr.mappings,
-                                  tr.unlocked_fallback ? " (munlock fallback)" : "");
+                                  tr.unlocked_fallback ? " (munlock fallback)" : "", tr.populated / 1024);
         }
         /* Warm only the path manager_select() takes: a full system-wide scan would hold 96 bytes
          * for every process, where snapshot_select() keeps the few it reads in full. */

@@ -19,7 +19,7 @@
 #define PAGEMAP_PRESENT (UINT64_C(1) << 63)
 #define PAGEMAP_FILE (UINT64_C(1) << 61) /* file page or shared anon: not a private copy */
 
-/* Mappings collected per pass over /proc/self/maps: a daemon has a few dozen. */
+/* Mappings handled (trimmed or populated) per call: a daemon has a few dozen. */
 #define TRIM_MAX_RANGES 256
 /* Pagemap entries read at once (4 KiB of stack). */
 #define TRIM_PAGEMAP_BATCH 512
@@ -115,19 +115,19 @@ int memlock_parse_maps_line(const char *line, size_t len, struct maps_entry *ret
         return 0;
 }
 
-bool memlock_trimmable(const struct maps_entry *e, const char *self)
+enum memlock_action memlock_classify(const struct maps_entry *e, const char *self)
 {
         if (e->write || e->shared || e->inode == 0 || e->path_len == 0 || e->path[0] != '/')
-                return false;
+                return MEMLOCK_KEEP;
         /* the executable, also once replaced on disk (" (deleted)" follows its path) */
         if (self && *self) {
                 size_t l = strlen(self);
 
                 if (e->path_len >= l && memcmp(e->path, self, l) == 0 &&
                     (e->path_len == l || e->path[l] == ' '))
-                        return false;
+                        return MEMLOCK_POPULATE;
         }
-        return true;
+        return MEMLOCK_TRIM;
 }
 
 static int drop(uintptr_t a, uintptr_t b, struct memlock_trim_result *res)
@@ -191,12 +191,17 @@ static int trim_range(int pagemap_fd, uintptr_t start, uintptr_t end, uintptr_t 
         return run ? drop(run, end, res) : 0;
 }
 
-/* Collect the trimmable mappings of /proc/self/maps into @ranges; returns their number or -errno. */
-static int collect(const char *self, uintptr_t (*ranges)[2], size_t max, size_t *ret_seen)
+struct range {
+        uintptr_t start, end;
+        enum memlock_action action;
+};
+
+/* The mappings of /proc/self/maps to trim or populate, into @ranges; returns how many, or -errno. */
+static int collect(const char *self, struct range *ranges, size_t max, size_t *ret_trim)
 {
         _cleanup_(closep) int fd = -1;
         char buf[8192];
-        size_t len = 0, n = 0, seen = 0;
+        size_t len = 0, n = 0, trim = 0;
         bool skipping = false; /* inside a line longer than buf: not ours to judge */
 
         fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -214,15 +219,12 @@ static int collect(const char *self, uintptr_t (*ranges)[2], size_t max, size_t 
                 len += (size_t)k;
                 while ((nl = memchr(p, '\n', len - (size_t)(p - buf)))) {
                         struct maps_entry e;
+                        enum memlock_action a;
 
                         if (!skipping && memlock_parse_maps_line(p, (size_t)(nl - p), &e) == 0 &&
-                            memlock_trimmable(&e, self)) {
-                                seen++;
-                                if (n < max) {
-                                        ranges[n][0] = e.start;
-                                        ranges[n][1] = e.end;
-                                        n++;
-                                }
+                            (a = memlock_classify(&e, self)) != MEMLOCK_KEEP && n < max) {
+                                ranges[n++] = (struct range){e.start, e.end, a};
+                                trim += a == MEMLOCK_TRIM;
                         }
                         skipping = false;
                         p = nl + 1;
@@ -236,14 +238,14 @@ static int collect(const char *self, uintptr_t (*ranges)[2], size_t max, size_t 
                 if (k == 0)
                         break;
         }
-        *ret_seen = seen;
+        *ret_trim = trim;
         return (int)n;
 }
 
 int memlock_trim(struct memlock_trim_result *ret)
 {
         struct memlock_trim_result res = {0};
-        uintptr_t ranges[TRIM_MAX_RANGES][2];
+        struct range ranges[TRIM_MAX_RANGES];
         _cleanup_(closep) int pagemap_fd = -1;
         char self[PATH_MAX];
         long ps = sysconf(_SC_PAGESIZE);
@@ -257,9 +259,23 @@ int memlock_trim(struct memlock_trim_result *ret)
                 return n;
         pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (pagemap_fd < 0)
-                return -errno;
-        for (int i = 0; i < n && e == 0; i++)
-                e = trim_range(pagemap_fd, ranges[i][0], ranges[i][1], ps > 0 ? (uintptr_t)ps : 4096, &res);
+                e = -errno;
+        for (int i = 0; i < n; i++) {
+                const struct range *r = &ranges[i];
+                int k;
+
+                if (r->action == MEMLOCK_POPULATE) {
+                        /* mlock() without MLOCK_ONFAULT faults every page in now */
+                        k = mlock((const void *)r->start, r->end - r->start) < 0 ? -errno : 0;
+                        if (k == 0)
+                                res.populated += r->end - r->start;
+                } else
+                        k = pagemap_fd < 0 ? 0
+                                           : trim_range(pagemap_fd, r->start, r->end,
+                                                        ps > 0 ? (uintptr_t)ps : 4096, &res);
+                if (k < 0 && e == 0)
+                        e = k;
+        }
         *ret = res;
         return e;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* fuzz-maps.c - /proc/self/maps lines (memlock_trim()): memlock_parse_maps_line(), memlock_trimmable() */
+/* fuzz-maps.c - /proc/self/maps lines (memlock_trim()): memlock_parse_maps_line(), memlock_classify() */
 
 #include <string.h>
 
@@ -26,11 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 FUZZ_ASSERT(e.start <= e.end);
                 FUZZ_ASSERT(e.path >= buf && e.path + e.path_len == buf + size);
                 FUZZ_ASSERT(e.path_len == 0 || e.path[0] != ' ');
-                /* trimmed only if private, read-only and a file; never the executable */
-                if (memlock_trimmable(&e, "/usr/sbin/reapd"))
+                /* trimmed or populated only if private, read-only and a file */
+                if (memlock_classify(&e, "/usr/sbin/reapd") != MEMLOCK_KEEP)
                         FUZZ_ASSERT(!e.write && !e.shared && e.inode != 0 && e.path_len > 0 &&
                                     e.path[0] == '/');
-                (void)memlock_trimmable(&e, NULL);
+                FUZZ_ASSERT(memlock_classify(&e, NULL) != MEMLOCK_POPULATE);
         }
         free(buf);
         return 0;

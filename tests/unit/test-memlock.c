@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test-memlock.c - /proc/PID/maps lines, which mappings are trimmed, and memlock_trim() for real */
+/* test-memlock.c - /proc/PID/maps lines, what is done to each mapping, and memlock_trim() for real */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,34 +84,38 @@ static void test_parse(void **state)
         assert_int_equal(e.inode, 12);
 }
 
-static bool trimmable(const char *line, const char *self)
+static enum memlock_action classify(const char *line, const char *self)
 {
         struct maps_entry e;
 
         assert_int_equal(parse(line, &e), 0);
-        return memlock_trimmable(&e, self);
+        return memlock_classify(&e, self);
 }
 
-static void test_trimmable(void **state)
+static void test_classify(void **state)
 {
         const char *self = "/usr/sbin/reapd";
 
-        assert_true(trimmable("1000-2000 r-xp 00000000 fe:00 7 /usr/lib/libc.so.6", self));
-        assert_true(trimmable("1000-2000 r--p 00000000 fe:00 7 /usr/lib/libc.so.6", self));
-        assert_true(trimmable("1000-2000 ---p 00000000 fe:00 7 /usr/lib/libc.so.6", self));
+        assert_int_equal(classify("1000-2000 r-xp 00000000 fe:00 7 /usr/lib/libc.so.6", self), MEMLOCK_TRIM);
+        assert_int_equal(classify("1000-2000 r--p 00000000 fe:00 7 /usr/lib/libc.so.6", self), MEMLOCK_TRIM);
+        assert_int_equal(classify("1000-2000 ---p 00000000 fe:00 7 /usr/lib/libc.so.6", self), MEMLOCK_TRIM);
         /* written or shared: a private copy, or somebody else's data */
-        assert_false(trimmable("1000-2000 rw-p 00000000 fe:00 7 /usr/lib/libc.so.6", self));
-        assert_false(trimmable("1000-2000 r--s 00000000 fe:00 7 /usr/lib/libc.so.6", self));
+        assert_int_equal(classify("1000-2000 rw-p 00000000 fe:00 7 /usr/lib/libc.so.6", self), MEMLOCK_KEEP);
+        assert_int_equal(classify("1000-2000 r--s 00000000 fe:00 7 /usr/lib/libc.so.6", self), MEMLOCK_KEEP);
         /* anonymous, the stack, the vDSO, a BPF map */
-        assert_false(trimmable("1000-2000 r-xp 00000000 00:00 0", self));
-        assert_false(trimmable("1000-2000 r-xp 00000000 00:00 0  [vdso]", self));
-        assert_false(trimmable("1000-2000 r--s 00000000 00:0f 1033 anon_inode:bpf-map", self));
-        /* the executable itself is kept whole, also once replaced on disk */
-        assert_false(trimmable("1000-2000 r-xp 00000000 fe:00 9 /usr/sbin/reapd", self));
-        assert_false(trimmable("1000-2000 r-xp 00000000 fe:00 9 /usr/sbin/reapd (deleted)", self));
-        assert_true(trimmable("1000-2000 r-xp 00000000 fe:00 9 /usr/sbin/reapdx", self));
-        assert_true(trimmable("1000-2000 r-xp 00000000 fe:00 9 /usr/sbin/reapd", NULL));
-        assert_true(trimmable("1000-2000 r-xp 00000000 fe:00 9 /usr/sbin/reapd", ""));
+        assert_int_equal(classify("1000-2000 r-xp 00000000 00:00 0", self), MEMLOCK_KEEP);
+        assert_int_equal(classify("1000-2000 r-xp 00000000 00:00 0  [vdso]", self), MEMLOCK_KEEP);
+        assert_int_equal(classify("1000-2000 r--s 00000000 00:0f 1033 anon_inode:bpf-map", self),
+                         MEMLOCK_KEEP);
+        /* the executable itself is locked whole, also once replaced on disk; its data is kept */
+        assert_int_equal(classify("1000-2000 r-xp 00000000 fe:00 9 /usr/sbin/reapd", self),
+                         MEMLOCK_POPULATE);
+        assert_int_equal(classify("1000-2000 r--p 00000000 fe:00 9 /usr/sbin/reapd (deleted)", self),
+                         MEMLOCK_POPULATE);
+        assert_int_equal(classify("1000-2000 rw-p 00000000 fe:00 9 /usr/sbin/reapd", self), MEMLOCK_KEEP);
+        assert_int_equal(classify("1000-2000 r-xp 00000000 fe:00 9 /usr/sbin/reapdx", self), MEMLOCK_TRIM);
+        assert_int_equal(classify("1000-2000 r-xp 00000000 fe:00 9 /usr/sbin/reapd", NULL), MEMLOCK_TRIM);
+        assert_int_equal(classify("1000-2000 r-xp 00000000 fe:00 9 /usr/sbin/reapd", ""), MEMLOCK_TRIM);
 }
 
 /* pagemap bit 63 of each page of [p, p + n pages) */
@@ -159,7 +163,8 @@ static int trim_child(const char *path)
                 (void)*(volatile unsigned char *)(p + i * ps);
         if (present_pages(p, 32, ps) != 32)
                 return 14;
-        if (memlock_trim(&res) < 0 || res.dropped < 31 * (size_t)ps || res.mappings == 0)
+        if (memlock_trim(&res) < 0 || res.dropped < 31 * (size_t)ps || res.mappings == 0 ||
+            res.populated == 0)
                 return 15;
         if (present_pages(p, 32, ps) != 1 || present_pages(p + 5 * ps, 1, ps) != 1)
                 return 16; /* only the private copy stays */
@@ -202,7 +207,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse),
-                cmocka_unit_test(test_trimmable),
+                cmocka_unit_test(test_classify),
                 cmocka_unit_test(test_trim),
         };
 
