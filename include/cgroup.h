@@ -128,6 +128,7 @@ enum {
 struct cgroup_memory_reader {
         int dir; /* -1: not open */
         bool v2;
+        bool no_swap; /* the machine has no swap: skip the swap files (swap_current 0, no swap_max) */
         int fd[_CGROUP_MEMORY_FILES]; /* -1: not open */
 };
 #define CGROUP_MEMORY_READER_INIT                                                                           \

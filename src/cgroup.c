@@ -354,6 +354,8 @@ static int memory_read_v2(struct cgroup_memory_reader *rd, struct cgroup_memory 
                 m.max = CGROUP_LIMIT_MAX;
         else if (r < 0)
                 return r;
+        if (rd->no_swap)
+                goto done;
         r = read_value(rd, CGROUP_MEMORY_SWAP_CURRENT, &m.swap_current);
         if (r < 0 && r != -ENOENT) /* no swap accounting: 0 */
                 return r;
@@ -362,6 +364,7 @@ static int memory_read_v2(struct cgroup_memory_reader *rd, struct cgroup_memory 
                 m.swap_max = CGROUP_LIMIT_MAX;
         else if (r < 0)
                 return r;
+done:
         *ret = m;
         return 0;
 }
@@ -382,7 +385,7 @@ static int memory_read_v1(struct cgroup_memory_reader *rd, struct cgroup_memory 
                 return r == -ENOENT ? -EOPNOTSUPP : r;
 
         /* memsw.* exist only with swap accounting (swapaccount=1); they count memory + swap. */
-        r = read_value(rd, CGROUP_MEMORY_SWAP_CURRENT, &memsw_usage);
+        r = rd->no_swap ? -ENOENT : read_value(rd, CGROUP_MEMORY_SWAP_CURRENT, &memsw_usage);
         if (r == 0) {
                 m.swap_current = memsw_usage > m.current ? memsw_usage - m.current : 0;
                 r = read_value(rd, CGROUP_MEMORY_SWAP_MAX, &memsw_limit);

@@ -228,6 +228,23 @@ static void test_memory_reader(void **state)
         assert_int_equal(cgroup_memory_reader_file(&rd, &r, "/g", &file), 0);
         assert_int_equal(file, 11);
 
+        /* Swap files are read unless the machine has no swap (no_swap): then they are not even
+         * opened, and a garbled one cannot fail the read. */
+        put(dir, "memory.swap.current", "7\n");
+        put(dir, "memory.swap.max", "70\n");
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/g", &m), 0);
+        assert_true(m.swap_current == 7 && m.swap_max == 70);
+        cgroup_memory_reader_close(&rd);
+        put(dir, "memory.swap.max", "garbled\n");
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/g", &m), -EINVAL);
+        cgroup_memory_reader_close(&rd);
+        rd.no_swap = true;
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/g", &m), 0);
+        assert_true(m.current == 250 && m.swap_current == 0 && m.swap_max == CGROUP_LIMIT_MAX);
+        assert_true(rd.fd[CGROUP_MEMORY_SWAP_CURRENT] < 0 && rd.fd[CGROUP_MEMORY_SWAP_MAX] < 0);
+        rd.no_swap = false;
+        put(dir, "memory.swap.max", "70\n");
+
         cgroup_memory_reader_close(&rd);
         assert_true(rd.dir < 0 && rd.fd[CGROUP_MEMORY_CURRENT] < 0 && rd.fd[CGROUP_MEMORY_STAT] < 0);
         cgroup_memory_reader_close(&rd); /* twice is harmless */
@@ -237,8 +254,8 @@ static void test_memory_reader(void **state)
         assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/g", &m), -EINVAL);
         cgroup_memory_reader_close(&rd);
 
-        for (const char *const *f =
-                     (const char *const[]){"memory.current", "memory.max", "memory.stat", NULL};
+        for (const char *const *f = (const char *const[]){"memory.current", "memory.max", "memory.stat",
+                                                          "memory.swap.current", "memory.swap.max", NULL};
              *f; f++) {
                 int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
