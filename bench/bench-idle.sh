@@ -26,6 +26,12 @@ RUNTIME_DIRECTORY=$LAB_DIR/run-cg "$REAPD" --dry-run --config "$LAB_DIR/cg.conf"
 rcg=$!
 BG_PIDS+=("$rcg")
 
+# The floor: what one wakeup costs on this machine whatever the daemon does, a bare timerfd
+# loop at reapd's idle interval (10 s) that reads meminfo and pressure through kept fds.
+"$BUILD/bench/bench-tick" 10000 &
+tick=$!
+BG_PIDS+=("$tick")
+
 ns_start
 ns_run "" -- earlyoom >"$LAB_DIR/earlyoom.log" 2>&1
 eo=$(ns_last_pid) || lab_fail "earlyoom did not start"
@@ -33,12 +39,12 @@ for f in sys cg; do
     wait_file "$LAB_DIR/reapd-$f.log" monitoring 50 || { cat "$LAB_DIR/reapd-$f.log" >&2; lab_fail "reapd did not start"; }
 done
 sleep 1
-bench_log "idle: reapd $rsys (system), $rcg (cgroup), earlyoom $eo (PID namespace), ${SECS}s"
+bench_log "idle: reapd $rsys (system), $rcg (cgroup), earlyoom $eo (PID namespace), floor $tick, ${SECS}s"
 
 sleep 4 # past start-up: the first samples, mlockall, earlyoom's first report
 psi0=$(awk '/^some/ {print $2}' /proc/pressure/memory)
 declare -A c0 t0 s0
-for p in "$rsys" "$rcg" "$eo"; do c0[$p]=$(proc_cpu_ns "$p"); t0[$p]=$(proc_ticks "$p"); s0[$p]=$(proc_switches "$p"); done
+for p in "$rsys" "$rcg" "$eo" "$tick"; do c0[$p]=$(proc_cpu_ns "$p"); t0[$p]=$(proc_ticks "$p"); s0[$p]=$(proc_switches "$p"); done
 start=$(date +%s.%N)
 sleep "$SECS"
 end=$(date +%s.%N)
@@ -47,16 +53,18 @@ psi1=$(awk '/^some/ {print $2}' /proc/pressure/memory)
 kills=$(grep -c "Would kill" "$LAB_DIR/reapd-sys.log" || true)
 
 : >"$OUT/idle.dat"
-echo "| idle, ${SECS} s, defaults | CPU ms/min (schedstat) | CPU ms/min (stat ticks) | wakeups/s | threads | VmRSS | RssAnon | PSS |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-for p in "$rcg" "$rsys" "$eo"; do
-    case $p in "$rsys") name=reapd-system ;; "$rcg") name=reapd-cgroup ;; *) name=earlyoom ;; esac
+echo "| idle, ${SECS} s, defaults | CPU ms/min (schedstat) | CPU ms/min (stat ticks) | wakeups/s | µs per wakeup | threads | VmRSS | RssAnon | PSS |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+for p in "$rcg" "$rsys" "$eo" "$tick"; do
+    case $p in "$rsys") name=reapd-system ;; "$rcg") name=reapd-cgroup ;; "$tick") name=floor ;; *) name=earlyoom ;; esac
     cpu=$(echo "($(proc_cpu_ns "$p") - ${c0[$p]}) / 1000000 * 60 / $el" | bc -l)
-    tick=$(echo "($(proc_ticks "$p") - ${t0[$p]}) * 1000 / $(getconf CLK_TCK) * 60 / $el" | bc -l)
+    ticks=$(echo "($(proc_ticks "$p") - ${t0[$p]}) * 1000 / $(getconf CLK_TCK) * 60 / $el" | bc -l)
     wk=$(echo "($(proc_switches "$p") - ${s0[$p]}) / $el" | bc -l)
     nth=$(ls /proc/"$p"/task | wc -l)
     rss=$(proc_rss_kb "$p") anon=$(proc_anon_kb "$p") pss=$(proc_pss_kb "$p")
-    printf "| %s | %.3f | %.0f | %.3f | %d | %.2f MB | %.2f MB | %.2f MB |\n" "$name" "$cpu" "$tick" "$wk" "$nth" \
+    perw=$(echo "if ($wk > 0) $cpu * 1000 / 60 / $wk else 0" | bc -l)
+    printf "| %s | %.3f | %.0f | %.3f | %.0f | %d | %.2f MB | %.2f MB | %.2f MB |\n" \
+        "$([ "$name" = floor ] && echo "floor: a bare timerfd loop, 10 s" || echo "$name")" "$cpu" "$ticks" "$wk" "$perw" "$nth" \
         "$(echo "$rss / 1024" | bc -l)" "$(echo "$anon / 1024" | bc -l)" "$(echo "$pss / 1024" | bc -l)"
     printf "%s %.4f %.4f %.3f\n" "$name" "$cpu" "$wk" "$(echo "$rss / 1024" | bc -l)" >>"$OUT/idle.dat"
 done
@@ -67,4 +75,6 @@ echo "switches of all threads; RSS/PSS at the end. reapd: \`reapd --dry-run\` wi
 echo "reapd-system watches the whole host (memory PSI of the host during the run: $psi0 at the start,"
 echo "$psi1 at the end; $kills dry-run kill decisions), reapd-cgroup is scoped to an empty cgroup of"
 echo "the bench (its PSI is zero, MemAvailable is the host's). earlyoom 1.7: \`earlyoom\` with its defaults (report every 1 s to stdout), in a PID"
-echo "namespace. Both measured at the same time over ${el%.*} s."
+echo "namespace. The floor is bench-tick: a bare loop that sleeps on a timerfd through epoll and, every"
+echo "10 s (reapd's idle interval), reads meminfo and pressure through kept fds, nothing else: what a"
+echo "wakeup costs on this machine whatever the daemon does. All measured at the same time over ${el%.*} s."
