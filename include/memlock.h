@@ -14,7 +14,9 @@
  * file's own content (not copied on write: relocated data stays), and keeps them locked on
  * fault. What reapd runs afterwards faults back in and is locked again; the caller then runs
  * the paths it needs under pressure once (a warm selection) and touches the rest
- * (memlock_touch()). reapd's own executable is left whole: the kill path is in it.
+ * (memlock_touch()). reapd's own executable is locked whole: the kill path is in it. For a
+ * while the libraries can stay split page by page, so that only the pages that run come back,
+ * not their fault-around windows; memlock_merge() ends that.
  */
 
 #include <stdbool.h>
@@ -56,6 +58,7 @@ struct memlock_trim_result {
         size_t mappings; /* MEMLOCK_TRIM mappings */
         size_t dropped; /* bytes of file pages dropped from reapd's page tables */
         size_t populated; /* bytes of the executable's mappings locked in whole */
+        size_t split; /* pages flagged MADV_RANDOM to split the mappings (@split) */
         bool unlocked_fallback; /* kernel < 5.18: munlock + MADV_DONTNEED + mlock2(MLOCK_ONFAULT) */
 };
 
@@ -64,11 +67,27 @@ struct memlock_trim_result {
  * clean file pages (/proc/self/pagemap: present and file-backed, so not a private copy), with
  * MADV_DONTNEED_LOCKED, which keeps the mapping locked on fault; MEMLOCK_POPULATE ones are
  * mlock()ed whole, so the executable's kill path is resident before its first kill. Safe while
- * other threads run: only pages that fault back in identically are dropped. Uses fixed buffers,
- * no allocation. Returns 0, or a negative errno (-ENOENT no /proc, -EPERM...); @ret says what
- * was done either way, once /proc/self/maps could be read.
+ * other threads run: only pages that fault back in identically are dropped.
+ *
+ * With @split, every other page of each trimmed mapping is also flagged MADV_RANDOM (which only
+ * turns off read-ahead on a page-cache miss), and the kernel splits the mapping into one-page
+ * mappings: fault-around stops at a mapping's edge, so until memlock_merge() a fault maps the
+ * page touched and no other. What the caller runs meanwhile is its working set, page by page.
+ * Each piece costs the kernel a vm_area_struct (~200 bytes; ~1 500 pieces for reapd's
+ * libraries): merge once the working set has been run.
+ *
+ * Fixed buffers, no allocation. Returns 0, or a negative errno (-ENOENT no /proc, -EPERM...);
+ * @ret says what was done either way, once /proc/self/maps could be read.
  */
-int memlock_trim(struct memlock_trim_result *ret);
+int memlock_trim(bool split, struct memlock_trim_result *ret);
+
+/*
+ * memlock_merge() - end memlock_trim()'s split: MADV_NORMAL over each piece, and the kernel
+ * merges them back into one mapping per library. Pages stay mapped (and locked) as they are;
+ * a later fault maps its fault-around window again. @ret_pieces (may be NULL): the pieces seen.
+ * Returns 0 or a negative errno.
+ */
+int memlock_merge(size_t *ret_pieces);
 
 /*
  * memlock_touch() - read one byte of @p's page, so it is mapped (with its fault-around window)

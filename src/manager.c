@@ -32,6 +32,9 @@
 #define NO_CANDIDATE_INTERVAL_USEC (30 * USEC_PER_SEC)
 /* 60s: the state file's readings are a courtesy; reapctl status reads live figures itself. */
 #define STATE_INTERVAL_USEC (60 * USEC_PER_SEC)
+/* 75s: how long after start-up (and reloads) faults map one page each (memlock_trim(split)):
+ * past the first samples and the first periodic state file, so the steady state has run. */
+#define LEARN_USEC (75 * USEC_PER_SEC)
 /* 10ms: how often to look at group members still exiting; a few GB unmap in that time. */
 #define KILL_RECHECK_USEC (10 * USEC_PER_MSEC)
 /* Where reapctl status finds the daemon's view when systemd gives no RuntimeDirectory=. */
@@ -76,6 +79,7 @@ struct manager {
         usec_t state_written_at;
         uint64_t caps; /* effective capabilities after caps_setup(), for the state file */
         bool locked; /* mlockall() worked: manager_settle() trims what start-up left locked */
+        sd_event_source *learn_source; /* libraries split page by page until it fires (LEARN_USEC) */
         uint64_t n_kills;
         char last_kill[256];
 };
@@ -692,8 +696,25 @@ static int manager_load_config(const char *path, struct reapd_config *ret)
  * memlock.h), then run once what a kill needs, so it is mapped and locked before any pressure:
  * a selection (which also sizes the snapshot's arrays, so choosing a victim does not allocate)
  * and the library code of the kill path that nothing else runs before (the pidfd syscalls and
- * the reaper's poll and eventfd write; the journal record).
+ * the reaper's poll and eventfd write; the journal record). For LEARN_USEC the libraries stay
+ * split page by page, so that this and the steady state map only the pages they run, not each
+ * one's 64 KiB fault-around window; then on_learned() merges them back.
  */
+static int on_learned(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct manager *m = userdata;
+        size_t pieces = 0;
+        int r;
+
+        m->learn_source = sd_event_source_disable_unref(m->learn_source);
+        r = memlock_merge(&pieces);
+        if (r < 0)
+                log_debug_errno(r, "Could not merge the library mappings split at start-up");
+        else
+                log_debug("Merged %zu library mapping pieces back", pieces);
+        return 0;
+}
+
 static void manager_settle(struct manager *m)
 {
         struct snapshot_opts warm = {.self = getpid()};
@@ -707,14 +728,17 @@ static void manager_settle(struct manager *m)
         int r;
 
         if (m->locked && !m->killing) {
-                r = memlock_trim(&tr);
+                if (m->learn_source) /* a reload within LEARN_USEC of the last settle */
+                        (void)on_learned(NULL, 0, m);
+                r = memlock_trim(true, &tr);
                 if (r < 0)
                         log_debug_errno(r, "Could not unmap start-up pages of shared libraries");
                 else
-                        log_debug("Unmapped %zu KiB of start-up pages in %zu library mappings%s; locked "
-                                  "the executable's %zu KiB",
+                        log_debug("Unmapped %zu KiB of start-up pages in %zu library mappings%s, split "
+                                  "them at %zu pages for %" PRIu64 "s; locked the executable's %zu KiB",
                                   tr.dropped / 1024, tr.mappings,
-                                  tr.unlocked_fallback ? " (munlock fallback)" : "", tr.populated / 1024);
+                                  tr.unlocked_fallback ? " (munlock fallback)" : "", tr.split,
+                                  (uint64_t)(LEARN_USEC / USEC_PER_SEC), tr.populated / 1024);
         }
         /* Warm only the path manager_select() takes: a full system-wide scan would hold 96 bytes
          * for every process, where snapshot_select() keeps the few it reads in full. */
@@ -728,6 +752,12 @@ static void manager_settle(struct manager *m)
                 (void)snapshot_select(m->proc_fd, &warm, NULL, NULL, &m->snapshot, &warm_victim);
         for (size_t i = 0; i < ELEMENTSOF(kill_path); i++)
                 memlock_touch((const void *)kill_path[i]);
+        if (m->locked && !m->killing && !m->learn_source &&
+            sd_event_add_time_relative(m->event, &m->learn_source, CLOCK_MONOTONIC, LEARN_USEC,
+                                       LEARN_USEC / 10, on_learned, m) < 0) {
+                m->learn_source = NULL;
+                (void)on_learned(NULL, 0, m);
+        }
 }
 
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -902,6 +932,7 @@ out:
         if (m.state_path[0])
                 (void)unlink(m.state_path);
         m.monitor = monitor_free(m.monitor);
+        m.learn_source = sd_event_source_disable_unref(m.learn_source);
         m.reaper_source = sd_event_source_disable_unref(m.reaper_source);
         m.reaper = reaper_free(m.reaper);
         snapshot_done(&m.snapshot);

@@ -196,12 +196,14 @@ struct range {
         enum memlock_action action;
 };
 
-/* The mappings of /proc/self/maps to trim or populate, into @ranges; returns how many, or -errno. */
-static int collect(const char *self, struct range *ranges, size_t max, size_t *ret_trim)
+/* Calls @fn for each mapping of /proc/self/maps memlock_classify() does not keep; stops at a
+ * negative return. Returns 0 or a negative errno. */
+static int for_each_mapping(const char *self,
+                            int (*fn)(const struct maps_entry *e, enum memlock_action a, void *ud), void *ud)
 {
         _cleanup_(closep) int fd = -1;
         char buf[8192];
-        size_t len = 0, n = 0, trim = 0;
+        size_t len = 0;
         bool skipping = false; /* inside a line longer than buf: not ours to judge */
 
         fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -222,9 +224,11 @@ static int collect(const char *self, struct range *ranges, size_t max, size_t *r
                         enum memlock_action a;
 
                         if (!skipping && memlock_parse_maps_line(p, (size_t)(nl - p), &e) == 0 &&
-                            (a = memlock_classify(&e, self)) != MEMLOCK_KEEP && n < max) {
-                                ranges[n++] = (struct range){e.start, e.end, a};
-                                trim += a == MEMLOCK_TRIM;
+                            (a = memlock_classify(&e, self)) != MEMLOCK_KEEP) {
+                                int r = fn(&e, a, ud);
+
+                                if (r < 0)
+                                        return r;
                         }
                         skipping = false;
                         p = nl + 1;
@@ -236,47 +240,100 @@ static int collect(const char *self, struct range *ranges, size_t max, size_t *r
                         skipping = true;
                 }
                 if (k == 0)
-                        break;
+                        return 0;
         }
-        *ret_trim = trim;
-        return (int)n;
 }
 
-int memlock_trim(struct memlock_trim_result *ret)
+struct collect {
+        struct range *ranges;
+        size_t n, max, trim;
+};
+
+static int collect_one(const struct maps_entry *e, enum memlock_action a, void *ud)
+{
+        struct collect *c = ud;
+
+        if (c->n < c->max) {
+                c->ranges[c->n++] = (struct range){e->start, e->end, a};
+                c->trim += a == MEMLOCK_TRIM;
+        }
+        return 0;
+}
+
+static void self_path(char *buf, size_t size)
+{
+        ssize_t l = readlink("/proc/self/exe", buf, size - 1);
+
+        buf[l > 0 ? l : 0] = '\0';
+}
+
+int memlock_trim(bool split, struct memlock_trim_result *ret)
 {
         struct memlock_trim_result res = {0};
         struct range ranges[TRIM_MAX_RANGES];
+        struct collect c = {.ranges = ranges, .max = TRIM_MAX_RANGES};
         _cleanup_(closep) int pagemap_fd = -1;
         char self[PATH_MAX];
         long ps = sysconf(_SC_PAGESIZE);
-        ssize_t l;
-        int n, e = 0;
+        uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096;
+        int e;
 
-        l = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        self[l > 0 ? l : 0] = '\0';
-        n = collect(self, ranges, TRIM_MAX_RANGES, &res.mappings);
-        if (n < 0)
-                return n;
+        self_path(self, sizeof(self));
+        e = for_each_mapping(self, collect_one, &c);
+        if (e < 0)
+                return e;
+        res.mappings = c.trim;
         pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (pagemap_fd < 0)
                 e = -errno;
-        for (int i = 0; i < n; i++) {
+        for (size_t i = 0; i < c.n; i++) {
                 const struct range *r = &ranges[i];
-                int k;
+                int k = 0;
 
                 if (r->action == MEMLOCK_POPULATE) {
                         /* mlock() without MLOCK_ONFAULT faults every page in now */
                         k = mlock((const void *)r->start, r->end - r->start) < 0 ? -errno : 0;
                         if (k == 0)
                                 res.populated += r->end - r->start;
-                } else
-                        k = pagemap_fd < 0 ? 0
-                                           : trim_range(pagemap_fd, r->start, r->end,
-                                                        ps > 0 ? (uintptr_t)ps : 4096, &res);
+                } else {
+                        if (pagemap_fd >= 0)
+                                k = trim_range(pagemap_fd, r->start, r->end, page, &res);
+                        /* Every other page flagged: one mapping per page, whose fault maps it alone. */
+                        for (uintptr_t a = r->start + page; split && k == 0 && a < r->end; a += 2 * page)
+                                if (madvise((void *)a, page, MADV_RANDOM) < 0)
+                                        k = -errno;
+                                else
+                                        res.split++;
+                }
                 if (k < 0 && e == 0)
                         e = k;
         }
         *ret = res;
+        return e;
+}
+
+static int merge_one(const struct maps_entry *e, enum memlock_action a, void *ud)
+{
+        size_t *n = ud;
+
+        if (a != MEMLOCK_TRIM)
+                return 0;
+        if (madvise((void *)e->start, e->end - e->start, MADV_NORMAL) < 0)
+                return -errno;
+        (*n)++;
+        return 0;
+}
+
+int memlock_merge(size_t *ret_pieces)
+{
+        char self[PATH_MAX];
+        size_t n = 0;
+        int e;
+
+        self_path(self, sizeof(self));
+        e = for_each_mapping(self, merge_one, &n);
+        if (ret_pieces)
+                *ret_pieces = n;
         return e;
 }
 

@@ -135,17 +135,34 @@ static size_t present_pages(const void *p, size_t n, long ps)
         return got;
 }
 
+/* How many lines of /proc/self/maps map @path: the pieces of its mapping. */
+static int maps_pieces(const char *path)
+{
+        char line[512];
+        int n = 0;
+        FILE *f = fopen("/proc/self/maps", "re");
+
+        if (!f)
+                abort();
+        while (fgets(line, sizeof(line), f))
+                n += strstr(line, path) != NULL;
+        fclose(f);
+        return n;
+}
+
 /*
  * In a child: a 32-page file mapped privately and read-only except page 5, written (a private
  * copy, like relocated data) before the mapping became read-only. After memlock_trim() the
  * file's pages are gone from the page tables, the copy is still there with what was written,
- * every page reads back right, and reading faults them in again.
+ * every page reads back right, and reading faults them in again. With @split, reading one page
+ * maps that page alone until memlock_merge() makes the mapping one piece again.
  */
-static int trim_child(const char *path)
+static int trim_child(const char *path, bool split)
 {
         long ps = sysconf(_SC_PAGESIZE);
         struct memlock_trim_result res;
         unsigned char *p;
+        size_t pieces = 0;
         int fd = open(path, O_RDONLY | O_CLOEXEC);
 
         if (fd < 0)
@@ -161,13 +178,24 @@ static int trim_child(const char *path)
                 return 13;
         for (int i = 0; i < 32; i++)
                 (void)*(volatile unsigned char *)(p + i * ps);
-        if (present_pages(p, 32, ps) != 32)
+        if (present_pages(p, 32, ps) != 32 || maps_pieces(path) != 1)
                 return 14;
-        if (memlock_trim(&res) < 0 || res.dropped < 31 * (size_t)ps || res.mappings == 0 ||
-            res.populated == 0)
+        if (memlock_trim(split, &res) < 0 || res.dropped < 31 * (size_t)ps || res.mappings == 0 ||
+            res.populated == 0 || (res.split >= 16) != split)
                 return 15;
         if (present_pages(p, 32, ps) != 1 || present_pages(p + 5 * ps, 1, ps) != 1)
                 return 16; /* only the private copy stays */
+        if (split) {
+                if (maps_pieces(path) != 32)
+                        return 20;
+                (void)*(volatile unsigned char *)(p + 20 * ps);
+                if (present_pages(p, 32, ps) != 2 || present_pages(p + 20 * ps, 1, ps) != 1)
+                        return 21; /* page 20 alone, no fault-around */
+                if (memlock_merge(&pieces) < 0 || pieces < 32 || maps_pieces(path) != 1)
+                        return 22;
+                if (present_pages(p, 32, ps) != 2)
+                        return 23; /* merging maps nothing */
+        }
         for (int i = 0; i < 32; i++)
                 if (p[i * ps] != (i == 5 ? 0xAB : (unsigned char)i) || p[i * ps + 1] != (unsigned char)i)
                         return 17;
@@ -178,7 +206,7 @@ static int trim_child(const char *path)
         return 0;
 }
 
-static void test_trim(void **state)
+static void run_trim(bool split)
 {
         char path[] = "/tmp/reapd-test-memlock.XXXXXX";
         long ps = sysconf(_SC_PAGESIZE);
@@ -196,11 +224,21 @@ static void test_trim(void **state)
         pid = fork();
         assert_true(pid >= 0);
         if (pid == 0)
-                _exit(trim_child(path));
+                _exit(trim_child(path, split));
         assert_int_equal(waitpid(pid, &status, 0), pid);
         unlink(path);
         assert_true(WIFEXITED(status));
         assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_trim(void **state)
+{
+        run_trim(false);
+}
+
+static void test_trim_split(void **state)
+{
+        run_trim(true);
 }
 
 int main(void)
@@ -209,6 +247,7 @@ int main(void)
                 cmocka_unit_test(test_parse),
                 cmocka_unit_test(test_classify),
                 cmocka_unit_test(test_trim),
+                cmocka_unit_test(test_trim_split),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
