@@ -8,6 +8,9 @@
 
 #include "policy.h"
 
+/* Processes snapshot_select() remembers as not to be pruned by: a few stay ignored or stuck. */
+#define SNAPSHOT_PRUNE_SKIP 4
+
 /* proc_info.flags */
 #define PROC_KTHREAD (1u << 0) /* PF_KTHREAD, or no mm / child of kthreadd (when PID 2 is kthreadd) */
 #define PROC_EXITING (1u << 1) /* PF_EXITING, zombie or dead */
@@ -70,11 +73,14 @@ struct snapshot {
         size_t n_cgroups;
         size_t cgroups_alloc;
         size_t n_seen; /* pid directories the last walk met, read or not */
+        size_t n_read; /* processes the last walk read in full (snapshot_select() keeps only its victim) */
         bool kthreadd; /* PID 2 is kthreadd (not so in a PID namespace): its children are kernel threads */
         bool partial; /* snapshot_select() stopped before reading everyone: do not rank from it */
-        uint64_t *ranks; /* snapshot_select()'s (oom_score or bound key << 32 | pid) per process, reused */
+        uint64_t *ranks; /* snapshot_select()'s (oom_score or bound key << 32 | pid) per possible winner */
         size_t n_ranks;
         size_t ranks_alloc;
+        pid_t prune_skip[SNAPSHOT_PRUNE_SKIP]; /* snapshot_select(): whose pass-1 lower bound did not hold */
+        unsigned prune_skip_next;
         int rank_error; /* snapshot_select(): why opts.rank went unused (negative errno), else 0 */
 };
 
@@ -134,8 +140,14 @@ int snapshot_take(int proc_dirfd, const struct snapshot_opts *opts, struct snaps
  * score_evaluate() would exclude them. If the iterator fails, s->rank_error says why and the
  * /proc path runs instead.
  *
- * On return @s holds the processes read, and @ret->idx indexes s->procs: s->partial is true
- * when the walk stopped before the last process, s->n_seen counts every pid directory. The
+ * Memory does not grow with the processes that cannot win. Pass 1 keeps in s->ranks only
+ * those whose bound reaches the highest lower bound seen so far (a guess checked after pass 2,
+ * which runs both passes again when it fails; see snapshot.c), and the iterator's records are
+ * read a chunk at a time (rank-bpf.h). Pass 2 keeps only the best process read so far: on
+ * return s->procs holds the victim alone (@ret->idx is 0; none for SCORE_NO_CANDIDATE), except
+ * on the full-scan paths above (a scope without the iterator, another totalpages), which hold
+ * every process as snapshot_take() does. s->n_read counts the processes read in full,
+ * s->partial is true when some process was not, s->n_seen counts every process met. The
  * arrays are reused as by snapshot_take(): a steady state allocates nothing (glibc's
  * regexec() aside). @opts may be NULL, as for snapshot_take().
  * Returns 0 with @ret filled, SCORE_NO_CANDIDATE (@ret untouched), or a negative errno as

@@ -20,8 +20,8 @@ struct rank_bpf *rank_bpf_free(struct rank_bpf *r)
         return NULL;
 }
 
-int rank_bpf_collect(struct rank_bpf *r, uint64_t cgroup_id, unsigned cgroup_level,
-                     const struct rank_record **recs, size_t *n)
+int rank_bpf_collect(struct rank_bpf *r, uint64_t cgroup_id, unsigned cgroup_level, rank_bpf_chunk_fn fn,
+                     void *userdata)
 {
         return -EOPNOTSUPP;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* rank-bpf.c - load the task iterator once, run it per selection into a reused buffer */
+/* rank-bpf.c - load the task iterator once, run it per selection a chunk of records at a time */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,41 +18,14 @@
 #include "rank.skel.h"
 #include "util.h"
 
-/* First buffer: records for this many processes; rank_bpf_new() sizes it to the machine. */
-#define RANK_BPF_INITIAL 1024
-/* Headroom over the processes seen at start, so ordinary churn does not make a selection allocate. */
-#define RANK_BPF_HEADROOM 2
-
 struct rank_bpf {
         struct rank_prog *skel;
         int link_fd; /* the skeleton's link: each run only needs this fd */
-        struct rank_record *buf;
-        size_t alloc; /* records */
 };
 
 /* Library code does not log: libbpf's warnings (verifier logs included) would reach stderr. */
 static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-        return 0;
-}
-
-static int buf_grow(struct rank_bpf *r, size_t need)
-{
-        size_t n = r->alloc ? r->alloc : RANK_BPF_INITIAL;
-        void *p;
-
-        if (need <= r->alloc)
-                return 0;
-        while (n < need) {
-                if (n > SIZE_MAX / 2 / sizeof(*r->buf))
-                        return -ENOMEM;
-                n *= 2;
-        }
-        p = realloc(r->buf, n * sizeof(*r->buf));
-        if (!p)
-                return -ENOMEM;
-        r->buf = p;
-        r->alloc = n;
         return 0;
 }
 
@@ -67,9 +40,14 @@ static int iter_create(int link_fd)
         return (int)syscall(__NR_bpf, BPF_ITER_CREATE, &attr, sizeof(attr));
 }
 
-/* Reads the whole iterator output into r->buf; returns the number of records or a negative errno. */
-static ssize_t run(struct rank_bpf *r)
+/*
+ * Reads the iterator output a chunk at a time and hands each to @fn. A read may end inside a
+ * record (it does not with the kernel's seq buffer holding whole ones, but nothing promises
+ * it): the torn part is kept at the front for the next read.
+ */
+static int run(struct rank_bpf *r, rank_bpf_chunk_fn fn, void *userdata)
 {
+        struct rank_record buf[RANK_BPF_CHUNK];
         _cleanup_(closep) int fd = -1;
         size_t len = 0;
 
@@ -77,16 +55,11 @@ static ssize_t run(struct rank_bpf *r)
         if (fd < 0)
                 return -errno;
         for (;;) {
+                size_t whole;
                 ssize_t n;
                 int e;
 
-                /* the kernel hands out at most its seq buffer (8 pages) per read; ask for all the room left */
-                if (len == r->alloc * sizeof(*r->buf)) {
-                        e = buf_grow(r, r->alloc + 1);
-                        if (e < 0)
-                                return e;
-                }
-                n = read(fd, (char *)r->buf + len, r->alloc * sizeof(*r->buf) - len);
+                n = read(fd, (char *)buf + len, sizeof(buf) - len);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -95,10 +68,24 @@ static ssize_t run(struct rank_bpf *r)
                 if (n == 0)
                         break;
                 len += (size_t)n;
+                whole = len / sizeof(*buf);
+                if (whole == 0)
+                        continue;
+                e = fn(buf, whole, userdata);
+                if (e < 0)
+                        return e;
+                len -= whole * sizeof(*buf);
+                memmove(buf, buf + whole, len);
         }
-        if (len % sizeof(*r->buf))
-                return -EIO; /* records are written whole: a torn one means another layout */
-        return (ssize_t)(len / sizeof(*r->buf));
+        return len ? -EIO : 0; /* records are written whole: a torn one means another layout */
+}
+
+static int count_chunk(const struct rank_record *recs, size_t n, void *userdata)
+{
+        size_t *total = userdata;
+
+        *total += n;
+        return 0;
 }
 
 int rank_bpf_new(struct rank_bpf **ret)
@@ -106,7 +93,7 @@ int rank_bpf_new(struct rank_bpf **ret)
         struct rank_bpf *r;
         struct stat st;
         long ps = sysconf(_SC_PAGESIZE);
-        ssize_t n;
+        size_t n = 0;
         int e;
 
         /* CO-RE relocates against the running kernel's BTF; without it nothing can be verified */
@@ -131,21 +118,13 @@ int rank_bpf_new(struct rank_bpf **ret)
         if (e < 0)
                 goto fail;
         r->link_fd = bpf_link__fd(r->skel->links.rank);
-        e = buf_grow(r, RANK_BPF_INITIAL);
+        e = run(r, count_chunk, &n);
         if (e < 0)
                 goto fail;
-        n = run(r);
-        if (n < 0) {
-                e = (int)n;
-                goto fail;
-        }
         if (n == 0) {
                 e = -ENODATA; /* not even reapd itself: the namespace filter sees nothing */
                 goto fail;
         }
-        e = buf_grow(r, (size_t)n * RANK_BPF_HEADROOM);
-        if (e < 0)
-                goto fail;
         *ret = r;
         return 0;
 fail:
@@ -173,28 +152,20 @@ struct rank_bpf *rank_bpf_free(struct rank_bpf *r)
         if (!r)
                 return NULL;
         rank_prog__destroy(r->skel);
-        free(r->buf);
         free(r);
         return NULL;
 }
 
-int rank_bpf_collect(struct rank_bpf *r, uint64_t cgroup_id, unsigned cgroup_level,
-                     const struct rank_record **recs, size_t *n)
+int rank_bpf_collect(struct rank_bpf *r, uint64_t cgroup_id, unsigned cgroup_level, rank_bpf_chunk_fn fn,
+                     void *userdata)
 {
-        ssize_t k;
-
         /* .bss is mmapped: the next iterator run reads the new filter, no syscall needed. For the
          * same scope keep the level the program found, which a cgroup namespace may put deeper. */
         if (r->skel->bss->cgroup_id != cgroup_id || r->skel->bss->cgroup_level < cgroup_level) {
                 r->skel->bss->cgroup_id = cgroup_id;
                 r->skel->bss->cgroup_level = cgroup_level;
         }
-        k = run(r);
-        if (k < 0)
-                return (int)k;
-        *recs = r->buf;
-        *n = (size_t)k;
-        return 0;
+        return run(r, fn, userdata);
 }
 
 int rank_bpf_cgroup_id(const char *root, const char *cgroup, uint64_t *ret_id, unsigned *ret_level)

@@ -303,6 +303,7 @@ int snapshot_read_totalpages(int proc_dirfd, uint64_t *ret, uint64_t *ret_swap)
 static void snapshot_reset(struct snapshot *s)
 {
         s->n_procs = 0;
+        s->n_read = 0;
         s->n_seen = 0;
         s->partial = false;
         s->strings_len = s->strings ? 1 : 0; /* keep strings[0] == '\0' */
@@ -584,6 +585,7 @@ int snapshot_take(int proc_dirfd, const struct snapshot_opts *opts, struct snaps
         }
         if (a.opts->cgroup && *a.opts->cgroup)
                 snapshot_dedupe(s);
+        s->n_read = s->n_procs;
         s->taken_usec = now_usec(CLOCK_MONOTONIC);
         return 0;
 }
@@ -647,19 +649,161 @@ struct select_keys {
 #define SELECT_BPF_PAGES_MAX (UINT64_C(1) << 50)
 /* oom_badness()'s adj unit is totalpages / 1000. */
 #define SELECT_BPF_ADJ_SCALE 1000
+/* Pass 1 learns its floor at most this many times before a pass keeps every process. */
+#define SELECT_PRUNE_PASSES 3
+
+static int64_t add_sat(int64_t a, int64_t b)
+{
+        return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+/*
+ * Pass 1 keeps in s->ranks only the processes that can still beat one already seen. Each
+ * process's record also gives a lower bound on the score its full read will show, should it be
+ * a candidate (it may not be: an Ignore= rule, a pending SIGKILL, exited meanwhile); a process
+ * whose upper bound (what select_walk() stops on) is below the highest lower bound, the floor,
+ * is left out. That is a guess, checked after pass 2. Everyone left out ranks below everyone
+ * kept, so a walk that stops on its bound stops before them too. A walk that reads everyone
+ * kept is exact if its victim's score reaches the floor, which everyone left out was below.
+ * Else the process the floor came from goes into s->prune_skip, which later passes (and
+ * selections) take no floor from, and the passes run again.
+ */
+struct select_prune {
+        int64_t raise; /* what select_walk() adds to each bound: Prefer raise + per-CPU slack */
+        int64_t lower; /* how far a score may fall below its pass-1 badness: growth, slack, Avoid */
+        int64_t floor; /* the highest lower bound seen */
+        pid_t floor_pid; /* the process it came from */
+        bool learn; /* raise the floor from the records; the last pass keeps everyone */
+        size_t dropped; /* entries left out: then an empty heap does not mean everyone was read */
+};
+
+/* The highest badness (pages) a process with pass-1 key @key can show in pass 2, policy aside. */
+static int64_t key_bound(const struct snapshot *s, const struct select_keys *k, unsigned key)
+{
+        return k->pages ? (int64_t)((uint64_t)key << k->shift) - k->bias
+                        : score_badness_bound(key + SELECT_MARGIN_POINTS, s->total_pages);
+}
+
+static bool prune_keeps(const struct snapshot *s, const struct select_keys *k, const struct select_prune *pr,
+                        uint64_t entry)
+{
+        unsigned key = (unsigned)(entry >> 32);
+
+        return key == SELECT_UNKNOWN || add_sat(key_bound(s, k, key), pr->raise) >= pr->floor;
+}
+
+static void prune_learn(const struct snapshot *s, struct select_prune *pr, int64_t lb, pid_t pid)
+{
+        if (!pr->learn || lb <= pr->floor)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(s->prune_skip); i++)
+                if (s->prune_skip[i] == pid)
+                        return;
+        pr->floor = lb;
+        pr->floor_pid = pid;
+}
+
+static void ranks_compact(struct snapshot *s, const struct select_keys *k, struct select_prune *pr)
+{
+        size_t w = 0;
+
+        for (size_t i = 0; i < s->n_ranks; i++)
+                if (prune_keeps(s, k, pr, s->ranks[i]))
+                        s->ranks[w++] = s->ranks[i];
+        pr->dropped += s->n_ranks - w;
+        s->n_ranks = w;
+}
+
+/*
+ * Appends @entry to s->ranks unless it is below the floor. A full array is first compacted
+ * against the floor, which may have risen since its entries came; it doubles only if that
+ * freed less than half, so each entry is looked at a bounded number of times.
+ */
+static int ranks_push(struct snapshot *s, const struct select_keys *k, struct select_prune *pr,
+                      uint64_t entry)
+{
+        if (!prune_keeps(s, k, pr, entry)) {
+                pr->dropped++;
+                return 0;
+        }
+        if (s->n_ranks == s->ranks_alloc) {
+                void *p = s->ranks;
+                int r;
+
+                ranks_compact(s, k, pr);
+                r = grow(&p, &s->ranks_alloc,
+                         s->n_ranks * 2 > s->ranks_alloc ? s->ranks_alloc + 1 : s->n_ranks + 1,
+                         SNAPSHOT_PROCS_INITIAL, sizeof(*s->ranks));
+                if (r < 0)
+                        return r;
+                s->ranks = p;
+        }
+        s->ranks[s->n_ranks++] = entry;
+        return 0;
+}
+
+/* How far the policy may lower a candidate's score: an Avoid= match or user.reapd_avoid. */
+static int64_t select_max_lower(const struct policy *p, uint64_t total_pages)
+{
+        bool avoid = p && p->honor_xattrs;
+
+        for (size_t i = 0; p && !avoid && i < p->n_rules; i++)
+                avoid = p->rules[i].action == POLICY_AVOID;
+        return avoid ? (int64_t)p->avoid_adjust * (int64_t)(MIN(total_pages, SELECT_BPF_PAGES_MAX) / 1000)
+                     : 0;
+}
+
+struct bpf_fill {
+        struct snapshot *s;
+        const struct take_args *a;
+        const struct score_ctx *eff;
+        const struct select_keys *k;
+        struct select_prune *pr;
+        int64_t growth;
+};
+
+static int bpf_chunk(const struct rank_record *recs, size_t n, void *userdata)
+{
+        struct bpf_fill *f = userdata;
+        struct snapshot *s = f->s;
+        uint64_t kb_per_page = s->page_size / 1024;
+
+        for (size_t i = 0; i < n; i++) {
+                const struct rank_record *rec = &recs[i];
+                struct proc_info pi = {
+                        .rss_kb = MIN(rec->rss_pages, SELECT_BPF_PAGES_MAX) * kb_per_page,
+                        .swap_kb = MIN(rec->other_pages, SELECT_BPF_PAGES_MAX) * kb_per_page,
+                };
+                int64_t b, v;
+                uint64_t key;
+                int r;
+
+                s->n_seen++;
+                if ((rec->flags & SELECT_BPF_DROP) || rec->oom_score_adj <= SCORE_ADJ_UNKILLABLE ||
+                    rec->pid == 1 || rec->pid == f->a->self)
+                        continue;
+                /* the very badness score_evaluate() computes from /proc, from the kernel's counters */
+                b = score_badness(&pi, rec->oom_score_adj, f->eff->total_pages, s->page_size);
+                prune_learn(s, f->pr, b - f->growth - f->pr->lower, rec->pid);
+                v = b + f->growth + f->k->bias;
+                key = v <= 0 ? 0 : ((uint64_t)v + (UINT64_C(1) << f->k->shift) - 1) >> f->k->shift;
+                r = ranks_push(s, f->k, f->pr,
+                               MIN(key, (uint64_t)SELECT_UNKNOWN) << 32 | (uint32_t)rec->pid);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
 
 /* Pass 1 from the BPF rank source: keys are exact badness bounds, and a scope is filtered in the kernel. */
 static int rank_bpf_fill(struct snapshot *s, const struct take_args *a, const struct score_ctx *eff,
-                         struct select_keys *k)
+                         struct select_keys *k, struct select_prune *pr)
 {
         const struct snapshot_opts *opts = a->opts;
-        int64_t t = (int64_t)MIN(eff->total_pages, SELECT_BPF_PAGES_MAX), growth;
-        uint64_t kb_per_page = s->page_size / 1024;
-        const struct rank_record *recs;
+        int64_t t = (int64_t)MIN(eff->total_pages, SELECT_BPF_PAGES_MAX);
+        struct bpf_fill f = {.s = s, .a = a, .eff = eff, .k = k, .pr = pr};
         uint64_t cgid = 0;
         unsigned level = 0;
-        void *p = s->ranks;
-        size_t n;
         int r;
 
         if (opts->cgroup && *opts->cgroup) {
@@ -669,62 +813,40 @@ static int rank_bpf_fill(struct snapshot *s, const struct take_args *a, const st
                 if (r < 0)
                         return r;
         }
-        r = rank_bpf_collect(opts->rank, cgid, level, &recs, &n);
-        if (r < 0)
-                return r;
-        r = grow(&p, &s->ranks_alloc, n, SNAPSHOT_PROCS_INITIAL, sizeof(*s->ranks));
-        if (r < 0)
-                return r;
-        s->ranks = p;
         /*
          * Memory a process may gain between its record and its full read, a few ms later: one adj
          * point of the whole machine (RAM + swap / 1000, 25 MB on 24 GiB), whatever the scope, as
          * growth does not shrink with the scope's limit. Half the /proc path's margin, which also
-         * covers the time its oom_score pass takes.
+         * covers the time its oom_score pass takes. It may lose as much: the lower bounds take it off.
          */
-        growth = (int64_t)MIN(s->total_pages, SELECT_BPF_PAGES_MAX) / SELECT_BPF_ADJ_SCALE + 1;
+        f.growth = (int64_t)MIN(s->total_pages, SELECT_BPF_PAGES_MAX) / SELECT_BPF_ADJ_SCALE + 1;
         *k = (struct select_keys){.pages = true, .bias = t + 1};
-        while ((uint64_t)(4 * t + growth) >> k->shift >= SELECT_UNKNOWN)
+        while ((uint64_t)(4 * t + f.growth) >> k->shift >= SELECT_UNKNOWN)
                 k->shift++;
-        s->n_ranks = 0;
-        for (size_t i = 0; i < n; i++) {
-                const struct rank_record *rec = &recs[i];
-                struct proc_info pi = {
-                        .rss_kb = MIN(rec->rss_pages, SELECT_BPF_PAGES_MAX) * kb_per_page,
-                        .swap_kb = MIN(rec->other_pages, SELECT_BPF_PAGES_MAX) * kb_per_page,
-                };
-                int64_t v;
-                uint64_t key;
-
-                s->n_seen++;
-                if ((rec->flags & SELECT_BPF_DROP) || rec->oom_score_adj <= SCORE_ADJ_UNKILLABLE ||
-                    rec->pid == 1 || rec->pid == a->self)
-                        continue;
-                /* the very badness score_evaluate() computes from /proc, from the kernel's counters */
-                v = score_badness(&pi, rec->oom_score_adj, eff->total_pages, s->page_size);
-                v += growth + k->bias;
-                key = v <= 0 ? 0 : ((uint64_t)v + (UINT64_C(1) << k->shift) - 1) >> k->shift;
-                s->ranks[s->n_ranks++] = MIN(key, (uint64_t)SELECT_UNKNOWN) << 32 | (uint32_t)rec->pid;
-        }
-        return 0;
+        return rank_bpf_collect(opts->rank, cgid, level, bpf_chunk, &f);
 }
+
+struct rank_args {
+        int proc_dirfd;
+        pid_t self;
+        const struct select_keys *k;
+        struct select_prune *pr;
+};
 
 static int rank_cb(struct snapshot *s, pid_t pid, void *userdata)
 {
-        const int *proc_dirfd = userdata;
-        void *p = s->ranks;
+        struct rank_args *ra = userdata;
         unsigned score;
-        int r;
+        int64_t lb;
 
-        r = grow(&p, &s->ranks_alloc, s->n_ranks + 1, SNAPSHOT_PROCS_INITIAL, sizeof(*s->ranks));
-        if (r < 0)
-                return r;
-        s->ranks = p;
         /* any failure, vanished included, means "read it in full": that read tells for sure */
-        if (proc_read_oom_score(*proc_dirfd, pid, &score) < 0 || score == 0 || score > SELECT_SCORE_MAX)
+        if (proc_read_oom_score(ra->proc_dirfd, pid, &score) < 0 || score == 0 || score > SELECT_SCORE_MAX)
                 score = SELECT_UNKNOWN;
-        s->ranks[s->n_ranks++] = (uint64_t)score << 32 | (uint32_t)pid;
-        return 0;
+        /* above the highest badness that shows the margin and one point less: a lower bound */
+        else if (score > SELECT_MARGIN_POINTS + 1 && pid != 1 && pid != ra->self &&
+                 (lb = score_badness_bound(score - SELECT_MARGIN_POINTS - 1, s->total_pages)) < INT64_MAX)
+                prune_learn(s, ra->pr, lb + 1 - ra->pr->lower, pid);
+        return ranks_push(s, ra->k, ra->pr, (uint64_t)score << 32 | (uint32_t)pid);
 }
 
 static void heap_down(uint64_t *h, size_t i, size_t n)
@@ -755,51 +877,100 @@ static uint64_t heap_pop(uint64_t *h, size_t *n)
         return top;
 }
 
-static int64_t add_sat(int64_t a, int64_t b)
-{
-        return a > INT64_MAX - b ? INT64_MAX : a + b;
-}
-
-/* Pass 2 of snapshot_select(): full reads in decreasing oom_score until nobody left can win. */
+/* Pass 2 of snapshot_select(): full reads in decreasing bound until nobody left can win. */
 static int select_walk(struct snapshot *s, const struct take_args *a, const struct policy *p,
-                       const struct score_ctx *ctx, const struct select_keys *k, struct candidate *ret)
+                       const struct score_ctx *ctx, const struct select_keys *k,
+                       const struct select_prune *pr, struct candidate *ret, bool *ret_stopped)
 {
-        int64_t raise = add_sat(score_policy_max_raise(p, ctx->total_pages), select_slack_pages());
         struct candidate best = {}, c;
         size_t n = s->n_ranks;
         bool found = false;
 
         for (size_t i = n / 2; i-- > 0;)
                 heap_down(s->ranks, i, n);
+        /* what pass 1 left out could not win either, but was not read */
+        s->partial = pr->dropped > 0;
         while (n > 0) {
                 uint64_t top = heap_pop(s->ranks, &n);
-                unsigned score = (unsigned)(top >> 32);
+                unsigned key = (unsigned)(top >> 32);
                 ssize_t idx;
 
-                if (found && score != SELECT_UNKNOWN) {
-                        int64_t bound =
-                                k->pages ? (int64_t)((uint64_t)score << k->shift) - k->bias
-                                         : score_badness_bound(score + SELECT_MARGIN_POINTS, s->total_pages);
-
-                        if (add_sat(bound, raise) < best.score) {
-                                s->partial = true; /* nobody left in the heap has a higher bound */
-                                break;
-                        }
+                if (found && key != SELECT_UNKNOWN &&
+                    add_sat(key_bound(s, k, key), pr->raise) < best.score) {
+                        s->partial = true; /* nobody left in the heap has a higher bound */
+                        *ret_stopped = true;
+                        break;
                 }
+                /* only the best so far is kept, in slot 0: the rest would hold 100 bytes a process */
+                s->n_procs = found ? 1 : 0;
                 idx = take_next(s, (pid_t)(uint32_t)top, a);
                 if (idx < -1)
                         return (int)idx;
-                if (idx < 0 || score_evaluate(s, (size_t)idx, p, ctx, &c) != 0)
+                if (idx < 0)
+                        continue;
+                s->n_read++;
+                if (score_evaluate(s, (size_t)idx, p, ctx, &c) != 0)
                         continue;
                 if (!found || score_better(s, &c, &best)) {
+                        if (idx != 0)
+                                proc_swap(&s->procs[0], &s->procs[idx]);
                         best = c;
+                        best.idx = 0;
                         found = true;
                 }
         }
+        s->n_procs = found ? 1 : 0;
         if (!found)
                 return SCORE_NO_CANDIDATE;
         *ret = best;
         return 0;
+}
+
+/*
+ * Pass 1 (from the iterator if @bpf, else every oom_score) and pass 2, again while the floor
+ * guessed wrong: SELECT_PRUNE_PASSES times at most, then keeping everyone. Sets
+ * *ret_bpf_failed when the iterator failed: its error is returned, for the /proc path to run.
+ */
+static int select_ranked(int proc_dirfd, const struct take_args *a, const struct policy *p,
+                         const struct score_ctx *eff, bool bpf, struct snapshot *s, struct candidate *ret,
+                         bool *ret_bpf_failed)
+{
+        struct select_prune pr = {
+                .raise = add_sat(score_policy_max_raise(p, eff->total_pages), select_slack_pages()),
+                .lower = add_sat(select_max_lower(p, eff->total_pages), select_slack_pages()),
+        };
+        struct select_keys keys = {};
+        int r;
+
+        for (unsigned pass = 0;; pass++) {
+                bool stopped = false;
+
+                s->n_ranks = 0;
+                pr.dropped = 0;
+                pr.floor = INT64_MIN;
+                pr.learn = pass < SELECT_PRUNE_PASSES;
+                if (bpf) {
+                        r = rank_bpf_fill(s, a, eff, &keys, &pr);
+                        if (r < 0 && r != -ENOMEM) {
+                                *ret_bpf_failed = true;
+                                return r;
+                        }
+                } else {
+                        struct rank_args ra = {
+                                .proc_dirfd = proc_dirfd, .self = a->self, .k = &keys, .pr = &pr};
+
+                        r = for_each_pid(s, proc_dirfd, rank_cb, &ra);
+                }
+                if (r < 0)
+                        return r;
+                ranks_compact(s, &keys, &pr);
+                r = select_walk(s, a, p, eff, &keys, &pr, ret, &stopped);
+                if (r < 0 || pr.dropped == 0 || stopped || (r == 0 && ret->score >= pr.floor))
+                        return r;
+                /* the floor's process was no candidate (or shrank): not again, nor next time */
+                s->prune_skip[s->prune_skip_next++ % ELEMENTSOF(s->prune_skip)] = pr.floor_pid;
+                snapshot_reset(s);
+        }
 }
 
 int snapshot_select(int proc_dirfd, const struct snapshot_opts *opts, const struct policy *p,
@@ -807,8 +978,8 @@ int snapshot_select(int proc_dirfd, const struct snapshot_opts *opts, const stru
 {
         static const struct snapshot_opts default_opts = {};
         struct take_args a = {.proc_dirfd = proc_dirfd, .opts = opts ? opts : &default_opts};
-        struct select_keys keys = {};
         struct score_ctx eff;
+        bool bpf_failed = false;
         int r;
 
         a.self = a.opts->self > 0 ? a.opts->self : getpid();
@@ -822,11 +993,8 @@ int snapshot_select(int proc_dirfd, const struct snapshot_opts *opts, const stru
         };
         /* the iterator counts the kernel's pages: a caller's other page size cannot use them */
         if (a.opts->rank && eff.page_size == s->page_size) {
-                r = rank_bpf_fill(s, &a, &eff, &keys);
-                if (r == -ENOMEM)
-                        goto fail;
-                if (r >= 0) {
-                        r = select_walk(s, &a, p, &eff, &keys, ret);
+                r = select_ranked(proc_dirfd, &a, p, &eff, true, s, ret, &bpf_failed);
+                if (!bpf_failed) {
                         if (r < 0)
                                 goto fail;
                         s->taken_usec = now_usec(CLOCK_MONOTONIC);
@@ -835,7 +1003,7 @@ int snapshot_select(int proc_dirfd, const struct snapshot_opts *opts, const stru
                 /* a scope that is gone is for the /proc path to find empty, not an iterator failure */
                 if (r != -ENOENT)
                         s->rank_error = r;
-                s->n_seen = 0;
+                snapshot_reset(s);
         }
         /* /proc oom_score is scaled by the system's totalpages and page size: only that scope can use it */
         if ((a.opts->cgroup && *a.opts->cgroup) || eff.total_pages != s->total_pages ||
@@ -845,15 +1013,11 @@ int snapshot_select(int proc_dirfd, const struct snapshot_opts *opts, const stru
                         goto fail;
                 if (a.opts->cgroup && *a.opts->cgroup)
                         snapshot_dedupe(s); /* as snapshot_take(): a migrating process is listed twice */
+                s->n_read = s->n_procs;
                 s->taken_usec = now_usec(CLOCK_MONOTONIC);
                 return score_select(s, p, &eff, ret);
         }
-
-        s->n_ranks = 0;
-        r = for_each_pid(s, proc_dirfd, rank_cb, &a.proc_dirfd);
-        if (r < 0)
-                goto fail;
-        r = select_walk(s, &a, p, &eff, &keys, ret);
+        r = select_ranked(proc_dirfd, &a, p, &eff, false, s, ret, &bpf_failed);
         if (r < 0)
                 goto fail;
         s->taken_usec = now_usec(CLOCK_MONOTONIC);

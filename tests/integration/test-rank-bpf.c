@@ -10,7 +10,8 @@
  *   - the kernel's /proc/<pid>/oom_score follows from each record's pages and adj;
  *   - snapshot_select() picks the same victim with the BPF pass 1 as with /proc, system-wide
  *     and scoped to the cgroup (with a scope's totalpages, where oom_score cannot be used);
- *   - repeated selections reuse the record buffer and the snapshot's arrays (no growth);
+ *   - repeated selections reuse the snapshot's arrays (no growth); records come in chunks of at
+ *     most RANK_BPF_CHUNK, and a chunk callback's error stops the run;
  *   - the cgroup filter reports exactly the cgroup's processes, also given a depth too low (as
  *     a cgroup namespace shows it);
  *   - in a new PID namespace the iterator reports the namespace's pids, and nothing outside it;
@@ -65,6 +66,52 @@ static unsigned failures;
                 printf("\n");                                                                               \
         } while (0)
 
+/* rank_bpf_collect()'s chunks gathered into one array, the test's own; reused by the next call. */
+static struct {
+        struct rank_record *recs;
+        size_t n, alloc, chunks, max_chunk;
+} gathered;
+
+static int gather_chunk(const struct rank_record *recs, size_t n, void *userdata)
+{
+        if (gathered.n + n > gathered.alloc) {
+                size_t a = (gathered.n + n) * 2;
+                void *p = realloc(gathered.recs, a * sizeof(*recs));
+
+                if (!p)
+                        return -ENOMEM;
+                gathered.recs = p;
+                gathered.alloc = a;
+        }
+        memcpy(gathered.recs + gathered.n, recs, n * sizeof(*recs));
+        gathered.n += n;
+        gathered.chunks++;
+        if (n > gathered.max_chunk)
+                gathered.max_chunk = n;
+        return 0;
+}
+
+static int collect(struct rank_bpf *rank, uint64_t cgroup_id, unsigned level,
+                   const struct rank_record **recs, size_t *n)
+{
+        int r;
+
+        gathered.n = gathered.chunks = gathered.max_chunk = 0;
+        r = rank_bpf_collect(rank, cgroup_id, level, gather_chunk, NULL);
+        if (r < 0)
+                return r;
+        *recs = gathered.recs;
+        *n = gathered.n;
+        return 0;
+}
+
+/* A chunk callback that stops the run at its first chunk. */
+static int stop_chunk(const struct rank_record *recs, size_t n, void *userdata)
+{
+        (*(size_t *)userdata)++;
+        return -ECANCELED;
+}
+
 static const struct rank_record *find(const struct rank_record *recs, size_t n, pid_t pid)
 {
         for (size_t i = 0; i < n; i++)
@@ -110,7 +157,7 @@ static pid_t select_pid(int proc_fd, struct snapshot_opts *opts, struct rank_bpf
         }
         if (rank && s.rank_error)
                 pid = s.rank_error;
-        *ret_read = s.n_procs;
+        *ret_read = s.n_read;
         snapshot_done(&s);
         return pid;
 }
@@ -149,7 +196,7 @@ static int check_pidns(void)
                 }
                 r = rank_bpf_new(&rank);
                 if (r == 0)
-                        r = rank_bpf_collect(rank, 0, 0, &recs, &cnt);
+                        r = collect(rank, 0, 0, &recs, &cnt);
                 for (size_t i = 0; r == 0 && i < cnt; i++)
                         if (recs[i].pid != 1 && recs[i].pid != kid)
                                 foreign++;
@@ -253,7 +300,7 @@ int main(int argc, char **argv)
         }
 
         /* 1. System-wide records against the kernel's own oom_score */
-        r = rank_bpf_collect(rank, 0, 0, &recs, &n);
+        r = collect(rank, 0, 0, &recs, &n);
         CHECK(r == 0 && n > ELEMENTSOF(kids), "the iterator reports %zu processes", n);
         if (r < 0)
                 return 1;
@@ -295,34 +342,46 @@ int main(int argc, char **argv)
                       (int)v1, (long long)s1, read1, (int)v2, (long long)s2, read2);
                 CHECK(v2 == pids[2], "the victim is the hog with adj 300 (%d)", (int)pids[2]);
         }
-        /* steady state: after one selection sized them, neither the records nor the snapshot move */
+        /* steady state: after one selection sized them, the snapshot's arrays do not move */
         {
                 struct snapshot_opts opts = {.self = getpid(), .rank = rank};
                 struct snapshot s = {};
                 struct candidate c;
-                const struct rank_record *before;
                 void *ranks, *procs;
                 bool moved = false;
 
                 r = snapshot_select(proc_fd, &opts, NULL, NULL, &s, &c);
-                r = r >= 0 ? rank_bpf_collect(rank, 0, 0, &before, &n) : r;
                 ranks = s.ranks;
                 procs = s.procs;
                 for (int i = 0; r >= 0 && i < 5; i++) {
                         r = snapshot_select(proc_fd, &opts, NULL, NULL, &s, &c);
                         moved |= s.ranks != ranks || s.procs != procs;
                 }
-                r = r >= 0 ? rank_bpf_collect(rank, 0, 0, &recs, &n) : r;
-                CHECK(r >= 0 && !moved && recs == before && s.rank_error == 0,
-                      "5 more selections reuse the record buffer and the snapshot's arrays");
+                CHECK(r >= 0 && !moved && s.rank_error == 0,
+                      "5 more selections reuse the snapshot's arrays (%zu of %zu processes ranked, %zu "
+                      "read)",
+                      s.n_ranks, s.n_seen, s.n_read);
                 snapshot_done(&s);
+        }
+        /* the records come in chunks of at most RANK_BPF_CHUNK; a callback's error stops the run */
+        {
+                size_t calls = 0;
+
+                r = collect(rank, 0, 0, &recs, &n);
+                CHECK(r == 0 && gathered.max_chunk <= RANK_BPF_CHUNK &&
+                              gathered.chunks >= (n + RANK_BPF_CHUNK - 1) / RANK_BPF_CHUNK,
+                      "%zu records in %zu chunks of at most %zu (largest %zu)", n, gathered.chunks,
+                      (size_t)RANK_BPF_CHUNK, gathered.max_chunk);
+                r = rank_bpf_collect(rank, 0, 0, stop_chunk, &calls);
+                CHECK(r == -ECANCELED && calls == 1,
+                      "a chunk callback's error stops the run (%d, %zu call(s))", r, calls);
         }
 
         /* 3. The cgroup filter and the scoped selection */
         r = rank_bpf_cgroup_id(roots.v2, cg->name, &cgid, &level);
         CHECK(r == 0 && level == 1, "%s has a cgroup id (%llu) at depth %u", cg->name,
               (unsigned long long)cgid, level);
-        r = rank_bpf_collect(rank, cgid, level, &recs, &n);
+        r = collect(rank, cgid, level, &recs, &n);
         CHECK(r == 0 && n == in_cg, "the cgroup filter reports %zu processes, %zu are in %s", n, in_cg,
               cg->name);
         {
@@ -330,13 +389,13 @@ int main(int argc, char **argv)
                 const struct rank_record *ns_recs;
                 size_t ns_n = 0;
                 /* another filter first, so the level found above is not kept */
-                int e = rank_bpf_collect(rank, 0, 0, &ns_recs, &ns_n);
+                int e = collect(rank, 0, 0, &ns_recs, &ns_n);
 
-                e = e ? e : rank_bpf_collect(rank, cgid, 0, &ns_recs, &ns_n);
+                e = e ? e : collect(rank, cgid, 0, &ns_recs, &ns_n);
 
                 CHECK(e == 0 && ns_n == in_cg, "with a depth too low (0) the filter still finds %zu", ns_n);
                 r = r ? r : e;
-                r = r ? r : rank_bpf_collect(rank, cgid, level, &recs, &n);
+                r = r ? r : collect(rank, cgid, level, &recs, &n);
         }
         for (size_t i = 0; r == 0 && i < ELEMENTSOF(kids); i++)
                 CHECK((find(recs, n, pids[i]) != NULL) == kids[i].in_cgroup,
@@ -369,6 +428,7 @@ int main(int argc, char **argv)
         CHECK(r == 0, "the PID namespace check ran (%s)", r ? strerror(-r) : "ok");
 
         close(proc_fd);
+        free(gathered.recs);
         printf("%s: %u failure(s)\n", failures ? "FAIL" : "PASS", failures);
         return failures ? 1 : 0;
 }

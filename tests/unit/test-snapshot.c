@@ -299,8 +299,8 @@ static pid_t same_victim(int fd, struct snapshot_opts *opts, const struct policy
         } else
                 assert_int_equal(r, SCORE_NO_CANDIDATE);
         assert_int_equal(fast->n_seen, full.n_seen);
-        assert_true(fast->n_procs <= full.n_procs);
-        assert_int_equal(fast->partial, fast->n_procs < full.n_procs);
+        assert_true(fast->n_read <= full.n_procs);
+        assert_int_equal(fast->partial, fast->n_read < full.n_procs);
         snapshot_done(&full);
         return pid;
 }
@@ -319,11 +319,11 @@ static void test_select_excluded(void **state)
         assert_true(s.partial);
         assert_int_equal(s.n_seen, 31);
         assert_null(snapshot_find(&s, 339));
-        /* read and passed over: init, self, the exiting and zombie ones */
-        assert_non_null(snapshot_find(&s, 1));
-        assert_non_null(snapshot_find(&s, 300));
-        assert_non_null(snapshot_find(&s, 305));
-        assert_non_null(snapshot_find(&s, 304));
+        /* read, and all but 301 passed over: init, PID 2 and 10, self, the exiting and zombie
+         * ones, and the oom_scores of 0 or none; 303 is below 301's bound. Only the victim is kept. */
+        assert_int_equal(s.n_read, 10);
+        assert_int_equal(s.n_procs, 1);
+        assert_int_equal(s.procs[0].pid, 301);
 
         /* oom_score 0 (a vfork child's) is no bound: 306 is read first and wins */
         add_rule(&p, POLICY_IGNORE, "^hog-ignored$");
@@ -361,10 +361,9 @@ static void test_select_ties(void **state)
         assert_int_equal(same_victim(fd, &opts, NULL, NULL, &s), 404);
         assert_true(s.partial);
         assert_null(snapshot_find(&s, 429));
-        /* every process that shares the best oom_score is read */
-        assert_non_null(snapshot_find(&s, 401));
-        assert_non_null(snapshot_find(&s, 402));
-        assert_non_null(snapshot_find(&s, 403));
+        /* every process that shares the best oom_score is read (401..403), with 404 and the two
+         * without an oom_score */
+        assert_int_equal(s.n_read, 6);
 
         opts.self = 404;
         assert_int_equal(same_victim(fd, &opts, NULL, NULL, &s), 403);
@@ -420,7 +419,7 @@ static void test_select_fallback(void **state)
 
         assert_int_equal(same_victim(fd, &opts, NULL, NULL, &s), 109);
         assert_false(s.partial);
-        assert_int_equal(s.n_procs, 15);
+        assert_int_equal(s.n_read, 15);
         policy_init(&p);
         add_rule(&p, POLICY_AVOID, "chrome");
         add_rule(&p, POLICY_PREFER, "cgroup:session-1");
@@ -450,13 +449,20 @@ static void test_select_reuse(void **state)
         uint64_t *ranks;
 
         assert_int_equal(snapshot_select(fd, &opts, NULL, NULL, &s, &c), 0);
+        /* the floor first came from 304, then 305 (exiting, a zombie): each cost a rerun, once */
+        assert_int_equal(s.prune_skip_next, 2);
+        assert_int_equal(s.prune_skip[0], 304);
+        assert_int_equal(s.prune_skip[1], 305);
         procs = s.procs;
         ranks = s.ranks;
         for (int i = 0; i < 5; i++) {
                 assert_int_equal(snapshot_select(fd, &opts, NULL, NULL, &s, &c), 0);
                 assert_ptr_equal(s.procs, procs);
                 assert_ptr_equal(s.ranks, ranks);
-                assert_int_equal(s.n_ranks, 31);
+                assert_int_equal(s.n_seen, 31);
+                /* the 21 fillers, far below 301's oom_score, are not even kept */
+                assert_int_equal(s.n_ranks, 10);
+                assert_int_equal(s.prune_skip_next, 2);
                 assert_int_equal(s.procs[c.idx].pid, 301);
         }
         snapshot_done(&s);
