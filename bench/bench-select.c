@@ -187,7 +187,7 @@ static void bench_scoped(int fd, const struct policy *policy, struct rank_bpf *r
                 t2 = now_usec(CLOCK_MONOTONIC);
                 full[i] = t1 - t0;
                 bpf[i] = t2 - t1;
-                bread[i] = b->n_procs;
+                bread[i] = b->n_read;
                 same += rank && b->procs[e.idx].pid == f->procs[c.idx].pid;
         }
         printf("\nScoped (Cgroup=, totalpages of a 4 GiB limit): %d sleepers in one cgroup2 cgroup, one "
@@ -274,8 +274,8 @@ int main(int argc, char **argv)
                         fast[i] = t2 - t1;
                         eo[i] = t3 - t2;
                         bpf[i] = t4 - t3;
-                        read[i] = s.n_procs;
-                        bread[i] = b.n_procs;
+                        read[i] = s.n_read;
+                        bread[i] = b.n_read;
                         /* other processes change memory: compare only when a second full scan agrees */
                         before = f.procs[c.idx].pid;
                         if (snapshot_take(fd, &opts, &f) < 0 || score_select(&f, &policy, NULL, &c) != 0)
