@@ -883,7 +883,7 @@ static int select_walk(struct snapshot *s, const struct take_args *a, const stru
                        const struct select_prune *pr, struct candidate *ret, bool *ret_stopped)
 {
         struct candidate best = {}, c;
-        size_t n = s->n_ranks;
+        size_t n = s->n_ranks, strings_len, n_cgroups;
         bool found = false;
 
         for (size_t i = n / 2; i-- > 0;)
@@ -903,21 +903,26 @@ static int select_walk(struct snapshot *s, const struct take_args *a, const stru
                 }
                 /* only the best so far is kept, in slot 0: the rest would hold 100 bytes a process */
                 s->n_procs = found ? 1 : 0;
+                strings_len = s->strings_len;
+                n_cgroups = s->n_cgroups;
                 idx = take_next(s, (pid_t)(uint32_t)top, a);
                 if (idx < -1)
                         return (int)idx;
-                if (idx < 0)
-                        continue;
-                s->n_read++;
-                if (score_evaluate(s, (size_t)idx, p, ctx, &c) != 0)
-                        continue;
-                if (!found || score_better(s, &c, &best)) {
-                        if (idx != 0)
-                                proc_swap(&s->procs[0], &s->procs[idx]);
-                        best = c;
-                        best.idx = 0;
-                        found = true;
+                if (idx >= 0) {
+                        s->n_read++;
+                        if (score_evaluate(s, (size_t)idx, p, ctx, &c) == 0 &&
+                            (!found || score_better(s, &c, &best))) {
+                                if (idx != 0)
+                                        proc_swap(&s->procs[0], &s->procs[idx]);
+                                best = c;
+                                best.idx = 0;
+                                found = true;
+                                continue;
+                        }
                 }
+                /* and its cmdline and exe with it, unless a new cgroup's path came after them */
+                if (s->n_cgroups == n_cgroups)
+                        s->strings_len = strings_len;
         }
         s->n_procs = found ? 1 : 0;
         if (!found)

@@ -389,6 +389,11 @@ static void test_select_rules(void **state)
         add_rule(&p, POLICY_AVOID, "^chrome$");
         assert_int_equal(same_victim(fd, &opts, &p, NULL, &s), 502);
         assert_true(s.partial);
+        /* the arena keeps the cmdline of each best so far (chrome, then big), not of the others
+         * read (java's, 0 and missing ones): "" + "chrome" + "big" */
+        assert_int_equal(s.n_read, 5);
+        assert_string_equal(snapshot_str(&s, s.procs[0].cmdline), "big");
+        assert_int_equal(s.strings_len, 1 + 7 + 4);
         policy_done(&p);
 
         /* prefer-me, 10000 + 384000, under java's 400000 */
