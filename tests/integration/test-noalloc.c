@@ -283,7 +283,7 @@ int main(int argc, char **argv)
                 }
                 CHECK(r >= 0 && n == 0, "steady-state snapshot_select allocated %lu times", n);
                 printf("steady-state snapshot_select (%zu of %zu processes read in full): %lu allocations\n",
-                       s2.n_procs, s2.n_seen, n);
+                       s2.n_read, s2.n_seen, n);
                 snapshot_done(&s2);
         }
 

@@ -142,7 +142,7 @@ static int check_select(int fd, const struct policy *p, const char *what)
                 agreed++;
                 if (agreed == 1)
                         printf("%s: victim %d (%s); fast path read %zu of %zu processes\n", what, (int)got,
-                               fast.procs[b.idx].comm, fast.n_procs, fast.n_seen);
+                               fast.procs[b.idx].comm, fast.n_read, fast.n_seen);
         }
         printf("%s: %u rounds agree, %u unstable (the full scans disagreed), %d disagree\n", what, agreed,
                unstable, failures);

@@ -62,7 +62,7 @@ static int time_select(int fd, const struct snapshot_opts *opts, const struct po
         *ret_median = t[rounds / 2];
         printf("snapshot_select (%s) over %zu processes, %zu read in full: fastest %.1f ms, median %.1f ms, "
                "slowest %.1f ms\n",
-               what, s.n_seen, s.n_procs, t[0] / 1000.0, t[rounds / 2] / 1000.0, t[rounds - 1] / 1000.0);
+               what, s.n_seen, s.n_read, t[0] / 1000.0, t[rounds / 2] / 1000.0, t[rounds - 1] / 1000.0);
         snapshot_done(&s);
         return 0;
 }
