@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -18,9 +19,17 @@
 #include "rank.skel.h"
 #include "util.h"
 
+/*
+ * What a run needs once loaded: the link's fd (each run creates an iterator from it) and the
+ * program's .bss, mmapped (the cgroup filter). The skeleton itself, with libbpf's copy of the
+ * object, its BTF and its bookkeeping (180 KB of heap here), is destroyed after loading: the
+ * kernel keeps the link alive through the duplicated fd, the program through the link, and the
+ * map through the program and the mapping.
+ */
 struct rank_bpf {
-        struct rank_prog *skel;
-        int link_fd; /* the skeleton's link: each run only needs this fd */
+        int link_fd;
+        struct rank_prog__bss *bss;
+        size_t bss_len;
 };
 
 /* Library code does not log: libbpf's warnings (verifier logs included) would reach stderr. */
@@ -30,7 +39,7 @@ static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 }
 
 /* BPF_ITER_CREATE by hand, not libbpf's bpf_iter_create(): after loading, a selection runs no
- * libbpf code, so none of its pages need to stay mapped and locked (caps_trim()). */
+ * libbpf code, so none of its pages need to stay mapped and locked (memlock_trim()). */
 static int iter_create(int link_fd)
 {
         union bpf_attr attr;
@@ -90,6 +99,7 @@ static int count_chunk(const struct rank_record *recs, size_t n, void *userdata)
 
 int rank_bpf_new(struct rank_bpf **ret)
 {
+        struct rank_prog *skel = NULL;
         struct rank_bpf *r;
         struct stat st;
         long ps = sysconf(_SC_PAGESIZE);
@@ -105,19 +115,34 @@ int rank_bpf_new(struct rank_bpf **ret)
         r = calloc(1, sizeof(*r));
         if (!r)
                 return -ENOMEM;
-        r->skel = rank_prog__open();
-        if (!r->skel) {
+        r->link_fd = -1;
+        r->bss = MAP_FAILED;
+        skel = rank_prog__open();
+        if (!skel) {
                 e = -errno;
                 goto fail;
         }
-        r->skel->rodata->pidns_inum = (__u32)st.st_ino;
-        r->skel->rodata->page_shift = (__u64)__builtin_ctzl(ps > 0 ? (unsigned long)ps : 4096);
-        e = rank_prog__load(r->skel);
+        skel->rodata->pidns_inum = (__u32)st.st_ino;
+        skel->rodata->page_shift = (__u64)__builtin_ctzl(ps > 0 ? (unsigned long)ps : 4096);
+        e = rank_prog__load(skel);
         if (e == 0)
-                e = rank_prog__attach(r->skel);
+                e = rank_prog__attach(skel);
         if (e < 0)
                 goto fail;
-        r->link_fd = bpf_link__fd(r->skel->links.rank);
+        r->link_fd = fcntl(bpf_link__fd(skel->links.rank), F_DUPFD_CLOEXEC, 3);
+        if (r->link_fd < 0) {
+                e = -errno;
+                goto fail;
+        }
+        r->bss_len =
+                ((size_t)bpf_map__value_size(skel->maps.bss) + (size_t)ps - 1) / (size_t)ps * (size_t)ps;
+        r->bss = mmap(NULL, r->bss_len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(skel->maps.bss), 0);
+        if (r->bss == MAP_FAILED) {
+                e = -errno;
+                goto fail;
+        }
+        rank_prog__destroy(skel); /* the kernel objects stay: see struct rank_bpf */
+        skel = NULL;
         e = run(r, count_chunk, &n);
         if (e < 0)
                 goto fail;
@@ -128,6 +153,7 @@ int rank_bpf_new(struct rank_bpf **ret)
         *ret = r;
         return 0;
 fail:
+        rank_prog__destroy(skel);
         rank_bpf_free(r);
         return e < 0 ? e : -EINVAL;
 }
@@ -151,7 +177,10 @@ struct rank_bpf *rank_bpf_free(struct rank_bpf *r)
 {
         if (!r)
                 return NULL;
-        rank_prog__destroy(r->skel);
+        if (r->bss != MAP_FAILED)
+                (void)munmap(r->bss, r->bss_len);
+        if (r->link_fd >= 0)
+                close(r->link_fd);
         free(r);
         return NULL;
 }
@@ -161,9 +190,9 @@ int rank_bpf_collect(struct rank_bpf *r, uint64_t cgroup_id, unsigned cgroup_lev
 {
         /* .bss is mmapped: the next iterator run reads the new filter, no syscall needed. For the
          * same scope keep the level the program found, which a cgroup namespace may put deeper. */
-        if (r->skel->bss->cgroup_id != cgroup_id || r->skel->bss->cgroup_level < cgroup_level) {
-                r->skel->bss->cgroup_id = cgroup_id;
-                r->skel->bss->cgroup_level = cgroup_level;
+        if (r->bss->cgroup_id != cgroup_id || r->bss->cgroup_level < cgroup_level) {
+                r->bss->cgroup_id = cgroup_id;
+                r->bss->cgroup_level = cgroup_level;
         }
         return run(r, fn, userdata);
 }
