@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -862,6 +863,9 @@ int manager_main(const struct manager_args *args)
         else
                 log_notice("BPF ranking in use: one task-iterator pass ranks every process");
 
+        /* What loading freed (libbpf's copy of the object, its BTF) back to the kernel now: once
+         * mlockall() has locked the heap, free pages inside it can no longer be given back. */
+        (void)malloc_trim(0);
         /* Before any thread exists, so the reaper inherits the reduced capability sets. */
         r = caps_setup(&ca, &cr);
         if (r < 0)
