@@ -201,11 +201,12 @@ int reaper_new(const struct reaper_config *c, struct reaper_setup *ret_setup, st
                 reaper_free(r);
                 return -ENOMEM;
         }
-        /* Every target is written whole when added (only the first n_targets are ever read):
-         * touch, and so lock, the first page only, which a process or a small group uses. A
-         * cgroup of hundreds faults in the rest, 32 bytes a member, rather than every daemon
-         * holding 128 KiB it never uses. */
-        memset(r->targets, 0, MIN((size_t)KILL_MAX_PIDS * sizeof(*r->targets), (size_t)4096));
+        /* Touched whole now, so it is locked: a cgroup kill of thousands fills it in the reaper
+         * under pressure, where faulting in fresh pages could wait on reclaim. A write per page
+         * through volatile: the compiler turns malloc() + memset(0) into calloc(), which leaves
+         * fresh pages untouched. */
+        for (size_t i = 0; i < (size_t)KILL_MAX_PIDS * sizeof(*r->targets); i += 4096)
+                ((volatile char *)r->targets)[i] = 0;
 
         r->work_fd = eventfd(0, EFD_CLOEXEC);
         r->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
