@@ -156,6 +156,14 @@ int snapshot_take(int proc_dirfd, const struct snapshot_opts *opts, struct snaps
 int snapshot_select(int proc_dirfd, const struct snapshot_opts *opts, const struct policy *p,
                     const struct score_ctx *ctx, struct snapshot *s, struct candidate *ret);
 
+/*
+ * snapshot_reserve() - room in s->ranks for @n processes, so that a later snapshot_select()
+ * that keeps many of them in pass 1 (processes of equal size are never pruned) does not
+ * reallocate under pressure. Under mlockall(MCL_ONFAULT) the room is not resident until used.
+ * Returns 0 or -ENOMEM.
+ */
+int snapshot_reserve(struct snapshot *s, size_t n);
+
 /* snapshot_done() - free @s's arrays and zero it; accepts a zeroed snapshot. */
 void snapshot_done(struct snapshot *s);
 

@@ -1032,6 +1032,20 @@ fail:
         return r;
 }
 
+int snapshot_reserve(struct snapshot *s, size_t n)
+{
+        void *p = s->ranks;
+        int r;
+
+        if (n <= s->ranks_alloc)
+                return 0;
+        r = grow(&p, &s->ranks_alloc, n, SNAPSHOT_PROCS_INITIAL, sizeof(*s->ranks));
+        if (r < 0)
+                return r;
+        s->ranks = p;
+        return 0;
+}
+
 void snapshot_done(struct snapshot *s)
 {
         free(s->procs);
