@@ -59,6 +59,7 @@ struct memlock_trim_result {
         size_t dropped; /* bytes of file pages dropped from reapd's page tables */
         size_t populated; /* bytes of the executable's mappings locked in whole */
         size_t split; /* pages flagged MADV_RANDOM to split the mappings (@split) */
+        bool truncated; /* more mappings than one call handles: the rest left as they were */
         bool unlocked_fallback; /* kernel < 5.18: munlock + MADV_DONTNEED + mlock2(MLOCK_ONFAULT) */
 };
 
@@ -89,9 +90,15 @@ int memlock_trim(bool split, struct memlock_trim_result *ret);
  */
 int memlock_merge(size_t *ret_pieces);
 
+/* What memlock_touch() callers read of a function: its first two pages. */
+#define MEMLOCK_TOUCH_LEN 8192
+
 /*
- * memlock_touch() - read one byte of @p's page, so it is mapped (with its fault-around window)
- * and, under MCL_ONFAULT, locked: for code reapd needs when it kills but does not run before
- * (the addresses of libc's syscall() or libsystemd's sd_journal_sendv(), say).
+ * memlock_touch() - fault in the pages of [@p, @p + @len) (MADV_POPULATE_READ; @p's own page
+ * by reading it before Linux 5.14), so they are mapped and, under MCL_ONFAULT, locked: for code
+ * reapd needs when it kills but does not run before (the addresses of libc's syscall() or
+ * libsystemd's sd_journal_sendv(), say). Stops at the first page that is not readable (the end
+ * of @p's mapping), never faults. While the libraries are split (memlock_trim()) that maps those
+ * pages alone; after memlock_merge(), each page's fault-around window as well. @p NULL: nothing.
  */
-void memlock_touch(const void *p);
+void memlock_touch(const void *p, size_t len);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* manager.c - the daemon: sd-event wiring of monitor -> snapshot -> score -> decide -> kill -> report */
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <malloc.h>
@@ -707,6 +708,12 @@ static int on_learned(sd_event_source *s, uint64_t usec, void *userdata)
         size_t pieces = 0;
         int r;
 
+        if (m->killing && s) {
+                /* merging takes the mmap lock ~1 500 times: not while a victim is being reaped */
+                (void)sd_event_source_set_time_relative(s, 10 * USEC_PER_SEC);
+                (void)sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+                return 0;
+        }
         m->learn_source = sd_event_source_disable_unref(m->learn_source);
         r = memlock_merge(&pieces);
         if (r < 0)
@@ -721,7 +728,11 @@ static void manager_settle(struct manager *m)
         struct snapshot_opts warm = {.self = getpid()};
         struct candidate warm_victim;
         struct memlock_trim_result tr;
+        /* With the libraries split, a touch maps only the pages it reads: the first two pages of
+         * each, enough for these small functions (process_mrelease and the pidfd calls go through
+         * syscall(); the reaper polls, sleeps between retries and reads cgroup.procs). */
         const uintptr_t kill_path[] = {
+                (uintptr_t)nanosleep,       (uintptr_t)getdents64,
                 (uintptr_t)syscall,         (uintptr_t)poll,
                 (uintptr_t)write,           (uintptr_t)sd_journal_sendv,
                 (uintptr_t)sd_journal_send, (uintptr_t)sd_journal_send_with_location,
@@ -732,8 +743,11 @@ static void manager_settle(struct manager *m)
                 if (m->learn_source) /* a reload within LEARN_USEC of the last settle */
                         (void)on_learned(NULL, 0, m);
                 r = memlock_trim(true, &tr);
-                if (r < 0)
-                        log_debug_errno(r, "Could not unmap start-up pages of shared libraries");
+                if (r < 0) /* some start-up pages stay, or (before 5.18) a range is left unlocked */
+                        log_warning_errno(r, "Could not unmap start-up pages of shared libraries");
+                else if (tr.truncated)
+                        log_warning("More library mappings than memlock_trim() handles; some were left as "
+                                    "they are");
                 else
                         log_debug("Unmapped %zu KiB of start-up pages in %zu library mappings%s, split "
                                   "them at %zu pages for %" PRIu64 "s; locked the executable's %zu KiB",
@@ -751,8 +765,10 @@ static void manager_settle(struct manager *m)
                 (void)snapshot_take(m->proc_fd, &warm, &m->snapshot);
         else
                 (void)snapshot_select(m->proc_fd, &warm, NULL, NULL, &m->snapshot, &warm_victim);
+        /* pass 1 keeps every process when they are all alike: room for twice today's */
+        (void)snapshot_reserve(&m->snapshot, 2 * m->snapshot.n_seen);
         for (size_t i = 0; i < ELEMENTSOF(kill_path); i++)
-                memlock_touch((const void *)kill_path[i]);
+                memlock_touch((const void *)kill_path[i], MEMLOCK_TOUCH_LEN);
         if (m->locked && !m->killing && !m->learn_source &&
             sd_event_add_time_relative(m->event, &m->learn_source, CLOCK_MONOTONIC, LEARN_USEC,
                                        LEARN_USEC / 10, on_learned, m) < 0) {

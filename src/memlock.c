@@ -11,6 +11,9 @@
 #include "memlock.h"
 #include "util.h"
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14 */
+#endif
 #ifndef MADV_DONTNEED_LOCKED
 #define MADV_DONTNEED_LOCKED 24 /* Linux 5.18 */
 #endif
@@ -247,16 +250,19 @@ static int for_each_mapping(const char *self,
 struct collect {
         struct range *ranges;
         size_t n, max, trim;
+        bool truncated;
 };
 
 static int collect_one(const struct maps_entry *e, enum memlock_action a, void *ud)
 {
         struct collect *c = ud;
 
-        if (c->n < c->max) {
-                c->ranges[c->n++] = (struct range){e->start, e->end, a};
-                c->trim += a == MEMLOCK_TRIM;
+        if (c->n == c->max) {
+                c->truncated = true;
+                return 0;
         }
+        c->ranges[c->n++] = (struct range){e->start, e->end, a};
+        c->trim += a == MEMLOCK_TRIM;
         return 0;
 }
 
@@ -283,6 +289,7 @@ int memlock_trim(bool split, struct memlock_trim_result *ret)
         if (e < 0)
                 return e;
         res.mappings = c.trim;
+        res.truncated = c.truncated;
         pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (pagemap_fd < 0)
                 e = -errno;
@@ -337,8 +344,19 @@ int memlock_merge(size_t *ret_pieces)
         return e;
 }
 
-void memlock_touch(const void *p)
+void memlock_touch(const void *p, size_t len)
 {
-        if (p)
-                (void)*(const volatile unsigned char *)p;
+        long ps = sysconf(_SC_PAGESIZE);
+        uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096;
+
+        if (!p)
+                return;
+        /* From the page of @p to the page of its last byte, by MADV_POPULATE_READ: a page past
+         * the end of @p's mapping (a PROT_NONE gap, nothing) fails instead of faulting. */
+        for (uintptr_t a = (uintptr_t)p & ~(page - 1); a < (uintptr_t)p + len; a += page)
+                if (madvise((void *)a, page, MADV_POPULATE_READ) < 0) {
+                        if (a <= (uintptr_t)p) /* before 5.14: @p's own page, by reading it */
+                                (void)*(const volatile unsigned char *)p;
+                        break;
+                }
 }
