@@ -101,6 +101,7 @@ int rank_bpf_new(struct rank_bpf **ret)
 {
         struct rank_prog *skel = NULL;
         struct rank_bpf *r;
+        size_t page;
         struct stat st;
         long ps = sysconf(_SC_PAGESIZE);
         size_t n = 0;
@@ -134,8 +135,8 @@ int rank_bpf_new(struct rank_bpf **ret)
                 e = -errno;
                 goto fail;
         }
-        r->bss_len =
-                ((size_t)bpf_map__value_size(skel->maps.bss) + (size_t)ps - 1) / (size_t)ps * (size_t)ps;
+        page = ps > 0 ? (size_t)ps : 4096;
+        r->bss_len = ((size_t)bpf_map__value_size(skel->maps.bss) + page - 1) / page * page;
         r->bss = mmap(NULL, r->bss_len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(skel->maps.bss), 0);
         if (r->bss == MAP_FAILED) {
                 e = -errno;
