@@ -693,15 +693,7 @@ static int manager_load_config(const char *path, struct reapd_config *ret)
         return r;
 }
 
-/*
- * After start-up and after each reload: let go of the library pages start-up alone used (see
- * memlock.h), then run once what a kill needs, so it is mapped and locked before any pressure:
- * a selection (which also sizes the snapshot's arrays, so choosing a victim does not allocate)
- * and the library code of the kill path that nothing else runs before (the pidfd syscalls and
- * the reaper's poll and eventfd write; the journal record). For LEARN_USEC the libraries stay
- * split page by page, so that this and the steady state map only the pages they run, not each
- * one's 64 KiB fault-around window; then on_learned() merges them back.
- */
+/* LEARN_USEC after manager_settle() (@s NULL: called directly): merge the split libraries back. */
 static int on_learned(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct manager *m = userdata;
@@ -723,6 +715,15 @@ static int on_learned(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
+/*
+ * After start-up and after each reload: let go of the library pages start-up alone used (see
+ * memlock.h), then run once what a kill needs, so it is mapped and locked before any pressure:
+ * a selection (which also sizes the snapshot's arrays, so choosing a victim does not allocate)
+ * and the library code of the kill path that nothing else runs before (the pidfd syscalls and
+ * the reaper's poll and eventfd write; the journal record). For LEARN_USEC the libraries stay
+ * split page by page, so that this and the steady state map only the pages they run, not each
+ * one's 64 KiB fault-around window; then on_learned() merges them back.
+ */
 static void manager_settle(struct manager *m)
 {
         struct snapshot_opts warm = {.self = getpid()};
