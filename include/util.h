@@ -57,6 +57,12 @@ static inline bool streq(const char *a, const char *b)
 usec_t now_usec(clockid_t clock);
 
 /*
+ * read_retry() - one read(2), again while it fails with EINTR. Returns the bytes read (0 at
+ * the end), or a negative errno.
+ */
+ssize_t read_retry(int fd, void *buf, size_t size);
+
+/*
  * read_file_at() - read a whole (small) file relative to @dirfd into @buf.
  * Reads at most @size - 1 bytes and NUL-terminates. A file that does not fit is truncated
  * silently: callers size buffers for the files they read. Returns the number of bytes read

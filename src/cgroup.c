@@ -177,12 +177,9 @@ static int read_full_file(const char *path, char **ret)
                         buf = nb;
                         alloc = na;
                 }
-                n = read(fd, buf + len, alloc - len - 1);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
+                n = read_retry(fd, buf + len, alloc - len - 1);
+                if (n < 0)
+                        return (int)n;
                 if (n == 0)
                         break;
                 len += (size_t)n;

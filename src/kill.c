@@ -415,12 +415,10 @@ static int read_cgroup_procs(struct kill_ctx *c, int dirfd)
         if (fd < 0)
                 return -errno;
         for (;;) {
-                ssize_t n = read(fd, c->r->procs_chunk, REAPER_PROCS_CHUNK);
+                ssize_t n = read_retry(fd, c->r->procs_chunk, REAPER_PROCS_CHUNK);
 
-                if (n < 0 && errno == EINTR)
-                        continue;
                 if (n < 0)
-                        return -errno;
+                        return (int)n;
                 for (ssize_t i = 0; i < n; i++) {
                         char ch = c->r->procs_chunk[i];
 

@@ -213,14 +213,11 @@ static int for_each_mapping(const char *self,
         if (fd < 0)
                 return -errno;
         for (;;) {
-                ssize_t k = read(fd, buf + len, sizeof(buf) - len);
+                ssize_t k = read_retry(fd, buf + len, sizeof(buf) - len);
                 char *p = buf, *nl;
 
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
+                if (k < 0)
+                        return (int)k;
                 len += (size_t)k;
                 while ((nl = memchr(p, '\n', len - (size_t)(p - buf)))) {
                         struct maps_entry e;

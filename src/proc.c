@@ -466,11 +466,9 @@ int proc_read_oom_score(int proc_dirfd, pid_t pid, unsigned *ret)
         fd = openat(proc_dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
-        do
-                n = read(fd, buf, sizeof(buf) - 1);
-        while (n < 0 && errno == EINTR);
+        n = read_retry(fd, buf, sizeof(buf) - 1);
         if (n < 0)
-                return -errno;
+                return (int)n;
         buf[n] = '\0';
         return proc_oom_score_parse(buf, ret) < 0 ? -EINVAL : 0;
 }
@@ -488,11 +486,9 @@ ssize_t proc_read_cmdline(int proc_dirfd, pid_t pid, char *out, size_t size)
         if (fd < 0)
                 return -errno;
         /* one read: the parser works in place, and a longer command line is truncated anyway */
-        do
-                n = read(fd, out, size - 1);
-        while (n < 0 && errno == EINTR);
+        n = read_retry(fd, out, size - 1);
         if (n < 0)
-                return -errno;
+                return n;
         return (ssize_t)proc_cmdline_parse(out, (size_t)n, out, size);
 }
 

@@ -68,12 +68,9 @@ static int run(struct rank_bpf *r, rank_bpf_chunk_fn fn, void *userdata)
                 ssize_t n;
                 int e;
 
-                n = read(fd, (char *)buf + len, sizeof(buf) - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
+                n = read_retry(fd, (char *)buf + len, sizeof(buf) - len);
+                if (n < 0)
+                        return (int)n;
                 if (n == 0)
                         break;
                 len += (size_t)n;

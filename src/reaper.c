@@ -146,11 +146,8 @@ static void *reaper_thread(void *userdata)
         for (;;) {
                 uint64_t v;
 
-                if (read(r->work_fd, &v, sizeof(v)) < 0) {
-                        if (errno == EINTR)
-                                continue;
+                if (read_retry(r->work_fd, &v, sizeof(v)) < 0)
                         break; /* cannot happen with a valid eventfd; stop rather than spin */
-                }
                 if (atomic_load(&r->stop))
                         break;
                 if (atomic_load_explicit(&r->state, memory_order_acquire) != REAPER_RELEASING)

@@ -399,13 +399,10 @@ static int for_each_pid_in_procs(struct snapshot *s, int dfd,
         if (fd < 0)
                 return errno == ENOENT || errno == ENODEV ? 0 : -errno; /* removed while walked */
         for (;;) {
-                ssize_t n = read(fd, buf, sizeof(buf));
+                ssize_t n = read_retry(fd, buf, sizeof(buf));
 
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return errno == ENODEV ? 0 : -errno;
-                }
+                if (n < 0)
+                        return n == -ENODEV ? 0 : (int)n;
                 /* numbers may straddle two reads: parse as a stream */
                 for (ssize_t i = 0; i <= n; i++) {
                         if (i < n && buf[i] >= '0' && buf[i] <= '9') {

@@ -20,6 +20,16 @@ usec_t now_usec(clockid_t clock)
         return (usec_t)ts.tv_sec * USEC_PER_SEC + (usec_t)ts.tv_nsec / NSEC_PER_USEC;
 }
 
+ssize_t read_retry(int fd, void *buf, size_t size)
+{
+        ssize_t n;
+
+        do
+                n = read(fd, buf, size);
+        while (n < 0 && errno == EINTR);
+        return n < 0 ? -errno : n;
+}
+
 /*
  * Read from @fd's offset to its end, at most @size - 1 bytes, and NUL-terminate. @short_is_end:
  * a short read that ends a line is the end of the file, which holds for the single-record
@@ -31,13 +41,10 @@ static ssize_t read_to_end(int fd, char *buf, size_t size, bool short_is_end)
         size_t len = 0;
 
         while (len < size - 1) {
-                ssize_t n = read(fd, buf + len, size - 1 - len);
+                ssize_t n = read_retry(fd, buf + len, size - 1 - len);
 
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
+                if (n < 0)
+                        return n;
                 if (n == 0)
                         break;
                 len += (size_t)n;
