@@ -10,7 +10,7 @@
  * (the clock of the tracefs "mono" trace_clock, so they compare with the SIGKILL event):
  *   cross USEC AVAIL_KB   the first sample with MemAvailable < THRESHOLD_KB
  *   crosspcp USEC KB      the first sample with MemAvailable plus the free pages on the per-CPU
- *                         lists (/proc/zoneinfo pagesets, read once MemAvailable is under twice
+ *                         lists (reapd's own meminfo_read_pcp(), read once MemAvailable is under twice
  *                         the threshold) < THRESHOLD_KB: reapd's measure of available memory
  *   back USEC PEAK_KB     the first sample with the victim's usage below 10% of its peak
  *   timeout USEC PEAK_KB  the memory was not back TIMEOUT_MS after the crossing (or there was
@@ -26,6 +26,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "meminfo.h"
 
 /* 500 us: 1 GB comes back in ~100 ms through mrelease; this is < 1% resolution, ~2% of a core. */
 #define POLL_NSEC 500000L
@@ -66,28 +68,13 @@ static int64_t mem_available_kb(int fd)
         return p ? (int64_t)strtoull(p + 13, NULL, 10) : -1;
 }
 
-/* The "count:" of every per-CPU pageset in /proc/zoneinfo, in kB (-1: unreadable). */
-static int64_t pcp_kb(int fd)
-{
-        static char buf[1 << 16];
-        ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-        int64_t pages = 0;
-
-        if (n <= 0)
-                return -1;
-        buf[n] = 0;
-        for (char *p = buf; (p = strstr(p, "\n              count: ")); p++)
-                pages += strtoll(p + 22, NULL, 10);
-        return pages * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
 int main(int argc, char **argv)
 {
         uint64_t threshold_kb, timeout_ms, t0, t_cross = 0, peak_kb = 0;
         struct timespec tick = {.tv_nsec = POLL_NSEC};
         bool crossed = false, crossed_pcp = false;
         char buf[64];
-        int mfd, ufd, zfd;
+        int mfd, ufd;
 
         if (argc != 4) {
                 fprintf(stderr, "usage: %s THRESHOLD_KB USAGE_FILE TIMEOUT_MS\n", argv[0]);
@@ -97,8 +84,7 @@ int main(int argc, char **argv)
         timeout_ms = strtoull(argv[3], NULL, 10);
         mfd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
         ufd = open(argv[2], O_RDONLY | O_CLOEXEC);
-        zfd = open("/proc/zoneinfo", O_RDONLY | O_CLOEXEC);
-        if (mfd < 0 || ufd < 0 || zfd < 0) {
+        if (mfd < 0 || ufd < 0) {
                 perror("bench-watch: open");
                 return 1;
         }
@@ -114,11 +100,12 @@ int main(int argc, char **argv)
                         printf("cross %" PRIu64 " %" PRId64 "\n", now, avail);
                 }
                 if (!crossed_pcp && avail >= 0 && (uint64_t)avail < 2 * threshold_kb) {
-                        int64_t pcp = pcp_kb(zfd);
+                        uint64_t pcp; /* reapd's own reading (meminfo.h), in bytes */
 
-                        if (pcp >= 0 && (uint64_t)(avail + pcp) < threshold_kb) {
+                        if (meminfo_read_pcp(&pcp) >= 0 && (uint64_t)avail + pcp / 1024 < threshold_kb) {
                                 crossed_pcp = true;
-                                printf("crosspcp %" PRIu64 " %" PRId64 "\n", now_usec(), avail + pcp);
+                                printf("crosspcp %" PRIu64 " %" PRIu64 "\n", now_usec(),
+                                       (uint64_t)avail + pcp / 1024);
                         }
                 }
                 if (usage >= 0) {
