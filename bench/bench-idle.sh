@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# bench-idle.sh - idle cost of reapd and earlyoom side by side, both with their defaults:
+# bench-idle.sh - idle cost of reapd, earlyoom 1.8.2 and earlyoom 1.7 side by side, all with their defaults:
 # CPU ms per minute, wakeups (context switches) per second, RSS.
 # Usage: bench-idle.sh BUILD OUT [SECONDS]   (root; prints a markdown section, writes OUT/idle.dat)
 #
 # reapd runs system-wide with --dry-run (it is idle: nothing to kill, and could kill nothing).
-# earlyoom runs in its own PID namespace with a private /proc, where it sees only itself.
+# Each earlyoom runs in its own PID namespace with a private /proc, where it sees only itself.
 set -euo pipefail
 BUILD=$1 OUT=$2 SECS=${3:-60}
 . "$(dirname "$0")/bench-lib.sh"
 bench_init reapd-bench-idle
+. "$(dirname "$0")/peers.sh"
+peers_ensure || lab_fail "peers missing (bench/peers.sh)"
 
 # Nothing read, nothing inherited: built-in defaults, state file in our own directory.
 # reapd-system watches the whole machine; reapd-cgroup the same defaults scoped to an empty
@@ -33,18 +35,21 @@ tick=$!
 BG_PIDS+=("$tick")
 
 ns_start
-ns_run "" -- earlyoom >"$LAB_DIR/earlyoom.log" 2>&1
-eo=$(ns_last_pid) || lab_fail "earlyoom did not start"
+ns_run "" -- "$EARLYOOM17" >"$LAB_DIR/earlyoom.log" 2>&1
+eo=$(ns_last_pid) || lab_fail "earlyoom $EARLYOOM17_VERSION did not start"
+ns_start
+ns_run "" -- "$EARLYOOM18" >"$LAB_DIR/earlyoom18.log" 2>&1
+eo18=$(ns_last_pid) || lab_fail "earlyoom $EARLYOOM18_VERSION did not start"
 for f in sys cg; do
     wait_file "$LAB_DIR/reapd-$f.log" monitoring 50 || { cat "$LAB_DIR/reapd-$f.log" >&2; lab_fail "reapd did not start"; }
 done
 sleep 1
-bench_log "idle: reapd $rsys (system), $rcg (cgroup), earlyoom $eo (PID namespace), floor $tick, ${SECS}s"
+bench_log "idle: reapd $rsys (system), $rcg (cgroup), earlyoom $eo and $eo18 (PID namespaces), floor $tick, ${SECS}s"
 
 sleep 4 # past start-up: the first samples, mlockall, earlyoom's first report
 psi0=$(awk '/^some/ {print $2}' /proc/pressure/memory)
 declare -A c0 t0 s0
-for p in "$rsys" "$rcg" "$eo" "$tick"; do c0[$p]=$(proc_cpu_ns "$p"); t0[$p]=$(proc_ticks "$p"); s0[$p]=$(proc_switches "$p"); done
+for p in "$rsys" "$rcg" "$eo" "$eo18" "$tick"; do c0[$p]=$(proc_cpu_ns "$p"); t0[$p]=$(proc_ticks "$p"); s0[$p]=$(proc_switches "$p"); done
 start=$(date +%s.%N)
 sleep "$SECS"
 end=$(date +%s.%N)
@@ -55,8 +60,11 @@ kills=$(grep -c "Would kill" "$LAB_DIR/reapd-sys.log" || true)
 : >"$OUT/idle.dat"
 echo "| idle, ${SECS} s, defaults | CPU ms/min (schedstat) | CPU ms/min (stat ticks) | wakeups/s | µs per wakeup | threads | VmRSS | RssAnon | PSS |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-for p in "$rcg" "$rsys" "$eo" "$tick"; do
-    case $p in "$rsys") name=reapd-system ;; "$rcg") name=reapd-cgroup ;; "$tick") name=floor ;; *) name=earlyoom ;; esac
+for p in "$rcg" "$rsys" "$eo18" "$eo" "$tick"; do
+    case $p in
+    "$rsys") name=reapd-system ;; "$rcg") name=reapd-cgroup ;; "$tick") name=floor ;;
+    "$eo18") name=earlyoom-$EARLYOOM18_VERSION ;; *) name=earlyoom-$EARLYOOM17_VERSION ;;
+    esac
     cpu=$(echo "($(proc_cpu_ns "$p") - ${c0[$p]}) / 1000000 * 60 / $el" | bc -l)
     ticks=$(echo "($(proc_ticks "$p") - ${t0[$p]}) * 1000 / $(getconf CLK_TCK) * 60 / $el" | bc -l)
     wk=$(echo "($(proc_switches "$p") - ${s0[$p]}) / $el" | bc -l)
@@ -74,7 +82,8 @@ echo "(10 ms ticks: too coarse for an idle daemon); wakeups = voluntary + nonvol
 echo "switches of all threads; RSS/PSS at the end. reapd: \`reapd --dry-run\` with built-in defaults:"
 echo "reapd-system watches the whole host (memory PSI of the host during the run: $psi0 at the start,"
 echo "$psi1 at the end; $kills dry-run kill decisions), reapd-cgroup is scoped to an empty cgroup of"
-echo "the bench (its PSI is zero, MemAvailable is the host's). earlyoom 1.7: \`earlyoom\` with its defaults (report every 1 s to stdout), in a PID"
-echo "namespace. The floor is bench-tick: a bare loop that sleeps on a timerfd through epoll and, every"
+echo "the bench (its PSI is zero, MemAvailable is the host's). earlyoom $EARLYOOM17_VERSION (Debian 12) and $EARLYOOM18_VERSION (built from"
+echo "Debian trixie's source package, bench/peers.sh): \`earlyoom\` with its defaults (report every 1 s to stdout), each in a PID"
+echo "namespace of its own. The floor is bench-tick: a bare loop that sleeps on a timerfd through epoll and, every"
 echo "10 s (reapd's idle interval), reads meminfo and pressure through kept fds, nothing else: what a"
 echo "wakeup costs on this machine whatever the daemon does. All measured at the same time over ${el%.*} s."

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# bench-kill.sh - reapd and earlyoom on the same workloads with the same threshold: how long
+# bench-kill.sh - reapd, earlyoom 1.8.2 and earlyoom 1.7 on the same workloads with the same threshold: how long
 # from crossing it to SIGKILL, from SIGKILL to the victim's memory being back, and how many
 # processes died, for a running victim and for a stuck (frozen, D state) one.
 # Usage: bench-kill.sh BUILD OUT [RUNS_RUNNING] [RUNS_FROZEN]
@@ -8,12 +8,15 @@
 #
 # Every workload lives in a PID namespace of its own with a private /proc, and in cgroups
 # the bench made. earlyoom runs inside that namespace (it can see and kill nothing else);
-# reapd runs outside, scoped with Cgroup= to the workload's cgroup. Both get an absolute
-# threshold just under the MemAvailable of the moment (earlyoom -M T,T: SIGKILL at once, no
-# SIGTERM; reapd MinAvailable=T), so a workload of a few hundred MB crosses it. Swap (someone
-# else's swap file may come and go on a shared machine) is ruled out of the decision for both
-# (earlyoom -s 100,100; reapd HeadroomMode=or, MinSwapFree=0), and reapd's PSI levels are off
-# (PressureSome=0, PressureFull=0): earlyoom has none, this compares the memory threshold path.
+# reapd runs outside, scoped with Cgroup= to the workload's cgroup. earlyoom 1.7 is Debian 12's;
+# 1.8.2, the newest Debian has (trixie), is built by bench/peers.sh and calls process_mrelease
+# after its SIGKILL. All get an absolute threshold just under the MemAvailable of the moment
+# (earlyoom: SIGKILL at once, no SIGTERM, -M T,T for 1.7 and the same amount as -m of its own
+# base for 1.8.2, peers_earlyoom_mem; reapd MinAvailable=T), so a workload of a few hundred MB
+# crosses it. Swap (someone else's swap file may come and go on a shared machine) is ruled out
+# of the decision for all (earlyoom -s 100,100; reapd HeadroomMode=or, MinSwapFree=0), and
+# reapd's PSI levels are off (PressureSome=0, PressureFull=0): earlyoom has none, this compares
+# the memory threshold path.
 #
 # Clocks: bench-watch samples MemAvailable and the victim cgroup's charge every 0.5 ms on
 # CLOCK_MONOTONIC; a private tracefs instance (trace_clock mono) timestamps every SIGKILL
@@ -22,6 +25,10 @@ set -euo pipefail
 BUILD=$1 OUT=$2 NRUN=${3:-5} NFRZ=${4:-2}
 . "$(dirname "$0")/bench-lib.sh"
 bench_init reapd-bench-kill
+. "$(dirname "$0")/peers.sh"
+peers_ensure || lab_fail "peers missing (bench/peers.sh)"
+# the killers, by the name kill.dat and the report give them
+KILLERS="reapd earlyoom-$EARLYOOM18_VERSION earlyoom-$EARLYOOM17_VERSION"
 
 RUNNING_MARGIN_MB=1024 # the grower crosses after ~1 GB: a victim of about that size
 FROZEN_MB=1536         # the stuck victim, frozen before anything happens
@@ -39,7 +46,7 @@ cg_mk() { local d; for d in "$LAB_V2" "$LAB_V1MEM" "$LAB_V1FRZ"; do [ -n "$d" ] 
 # back_ms is -WAITED_MS when the memory was not back; detect_ms is - when nothing was killed.
 run_one() {
     local killer=$1 kind=$2 n=$3 s="$1-$2-$3" avail0 thr killer_pid="" vpid pids=() w t_cross t_kill t_back
-    local line killed sigkills c peak back
+    local line killed sigkills c peak back base=""
     cg_mk "$s/by1"; cg_mk "$s/by2"; cg_mk "$s/victim"; cg_mk "$s/push"
     ns_start
     ns_run "$s/by1" -- "$HOG" 100 --ready-fd 3 3>"$LAB_DIR/$s.by1"; pids+=("$(ns_last_pid)")
@@ -65,13 +72,20 @@ run_one() {
         killer_pid=$!; BG_PIDS+=("$killer_pid")
         wait_file "$LAB_DIR/$s.log" monitoring 50 || { cat "$LAB_DIR/$s.log" >&2; lab_fail "reapd did not start"; }
     else
-        ns_run "" -- earlyoom -M "$thr,$thr" -s 100,100 >"$LAB_DIR/$s.log" 2>&1
+        local bin=$EARLYOOM17 mem
+        [ "$killer" = "earlyoom-$EARLYOOM18_VERSION" ] && bin=$EARLYOOM18
+        mem=$(peers_earlyoom_mem "$bin" "$thr" "$thr")
+        # 1.8 and later: the same share for bench-watch, to time its own crossing
+        [ "$bin" = "$EARLYOOM18" ] && base=$(echo "$mem" | awk '{split($2, a, ","); print a[1]}')
+        # shellcheck disable=SC2086 # the options, split
+        ns_run "" -- "$bin" $mem -s 100,100 >"$LAB_DIR/$s.log" 2>&1
         killer_pid=$(ns_last_pid)
         wait_file "$LAB_DIR/$s.log" "mem avail" 50 || { cat "$LAB_DIR/$s.log" >&2; lab_fail "earlyoom did not start"; }
     fi
     sleep 0.5
 
-    "$WATCH" "$thr" "$(cg_usage_file "$s/victim")" $([ "$kind" = frozen ] && echo "$FROZEN_WAIT_MS" || echo 10000) \
+    # earlyoom 1.8 and later: also when its own measure crossed ($base of MemAvailable + AnonPages)
+    "$WATCH" "$thr" "$(cg_usage_file "$s/victim")" $([ "$kind" = frozen ] && echo "$FROZEN_WAIT_MS" || echo 10000) $base \
         >"$LAB_DIR/$s.watch" &
     w=$!; BG_PIDS+=("$w")
     trace_clear
@@ -92,6 +106,7 @@ run_one() {
 
     t_cross=$(awk '$1 == "cross" {print $2}' "$LAB_DIR/$s.watch")
     t_crosspcp=$(awk '$1 == "crosspcp" {print $2}' "$LAB_DIR/$s.watch")
+    [ "$killer" = "earlyoom-$EARLYOOM18_VERSION" ] && t_crosspcp=$(awk '$1 == "crossbase" {print $2}' "$LAB_DIR/$s.watch")
     line=$(awk '$1 == "back" || $1 == "timeout"' "$LAB_DIR/$s.watch")
     back=${line%% *}; t_back=$(echo "$line" | awk '{print $2}'); peak=$(echo "$line" | awk '{print $3}')
     t_kill=$(awk -v p="pid=$vpid" '$2 == "signal_generate" { for (i = 3; i <= NF; i++) if ($i == p) { print $1; exit } }' "$LAB_DIR/$s.trace")
@@ -103,7 +118,7 @@ run_one() {
     done
     local det="-" bk="-" detp="-"
     if [ -n "$t_kill" ] && [ -n "$t_cross" ]; then det=$(echo "($t_kill - $t_cross) / 1000" | bc -l); fi
-    if [ "$killer" = reapd ] && [ -n "$t_kill" ] && [ -n "$t_crosspcp" ]; then
+    if [ "$killer" != "earlyoom-$EARLYOOM17_VERSION" ] && [ -n "$t_kill" ] && [ -n "$t_crosspcp" ]; then
         detp=$(echo "($t_kill - $t_crosspcp) / 1000" | bc -l)
     fi
     if [ -n "$t_kill" ] && [ -n "$t_back" ]; then
@@ -123,12 +138,10 @@ run_one() {
 }
 
 for n in $(seq 1 "$NRUN"); do
-    run_one reapd running "$n"
-    run_one earlyoom running "$n"
+    for k in $KILLERS; do run_one "$k" running "$n"; done
 done
 for n in $(seq 1 "$NFRZ"); do
-    run_one reapd frozen "$n"
-    run_one earlyoom frozen "$n"
+    for k in $KILLERS; do run_one "$k" frozen "$n"; done
 done
 
 # median FILTER COLUMN: the median of a kill.dat column over the lines matching killer/kind
@@ -144,7 +157,7 @@ range() {
 echo "| victim | killer | runs | threshold crossed → SIGKILL (median, range) | crossed by the killer's own measure → SIGKILL | SIGKILL → memory back (median, range) | crossed → memory back | processes killed per run | SIGKILLs sent per run | victim size |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for kind in running frozen; do
-    for k in reapd earlyoom; do
+    for k in $KILLERS; do
         runs=$(awk -v k="$k" -v d="$kind" '$1 == k && $2 == d' "$OUT/kill.dat" | wc -l)
         det=$(med "$k" "$kind" 4) bk=$(med "$k" "$kind" 5)
         kl=$(awk -v k="$k" -v d="$kind" '$1 == k && $2 == d {print $6}' "$OUT/kill.dat" | sort -n | uniq | paste -sd/)
@@ -160,8 +173,9 @@ for kind in running frozen; do
             bks="-"; tot="-"
         fi
         dets=$([ "$det" != "-" ] && echo "$(printf '%.1f ms' "$det") ($(range "$k" "$kind" 4))" || echo "no kill")
+        [ "$det" = "-" ] && [ "$bk" != "-" ] && dets="before it crossed"
         detp=$(med "$k" "$kind" 9)
-        if [ "$k" != reapd ]; then
+        if [ "$k" = "earlyoom-$EARLYOOM17_VERSION" ]; then
             detps="same (MemAvailable)"
         elif [ "$detp" != "-" ]; then
             detps="$(printf '%.1f ms' "$detp") ($(range "$k" "$kind" 9))"
@@ -176,14 +190,17 @@ echo "Running victim: a grower faulting memory in as fast as this machine allows
 echo "with two bystanders (100 and 150 MB); the threshold is 1 GB under the MemAvailable of the moment."
 echo "Stuck victim: a ${FROZEN_MB} MB hog frozen in the v1 freezer (D state), two bystanders, and a pusher"
 echo "growing to $((FROZEN_MARGIN_MB * 4)) MB that crosses a threshold ${FROZEN_MARGIN_MB} MB under MemAvailable; the frozen hog is the"
-echo "biggest process, so both killers choose it. \"Crossed\" is the first 0.5 ms sample of MemAvailable"
+echo "biggest process, so every killer chooses it. \"Crossed\" is the first 0.5 ms sample of MemAvailable"
 echo "under the threshold (bench-watch); SIGKILL is the kernel's signal_generate event for the victim"
 echo "(tracefs, CLOCK_MONOTONIC); \"memory back\" is the victim's cgroup charge under 10% of its peak."
 echo "reapd counts the free pages parked on the per-CPU lists as available (MemAvailable misses them,"
 echo "and after a kill they hold much of what the victim freed: see reapd.conf(5), MinAvailable=), so at"
 echo "the same setting it acts that much lower than MemAvailable alone; the second column times it"
 echo "from when MemAvailable plus those lists (/proc/zoneinfo, read by bench-watch from twice the"
-echo "threshold down) crossed the threshold. They held $(awk '/count:/ {s += $2} END {printf "%.0f", s * 4 / 1024}' /proc/zoneinfo) MB at the end of this run."
+echo "threshold down) crossed the threshold. earlyoom $EARLYOOM18_VERSION measures MemAvailable as a share of MemAvailable + AnonPages"
+echo "and is given that share of the threshold as it stood when it started; the free pages a previous run"
+echo "left on the per-CPU lists come back into that sum later, so it may act before MemAvailable itself"
+echo "crosses (\"before it crossed\"); its second column times it from its own measure (bench-watch). They held $(awk '/count:/ {s += $2} END {printf "%.0f", s * 4 / 1024}' /proc/zoneinfo) MB at the end of this run."
 echo "\"Processes killed\" counts every SIGKILL generated for one of the scenario's processes (victim,"
 echo "bystanders, pusher) until 2 s after the memory was back or the wait ended; a frozen victim counts"
 echo "once it was sent SIGKILL, even though it cannot die; \"SIGKILLs sent\" counts repeats too. A/B"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # bench-scan.sh - CPU cost of one victim decision (scan every process, pick one), reapd vs
-# earlyoom, over the same 1 000 and 10 000 sleepers.
-# Usage: bench-scan.sh BUILD OUT [SECONDS]  (root; prints a markdown section, writes OUT/scan.dat)
+# earlyoom 1.7 and 1.8.2, over the same 1 000 and 10 000 sleepers.
+# Usage: bench-scan.sh BUILD OUT [SECONDS]  (root; prints a markdown section, writes OUT/scan.dat:
+#   sleepers procs reapd_us eo17_us reapd_n eo17_n scoped_us scoped_n victim_mb eo18_us eo18_n)
 #
 # Each size gets a PID namespace with a private /proc holding only the sleepers and a hog
 # (the victim both choose: 512 MB, a clear winner, and 64 MB, a close one), and each
@@ -10,12 +11,14 @@
 # (scans and chooses) over and over, sends nothing. CPU time of all its threads
 # (schedstat) over SECONDS, divided by the number of decisions it logged, is the cost of
 # one decision, including its per-cycle overhead (reading meminfo, logging the decision).
-# earlyoom: --dryrun -r 0 -M MemTotal,MemTotal -s 100,100; reapd: --dry-run, MinAvailable=100%,
+# earlyoom (1.7 and 1.8.2): --dryrun -r 0 -M MemTotal,MemTotal -s 100,100 (100 %: always under); reapd: --dry-run, MinAvailable=100%,
 # HeadroomMode=or, MinSwapFree=0, no PSI levels, KillTimeout=100ms.
 set -euo pipefail
 BUILD=$1 OUT=$2 SECS=${3:-10}
 . "$(dirname "$0")/bench-lib.sh"
 bench_init reapd-bench-scan
+. "$(dirname "$0")/peers.sh"
+peers_ensure || lab_fail "peers missing (bench/peers.sh)"
 
 cat >"$LAB_DIR/reapd.conf" <<CONF
 [Monitor]
@@ -60,8 +63,10 @@ for n in ${SIZES:-1000 10000}; do
     # what a killer there sees: init, placeholder, hog, sleepers and their parent, itself (not sh and ls)
     procs=$(($(nsenter -t "$NS" -p -m -- sh -c 'ls -d /proc/[0-9]* | wc -l') - 1))
     total=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
-    ns_run "" -- earlyoom --dryrun -r 0 -M "$total,$total" -s 100,100 >"$LAB_DIR/eo-$n-$vmb.log" 2>&1
-    read -r _ eo eo_n < <(measure earlyoom "$LAB_DIR/eo-$n-$vmb.log" "sending SIGKILL")
+    ns_run "" -- "$EARLYOOM17" --dryrun -r 0 -M "$total,$total" -s 100,100 >"$LAB_DIR/eo-$n-$vmb.log" 2>&1
+    read -r _ eo eo_n < <(measure "earlyoom-$EARLYOOM17_VERSION" "$LAB_DIR/eo-$n-$vmb.log" "sending SIGKILL")
+    ns_run "" -- "$EARLYOOM18" --dryrun -r 0 -M "$total,$total" -s 100,100 >"$LAB_DIR/eo18-$n-$vmb.log" 2>&1
+    read -r _ eo18 eo18_n < <(measure "earlyoom-$EARLYOOM18_VERSION" "$LAB_DIR/eo18-$n-$vmb.log" "sending SIGKILL")
     ns_run "" -- env RUNTIME_DIRECTORY="$LAB_DIR/run" "$REAPD" --dry-run --config "$LAB_DIR/reapd.conf" \
         --log-target=stderr 2>"$LAB_DIR/reapd-$n-$vmb.log"
     read -r _ rp rp_n < <(measure reapd "$LAB_DIR/reapd-$n-$vmb.log" "Would kill")
@@ -70,23 +75,25 @@ for n in ${SIZES:-1000 10000}; do
         --log-target=stderr 2>"$LAB_DIR/reapd-cg-$n-$vmb.log"
     read -r _ rc rc_n < <(measure reapd-cgroup "$LAB_DIR/reapd-cg-$n-$vmb.log" "Would kill")
     ns_kill "${NS_PIDS[-1]}"
-    echo "$n $procs $rp $eo $rp_n $eo_n $rc $rc_n $vmb" >>"$OUT/scan.dat"
-    bench_log "scan: $n sleepers ($procs processes), victim $vmb MB: reapd $rp us/decision ($rp_n), earlyoom $eo us/decision ($eo_n), reapd scoped $rc ($rc_n)"
+    echo "$n $procs $rp $eo $rp_n $eo_n $rc $rc_n $vmb $eo18 $eo18_n" >>"$OUT/scan.dat"
+    bench_log "scan: $n sleepers ($procs processes), victim $vmb MB: reapd $rp us/decision ($rp_n), earlyoom $EARLYOOM17_VERSION $eo us/decision ($eo_n), $EARLYOOM18_VERSION $eo18 ($eo18_n), reapd scoped $rc ($rc_n)"
   done
 done
 
-echo "| sleepers | victim | processes in /proc | reapd system-wide, CPU per decision | per process | earlyoom, CPU per decision | per process | reapd / earlyoom | reapd Cgroup= scoped, per decision | per process |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-while read -r n procs rp eo rp_n eo_n rc rc_n vmb; do
-    printf "| %d | %d MB | %d | %.2f ms (%d decisions) | %.2f µs | %.2f ms (%d decisions) | %.2f µs | %.2f | %.2f ms (%d decisions) | %.2f µs |\n" \
+e7=$EARLYOOM17_VERSION e8=$EARLYOOM18_VERSION
+echo "| sleepers | victim | processes in /proc | reapd system-wide, CPU per decision | per process | earlyoom $e8, CPU per decision | per process | earlyoom $e7, CPU per decision | per process | reapd / earlyoom $e8 | reapd / earlyoom $e7 | reapd Cgroup= scoped, per decision | per process |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+while read -r n procs rp eo rp_n eo_n rc rc_n vmb eo18 eo18_n; do
+    printf "| %d | %d MB | %d | %.2f ms (%d decisions) | %.2f µs | %.2f ms (%d decisions) | %.2f µs | %.2f ms (%d decisions) | %.2f µs | %.2f | %.2f | %.2f ms (%d decisions) | %.2f µs |\n" \
         "$n" "$vmb" "$procs" "$(echo "$rp / 1000" | bc -l)" "$rp_n" "$(echo "$rp / $procs" | bc -l)" \
-        "$(echo "$eo / 1000" | bc -l)" "$eo_n" "$(echo "$eo / $procs" | bc -l)" "$(echo "$rp / $eo" | bc -l)" \
+        "$(echo "$eo18 / 1000" | bc -l)" "$eo18_n" "$(echo "$eo18 / $procs" | bc -l)" \
+        "$(echo "$eo / 1000" | bc -l)" "$eo_n" "$(echo "$eo / $procs" | bc -l)" "$(echo "$rp / $eo18" | bc -l)" "$(echo "$rp / $eo" | bc -l)" \
         "$(echo "$rc / 1000" | bc -l)" "$rc_n" "$(echo "$rc / $procs" | bc -l)"
 done <"$OUT/scan.dat"
 echo
 echo "CPU time (schedstat, all threads) over ${SECS} s divided by the decisions logged in that time;"
-echo "both killers in dry run in the same PID namespace (holding only a placeholder, a hog of the"
-echo "victim's size that both choose, and the sleepers), one after the other."
+echo "every killer in dry run in the same PID namespace (holding only a placeholder, a hog of the"
+echo "victim's size that all choose, and the sleepers), one after the other."
 if grep -q "BPF ranking in use" "$LAB_DIR"/reapd-*.log; then
     echo "reapd ranked with its BPF task iterator (reapd(8), BPF ranking): one read gives every process's"
     echo "rss, swap, page tables and oom_score_adj, the exact badness bound of each, and only possible"

@@ -2,7 +2,7 @@
 /* bench-watch.c - when MemAvailable crossed a threshold, and when a victim's memory came back */
 
 /*
- * Usage: bench-watch THRESHOLD_KB USAGE_FILE TIMEOUT_MS
+ * Usage: bench-watch THRESHOLD_KB USAGE_FILE TIMEOUT_MS [BASE_PERCENT]
  *
  * Killer-agnostic probe for bench/run.sh. Every 500 us it reads MemAvailable and the
  * victim's memory cgroup usage (USAGE_FILE: v1 memory.usage_in_bytes or v2 memory.current
@@ -12,6 +12,8 @@
  *   crosspcp USEC KB      the first sample with MemAvailable plus the free pages on the per-CPU
  *                         lists (reapd's own meminfo_read_pcp(), read once MemAvailable is under twice
  *                         the threshold) < THRESHOLD_KB: reapd's measure of available memory
+ *   crossbase USEC PCT    with BASE_PERCENT: the first sample with MemAvailable at most that share of
+ *                         MemAvailable + AnonPages, the measure of earlyoom 1.8 and later
  *   back USEC PEAK_KB     the first sample with the victim's usage below 10% of its peak
  *   timeout USEC PEAK_KB  the memory was not back TIMEOUT_MS after the crossing (or there was
  *                         no crossing within NO_CROSS_MS)
@@ -56,14 +58,19 @@ static int64_t read_u64(int fd, char *buf, size_t size)
         return (int64_t)strtoull(buf, NULL, 10);
 }
 
-static int64_t mem_available_kb(int fd)
+/* MemAvailable, and AnonPages in *anon_kb (-1 where missing) */
+static int64_t mem_available_kb(int fd, int64_t *anon_kb)
 {
         char buf[4096], *p;
         ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
 
+        *anon_kb = -1;
         if (n <= 0)
                 return -1;
         buf[n] = 0;
+        p = strstr(buf, "AnonPages:");
+        if (p)
+                *anon_kb = (int64_t)strtoull(p + 10, NULL, 10);
         p = strstr(buf, "MemAvailable:");
         return p ? (int64_t)strtoull(p + 13, NULL, 10) : -1;
 }
@@ -72,14 +79,17 @@ int main(int argc, char **argv)
 {
         uint64_t threshold_kb, timeout_ms, t0, t_cross = 0, peak_kb = 0;
         struct timespec tick = {.tv_nsec = POLL_NSEC};
-        bool crossed = false, crossed_pcp = false;
+        bool crossed = false, crossed_pcp = false, crossed_base = false;
+        double base_pct = -1;
         char buf[64];
         int mfd, ufd;
 
-        if (argc != 4) {
-                fprintf(stderr, "usage: %s THRESHOLD_KB USAGE_FILE TIMEOUT_MS\n", argv[0]);
+        if (argc != 4 && argc != 5) {
+                fprintf(stderr, "usage: %s THRESHOLD_KB USAGE_FILE TIMEOUT_MS [BASE_PERCENT]\n", argv[0]);
                 return 2;
         }
+        if (argc == 5)
+                base_pct = strtod(argv[4], NULL);
         threshold_kb = strtoull(argv[1], NULL, 10);
         timeout_ms = strtoull(argv[3], NULL, 10);
         mfd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
@@ -91,9 +101,15 @@ int main(int argc, char **argv)
         setvbuf(stdout, NULL, _IOLBF, 0);
         t0 = now_usec();
         for (;;) {
-                int64_t avail = mem_available_kb(mfd), usage = read_u64(ufd, buf, sizeof(buf));
+                int64_t anon, avail = mem_available_kb(mfd, &anon), usage = read_u64(ufd, buf, sizeof(buf));
                 uint64_t now = now_usec();
 
+                if (!crossed_base && base_pct >= 0 && avail >= 0 && anon >= 0 &&
+                    (double)avail * 100 <= base_pct * (double)(avail + anon)) {
+                        crossed_base = true;
+                        printf("crossbase %" PRIu64 " %.3f\n", now,
+                               (double)avail * 100 / (double)(avail + anon));
+                }
                 if (!crossed && avail >= 0 && (uint64_t)avail < threshold_kb) {
                         crossed = true;
                         t_cross = now;
