@@ -86,11 +86,6 @@ static usec_t share_window(const struct decider *d)
         return MAX(d->params.pressure_window, DECIDE_SHARE_WINDOW_MIN_USEC);
 }
 
-static usec_t sub_sat(usec_t a, usec_t b)
-{
-        return a > b ? a - b : 0;
-}
-
 static void pressure_reset(struct decider *d)
 {
         d->hist_start = d->hist_len = 0;

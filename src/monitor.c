@@ -55,11 +55,6 @@ const char *monitor_cause_to_string(enum monitor_cause c)
         return cause_names[c];
 }
 
-static uint64_t sub_sat(uint64_t a, uint64_t b)
-{
-        return a > b ? a - b : 0;
-}
-
 /* Bytes of headroom above @thr converted to the time it takes to drain at the assumed fill rate. */
 static usec_t drain_usec(uint64_t dist)
 {
