@@ -782,6 +782,7 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 {
         struct manager *m = userdata;
         struct reapd_config c;
+        struct monitor_params mp;
         struct monitor *mon = NULL;
         int r;
 
@@ -801,7 +802,8 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
         }
         if (!m->have_roots && c.cgroup[0])
                 m->have_roots = cgroup_roots_discover("/proc/self/mountinfo", &m->roots) >= 0;
-        r = monitor_new(m->event, &c, m->have_roots ? &m->roots : NULL, on_sample, m, &mon);
+        monitor_params_from_config(&c, &mp);
+        r = monitor_new(m->event, &mp, m->have_roots ? &m->roots : NULL, on_sample, m, &mon);
         if (r < 0) {
                 log_error_errno(r, "Reloaded configuration cannot monitor %s; keeping the previous one",
                                 c.cgroup[0] ? c.cgroup : "system");
@@ -860,6 +862,7 @@ int manager_main(const struct manager_args *args)
                 .oom_score_adj_path = "/proc/self/oom_score_adj",
         };
         struct caps_report cr;
+        struct monitor_params mp;
         sigset_t ss;
         int r;
 
@@ -931,7 +934,8 @@ int manager_main(const struct manager_args *args)
         if (r < 0)
                 goto out;
         manager_apply_config(&m);
-        r = monitor_new(m.event, &m.config, m.have_roots ? &m.roots : NULL, on_sample, &m, &m.monitor);
+        monitor_params_from_config(&m.config, &mp);
+        r = monitor_new(m.event, &mp, m.have_roots ? &m.roots : NULL, on_sample, &m, &m.monitor);
         if (r < 0) {
                 log_error_errno(r, "Cannot monitor %s", scope_name(&m));
                 goto out;
