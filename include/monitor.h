@@ -19,10 +19,11 @@
  * far from the thresholds it wakes every MONITOR_SLEEP_MAX (0.1 wakeups/s idle, PSI triggers
  * give the early warning in between), close to them every MONITOR_SLEEP_MIN.
  */
-/* 2 GB/s: anonymous page faults run at 0.5-0.7 GB/s per core here (LAB.md), ~1.4 GB/s on both
- * cores; 2 GB/s leaves margin for faster hosts and for file pages read back in. */
+/* 2 GB/s: faster than a 2-core machine faults anonymous memory in (bench/TUNABLES.md), with margin
+ * for faster hosts and for file pages read back in. */
 #define MONITOR_FILL_RATE_BYTES_PER_SEC (2ULL * 1000 * 1000 * 1000)
-/* 10s: at most 0.1 idle wakeups/s; earlyoom wakes 1/s, nohang 0.35/s. */
+/* 10s: at most 0.1 idle wakeups/s, a tenth of what the peers spend (bench/TUNABLES.md); the PSI
+ * triggers give the early warning in between. */
 #define MONITOR_SLEEP_MAX_USEC (10 * USEC_PER_SEC)
 /* 100ms: at 2 GB/s that is 200 MB between looks, under the default 5% threshold of any host >= 4 GB. */
 #define MONITOR_SLEEP_MIN_USEC (100 * USEC_PER_MSEC)

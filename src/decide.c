@@ -6,8 +6,8 @@
 #include "decide.h"
 
 /*
- * How "sustained" is measured. PSI triggers fire at most once per window (LAB.md: a 10% trigger
- * on a thrashing cgroup fired every 2-4 s), so their events are wake-ups, not a measurement.
+ * How "sustained" is measured. PSI triggers fire at most once per window, and on a steady thrash
+ * not even every window (bench/TUNABLES.md), so their events are wake-ups, not a measurement.
  * The measurement is the cumulative "total=" stall counter: at every sample the share is
  * Δtotal/Δt against the newest earlier sample at least one window old (the window is
  * max(PressureWindow=, DECIDE_SHARE_WINDOW_MIN_USEC)). While pressured the monitor samples every
@@ -22,8 +22,8 @@
 #define DECIDE_SHARE_WINDOW_MIN_USEC (2 * USEC_PER_SEC)
 /* Spans longer than this many windows are diluted by idle time before the episode: not used. */
 #define DECIDE_SHARE_SPAN_MAX_WINDOWS 2
-/* 75%: a steady thrash measured over 2s wobbles by a few points (LAB.md: 10-13%); one dip just
- * under the threshold must not restart the PressureDuration clock. */
+/* 75%: a steady thrash measured over 2s wobbles by a few points (bench/TUNABLES.md); one dip
+ * just under the threshold must not restart the PressureDuration clock. */
 #define DECIDE_SOME_RELEASE_PCT 75
 /* An episode with no fresh evidence (no trigger, no measurement) for this many windows is over:
  * the clock must not run on stale data if samples stop coming. */
@@ -31,8 +31,8 @@
 /*
  * Windows after a kill during which trigger events are ignored. One is not enough without
  * CAP_SYS_RESOURCE: then the kernel serves triggers from its 2 s averaging work, so an event
- * may arrive up to a window late and still describe the victim (the PSI bench saw bystanders
- * killed 2.1-2.4 s after the thrasher).
+ * may arrive up to a window late and still describe the victim (with one window, bench-psi
+ * killed bystanders after the thrasher: bench/TUNABLES.md).
  */
 #define DECIDE_QUIET_WINDOWS 2
 /* History points closer than window/16 overwrite the newest one, so DECIDE_HISTORY (64) points

@@ -37,7 +37,8 @@
 /* 75s: how long after start-up (and reloads) faults map one page each (memlock_trim(split)):
  * past the first samples and the first periodic state file, so the steady state has run. */
 #define LEARN_USEC (75 * USEC_PER_SEC)
-/* 10ms: how often to look at group members still exiting; a few GB unmap in that time. */
+/* 10ms: how often to look at group members still exiting: process_mrelease() gives back gigabytes
+ * in that time (bench/TUNABLES.md), so a finished group is seen soon, and the loop does not spin. */
 #define KILL_RECHECK_USEC (10 * USEC_PER_MSEC)
 /* Where reapctl status finds the daemon's view when systemd gives no RuntimeDirectory=. */
 #define STATE_DIR_DEFAULT "/run/reapd"
