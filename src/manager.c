@@ -30,8 +30,6 @@
 
 /* 1s: STATUS= and the state file follow pressure closely enough for a human, without a write per sample. */
 #define STATUS_INTERVAL_USEC (1 * USEC_PER_SEC)
-/* 30s: "no candidate" repeats while the condition holds; one record per half minute says it all. */
-#define NO_CANDIDATE_INTERVAL_USEC (30 * USEC_PER_SEC)
 /* 60s: the state file's readings are a courtesy; reapctl status reads live figures itself. */
 #define STATE_INTERVAL_USEC (60 * USEC_PER_SEC)
 /* 75s: how long after start-up (and reloads) faults map one page each (memlock_trim(split)):
@@ -72,7 +70,7 @@ struct manager {
 
         struct monitor_sample last;
         bool have_last;
-        usec_t last_status, last_no_candidate;
+        usec_t last_status;
         unsigned warned; /* KILL_WARN_* already logged */
         bool warned_memory_fallback;
         bool status_has_data; /* STATUS= shows readings, not just "Monitoring ..." */
@@ -190,9 +188,8 @@ static void manager_kill_finish(struct manager *m, const char *result)
 
         if (!m->killing)
                 return;
-        if (monitor_sample_now(m->monitor, &after) >= 0 && after.have_memory && m->before.have_memory &&
-            after.mem_available > m->before.mem_available)
-                r.released_kb = (after.mem_available - m->before.mem_available) / 1024;
+        if (monitor_sample_now(m->monitor, &after) >= 0 && after.have_memory && m->before.have_memory)
+                r.released_kb = sub_sat(after.mem_available, m->before.mem_available) / 1024;
 
         r.pid = v->pid;
         r.uid = v->uid;
@@ -213,11 +210,9 @@ static void manager_kill_finish(struct manager *m, const char *result)
         r.swap_free_kb = m->before.swap_free / 1024;
         r.result = result;
         r.error = m->op.release_result;
-        r.kill_usec = m->op.t_signal > m->t_decide ? m->op.t_signal - m->t_decide : 0;
-        r.release_usec = m->op.t_release_end > m->op.t_release_start
-                                 ? m->op.t_release_end - m->op.t_release_start
-                                 : 0;
-        r.exit_usec = m->dead && m->t_exit > m->op.t_signal ? m->t_exit - m->op.t_signal : 0;
+        r.kill_usec = sub_sat(m->op.t_signal, m->t_decide);
+        r.release_usec = sub_sat(m->op.t_release_end, m->op.t_release_start);
+        r.exit_usec = m->dead ? sub_sat(m->t_exit, m->op.t_signal) : 0;
         r.released_by_mrelease = m->op.n_released > 0;
         r.dry_run = false;
         (void)report_kill(&r);
@@ -322,7 +317,8 @@ static int on_kill_timeout(sd_event_source *s, uint64_t usec, void *userdata)
         char t[32];
 
         log_warning("Victim %d (%s) still alive %s after SIGKILL; deciding again.", (int)m->victim.pid,
-                    m->victim.comm, format_duration(t, sizeof(t), m->config.kill_timeout));
+                    m->victim.comm,
+                    format_duration(t, sizeof(t), sub_sat(now_usec(CLOCK_MONOTONIC), m->op.t_signal)));
         manager_kill_finish(m, "timeout");
         return 0;
 }
@@ -427,6 +423,41 @@ static int manager_select(struct manager *m, struct snapshot_opts *opts, struct 
         return score_select(&m->snapshot, &m->config.policy, &ctx, ret);
 }
 
+static enum decide_outcome outcome_of(int kill_result)
+{
+        switch (kill_result) {
+        case 0:
+                return DECIDE_OUTCOME_KILLED;
+        case KILL_DRY_RUN:
+                return DECIDE_OUTCOME_DRY_RUN;
+        case KILL_GONE:
+                return DECIDE_OUTCOME_GONE;
+        case KILL_REUSED:
+                return DECIDE_OUTCOME_REUSED;
+        case KILL_PROTECTED:
+                return DECIDE_OUTCOME_PROTECTED;
+        default:
+                return DECIDE_OUTCOME_FAILED;
+        }
+}
+
+/* The kill in m->op is in flight until its victim's memory is accounted, or @until passes. */
+static void manager_kill_watch(struct manager *m, usec_t until)
+{
+        m->killing = true;
+        m->released = false;
+        m->dead = false;
+        m->t_exit = 0;
+        if (kill_op_pidfd(&m->op) >= 0 &&
+            sd_event_add_io(m->event, &m->death_source, kill_op_pidfd(&m->op), EPOLLIN, on_death, m) < 0)
+                m->death_source = NULL;
+        if (sd_event_add_time(m->event, &m->timeout_source, CLOCK_MONOTONIC, until, 0, on_kill_timeout, m) <
+            0)
+                m->timeout_source = NULL;
+        manager_kill_maybe_finish(m);
+}
+
+/* Acts on DECIDE_KILL, reports the outcome to the decider and does what it says next. */
 static void manager_kill(struct manager *m, enum decide_reason reason, const struct monitor_sample *s)
 {
         struct snapshot_opts opts = {
@@ -436,9 +467,9 @@ static void manager_kill(struct manager *m, enum decide_reason reason, const str
                 .cgroup_root = m->have_roots && m->roots.v2[0] ? m->roots.v2 : NULL,
                 .xattrs = m->config.policy.honor_xattrs && m->have_roots && m->roots.v2[0],
         };
+        struct decide_verdict v;
         struct candidate c;
         struct kill_request req;
-        usec_t now;
         int r;
 
         m->t_decide = now_usec(CLOCK_MONOTONIC);
@@ -448,17 +479,14 @@ static void manager_kill(struct manager *m, enum decide_reason reason, const str
         r = manager_select(m, &opts, &c);
         if (r < 0) {
                 log_error_errno(r, "Failed to scan processes");
-                decide_kill_started(&m->decider, m->t_decide); /* retry after KillTimeout=, not at once */
+                decide_kill_outcome(&m->decider, DECIDE_OUTCOME_FAILED, now_usec(CLOCK_MONOTONIC), NULL);
                 return;
         }
         if (r == SCORE_NO_CANDIDATE) {
-                if (!m->last_no_candidate ||
-                    m->t_decide - m->last_no_candidate >= NO_CANDIDATE_INTERVAL_USEC) {
-                        m->last_no_candidate = m->t_decide;
+                decide_kill_outcome(&m->decider, DECIDE_OUTCOME_NO_CANDIDATE, m->t_decide, &v);
+                if (v.report)
                         (void)report_no_candidate(decide_reason_to_string(reason), s->mem_available / 1024,
                                                   s->pressure.some.avg10, m->snapshot.n_seen);
-                }
-                decide_kill_started(&m->decider, m->t_decide);
                 return;
         }
 
@@ -475,43 +503,23 @@ static void manager_kill(struct manager *m, enum decide_reason reason, const str
                 .roots = m->have_roots ? &m->roots : NULL,
         };
         r = kill_start(m->reaper, &req, &m->op);
-        now = now_usec(CLOCK_MONOTONIC);
-        if (r < 0) {
+        if (r < 0)
                 log_error_errno(r, "Failed to kill %d (%s)", (int)m->victim.pid, m->victim.comm);
-                decide_kill_started(&m->decider, now);
-                return;
+        else {
+                manager_warn_once(m, m->op.warn_once);
+                if (r == KILL_DRY_RUN)
+                        manager_report_dry_run(m, s);
+                if (r > 0)
+                        kill_op_done(&m->op);
         }
-        manager_warn_once(m, m->op.warn_once);
-        switch (r) {
-        case KILL_DRY_RUN:
-                manager_report_dry_run(m, s);
-                kill_op_done(&m->op);
-                /* Behave as after a kill, so a dry run shows the cadence a real one would have. */
-                decide_kill_started(&m->decider, now);
-                return;
-        case KILL_GONE:
-        case KILL_REUSED:
-        case KILL_PROTECTED:
+        decide_kill_outcome(&m->decider, outcome_of(r), now_usec(CLOCK_MONOTONIC), &v);
+        log_debug("Kill of %d (%s): %s", (int)m->victim.pid, m->victim.comm,
+                  decide_outcome_to_string(outcome_of(r)));
+        if (v.next == DECIDE_NEXT_WAIT)
+                manager_kill_watch(m, v.until);
+        else if (v.next == DECIDE_NEXT_AGAIN)
                 log_info("Victim %d (%s) not killed: %s; choosing again.", (int)m->victim.pid,
                          m->victim.comm, kill_result_to_string(r));
-                kill_op_done(&m->op);
-                return;
-        default:
-                break;
-        }
-
-        m->killing = true;
-        m->released = false;
-        m->dead = false;
-        m->t_exit = 0;
-        decide_kill_started(&m->decider, now);
-        if (kill_op_pidfd(&m->op) >= 0 &&
-            sd_event_add_io(m->event, &m->death_source, kill_op_pidfd(&m->op), EPOLLIN, on_death, m) < 0)
-                m->death_source = NULL;
-        if (sd_event_add_time_relative(m->event, &m->timeout_source, CLOCK_MONOTONIC, m->config.kill_timeout,
-                                       0, on_kill_timeout, m) < 0)
-                m->timeout_source = NULL;
-        manager_kill_maybe_finish(m);
 }
 
 static void on_sample(struct monitor *mon, const struct monitor_sample *s, int error, void *userdata)
@@ -666,7 +674,7 @@ static void manager_apply_config(struct manager *m)
 
         log_set_max_level(m->config.log_level);
         decide_params_from_config(&m->config, &p);
-        decider_init(&m->decider, &p);
+        decide_reconfigure(&m->decider, &p);
 }
 
 /*
