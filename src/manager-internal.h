@@ -33,8 +33,11 @@ struct manager {
         struct rank_bpf *rank; /* snapshot_select()'s BPF pass 1; NULL: /proc oom_score */
         bool warned_rank; /* a failed iterator run was logged */
 
-        /* The kill in flight (one at a time: the decider waits for it). */
+        /* The kill in flight: one at a time (the decider waits for it), a real one or the rehearsal. */
         bool killing;
+        bool rehearsing; /* the kill in flight is the rehearsal (manager-rehearse.c), not a decision */
+        pid_t rehearsal_child; /* the rehearsal's child until waitpid() reaps it; 0: none */
+        bool text_locked; /* reapd's own code was locked whole (manager-rehearse.c) */
         struct kill_op op;
         struct victim victim;
         enum decide_reason reason;
@@ -55,8 +58,6 @@ struct manager {
         uint64_t kills_written;
         usec_t state_written_at;
         uint64_t caps; /* effective capabilities after caps_setup(), for the state file */
-        bool locked; /* mlockall() worked: manager_settle() trims what start-up left locked */
-        sd_event_source *learn_source; /* libraries split page by page until it fires (LEARN_USEC) */
         uint64_t n_kills;
         char last_kill[256];
 };
@@ -118,3 +119,16 @@ void manager_kill_watch(struct manager *m, usec_t until);
  * "stopped"): its record, the counters, and the decider told. Nothing if no kill is in flight.
  */
 void manager_kill_finish(struct manager *m, const char *result);
+
+/* manager-rehearse.c: the kill path run once on a child of reapd's own. */
+
+/*
+ * manager_rehearse() - at start and after a reload: fork a small child, run a victim scan and
+ * kill the child through manager_kill_begin(), so that every page a kill touches is resident and
+ * locked before any memory trouble. The rest happens in the event loop; manager_kill_finish()
+ * writes the rehearsal's record and calls manager_rehearsal_reap().
+ */
+void manager_rehearse(struct manager *m);
+
+/* manager_rehearsal_reap() - waitpid() the rehearsal's child if it is dead; kill it otherwise. */
+void manager_rehearsal_reap(struct manager *m);

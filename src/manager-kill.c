@@ -45,7 +45,7 @@ void manager_kill_finish(struct manager *m, const char *result)
         report_victim(v, &r);
         r.kill_unit = kill_unit_to_string(m->op.unit);
         r.n_killed = (unsigned)m->op.n_signalled;
-        r.trigger = decide_reason_to_string(m->reason);
+        r.trigger = m->rehearsing ? "rehearsal" : decide_reason_to_string(m->reason);
         r.pressure_some_avg10 = m->before.pressure.some.avg10;
         r.pressure_full_avg10 = m->before.pressure.full.avg10;
         r.mem_available_kb = m->before.mem_available / 1024;
@@ -56,6 +56,7 @@ void manager_kill_finish(struct manager *m, const char *result)
         r.release_usec = sub_sat(m->op.t_release_end, m->op.t_release_start);
         r.exit_usec = m->dead ? sub_sat(m->t_exit, m->op.t_signal) : 0;
         r.released_by_mrelease = m->op.n_released > 0;
+        r.rehearsal = m->rehearsing;
         (void)report_kill(&r);
 
         m->death_source = sd_event_source_disable_unref(m->death_source);
@@ -63,10 +64,15 @@ void manager_kill_finish(struct manager *m, const char *result)
         m->recheck_source = sd_event_source_disable_unref(m->recheck_source);
         kill_op_done(&m->op);
         m->killing = false;
-        m->n_kills++;
-        snprintf(m->last_kill, sizeof(m->last_kill), "%d %s %s %s %" PRIu64 "kB %" PRIu64, (int)v->pid,
-                 v->comm, r.trigger, result, r.released_kb, now_usec(CLOCK_REALTIME));
-        decide_kill_finished(&m->decider, now);
+        if (m->rehearsing) {
+                m->rehearsing = false;
+                manager_rehearsal_reap(m);
+        } else {
+                m->n_kills++;
+                snprintf(m->last_kill, sizeof(m->last_kill), "%d %s %s %s %" PRIu64 "kB %" PRIu64,
+                         (int)v->pid, v->comm, r.trigger, result, r.released_kb, now_usec(CLOCK_REALTIME));
+                decide_kill_finished(&m->decider, now);
+        }
         manager_update_status(m, true);
 }
 
@@ -96,6 +102,9 @@ static void manager_kill_maybe_finish(struct manager *m)
         if (!m->killing)
                 return;
         if (m->op.release_pending && !m->released)
+                return;
+        /* A rehearsal runs both ends, the release and the death, and its child is reaped after. */
+        if (m->rehearsing && !m->dead && m->death_source)
                 return;
         if (kill_accounted(&m->op)) {
                 manager_kill_finish(m, "killed");

@@ -1,26 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* manager.c - the daemon's loop: event sources, signals, reload, start and stop */
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <malloc.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
-#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include "caps.h"
 #include "manager-internal.h"
-#include "memlock.h"
 #include "rank-bpf.h"
-
-/* 75s: how long after start-up (and reloads) faults map one page each (memlock_trim(split)):
- * past the first samples and the first periodic state file, so the steady state has run. */
-#define LEARN_USEC (75 * USEC_PER_SEC)
 
 static void on_sample(struct monitor *mon, const struct monitor_sample *s, int error, void *userdata)
 {
@@ -164,89 +156,17 @@ static int manager_load_config(const char *path, struct reapd_config *ret)
         return r;
 }
 
-/* LEARN_USEC after manager_settle() (@s NULL: called directly): merge the split libraries back. */
-static int on_learned(sd_event_source *s, uint64_t usec, void *userdata)
-{
-        struct manager *m = userdata;
-        size_t pieces = 0;
-        int r;
-
-        if (m->killing && s) {
-                /* merging takes the mmap lock ~1 500 times: not while a victim is being reaped */
-                (void)sd_event_source_set_time_relative(s, 10 * USEC_PER_SEC);
-                (void)sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-                return 0;
-        }
-        m->learn_source = sd_event_source_disable_unref(m->learn_source);
-        r = memlock_merge(&pieces);
-        if (r < 0)
-                log_debug_errno(r, "Could not merge the library mappings split at start-up");
-        else
-                log_debug("Merged %zu library mapping pieces back", pieces);
-        return 0;
-}
-
 /*
- * After start-up and after each reload: let go of the library pages start-up alone used (see
- * memlock.h), then run once what a kill needs, so it is mapped and locked before any pressure:
- * a selection (which also sizes the snapshot's arrays, so choosing a victim does not allocate)
- * and the library code of the kill path that nothing else runs before (the pidfd syscalls and
- * the reaper's poll and eventfd write; the journal record). For LEARN_USEC the libraries stay
- * split page by page, so that this and the steady state map only the pages they run, not each
- * one's 64 KiB fault-around window; then on_learned() merges them back.
+ * After start-up and after each reload (a new config, a new reaper thread): run a kill once,
+ * for real, on a child of reapd's own (manager-rehearse.c), so that every page a kill touches is
+ * resident and locked before any memory trouble. Its victim scan also sizes the snapshot's
+ * arrays, so that choosing a victim under pressure does not allocate.
  */
 static void manager_settle(struct manager *m)
 {
-        struct snapshot_opts warm = {.self = getpid()};
-        struct candidate warm_victim;
-        struct memlock_trim_result tr;
-        /* With the libraries split, a touch maps only the pages it reads: the first two pages of
-         * each, enough for these small functions (process_mrelease and the pidfd calls go through
-         * syscall(); the reaper polls, sleeps between retries and reads cgroup.procs). */
-        const uintptr_t kill_path[] = {
-                (uintptr_t)nanosleep,       (uintptr_t)getdents64,
-                (uintptr_t)syscall,         (uintptr_t)poll,
-                (uintptr_t)write,           (uintptr_t)sd_journal_sendv,
-                (uintptr_t)sd_journal_send, (uintptr_t)sd_journal_send_with_location,
-        };
-        int r;
-
-        if (m->locked && !m->killing) {
-                if (m->learn_source) /* a reload within LEARN_USEC of the last settle */
-                        (void)on_learned(NULL, 0, m);
-                r = memlock_trim(true, &tr);
-                if (r < 0) /* some start-up pages stay, or (before 5.18) a range is left unlocked */
-                        log_warning_errno(r, "Could not unmap start-up pages of shared libraries");
-                else if (tr.truncated)
-                        log_warning("More library mappings than memlock_trim() handles; some were left as "
-                                    "they are");
-                else
-                        log_debug("Unmapped %zu KiB of start-up pages in %zu library mappings%s, split "
-                                  "them at %zu pages for %" PRIu64 "s; locked the executable's %zu KiB",
-                                  tr.dropped / 1024, tr.mappings,
-                                  tr.unlocked_fallback ? " (munlock fallback)" : "", tr.split,
-                                  (uint64_t)(LEARN_USEC / USEC_PER_SEC), tr.populated / 1024);
-        }
-        /* Warm only the path manager_select() takes: a full system-wide scan would hold 96 bytes
-         * for every process, where snapshot_select() keeps the few it reads in full. */
-        warm.fields = m->config.policy.fields_used;
-        warm.rank = m->rank;
-        warm.cgroup = m->config.cgroup[0] ? m->config.cgroup : NULL;
-        warm.cgroup_root = m->have_roots && m->roots.v2[0] ? m->roots.v2 : NULL;
-        if (warm.cgroup && !m->rank)
-                (void)snapshot_take(m->proc_fd, &warm, &m->snapshot);
-        else
-                (void)snapshot_select(m->proc_fd, &warm, NULL, NULL, &m->snapshot, &warm_victim);
+        manager_rehearse(m);
         /* pass 1 keeps every process when they are all alike: room for twice today's */
         (void)snapshot_reserve(&m->snapshot, 2 * m->snapshot.n_seen);
-        for (size_t i = 0; i < ELEMENTSOF(kill_path); i++)
-                memlock_touch((const void *)kill_path[i], MEMLOCK_TOUCH_LEN);
-        if (m->locked && !m->killing && !m->learn_source &&
-            sd_event_add_time_relative(m->event, &m->learn_source, CLOCK_MONOTONIC, LEARN_USEC,
-                                       LEARN_USEC / 10, on_learned, m) < 0) {
-                m->learn_source = NULL;
-                (void)on_learned(NULL, 0, m);
-        }
 }
 
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -348,7 +268,6 @@ int manager_main(const struct manager_args *args)
                 log_warning_errno(r, "Cannot read the capability state, ignoring");
         else
                 manager_log_caps(&cr, ca.mlock);
-        m.locked = r >= 0 && ca.mlock && cr.mlock_error == 0;
         (void)caps_read_effective("/proc", 0, &m.caps);
 
         r = cgroup_roots_discover("/proc/self/mountinfo", &m.roots);
@@ -413,7 +332,7 @@ out:
         if (m.state_path[0])
                 (void)unlink(m.state_path);
         m.monitor = monitor_free(m.monitor);
-        m.learn_source = sd_event_source_disable_unref(m.learn_source);
+        manager_rehearsal_reap(&m);
         m.reaper_source = sd_event_source_disable_unref(m.reaper_source);
         m.reaper = reaper_free(m.reaper);
         snapshot_done(&m.snapshot);
