@@ -37,6 +37,14 @@ static void sim_init(struct sim *s, const struct decide_params *p)
         s->have_pressure = true;
 }
 
+/* A machine without swap and with 100 MB available: every sample calls for a kill. */
+static void sim_init_low_memory(struct sim *s, const struct decide_params *p)
+{
+        sim_init(s, p);
+        s->swap_total = s->swap_free = 0;
+        s->avail = 100 * 1000 * 1000;
+}
+
 static struct decide_params default_params(void)
 {
         return (struct decide_params){
@@ -313,9 +321,7 @@ static void test_wait_timeout(void **state)
         usec_t t0;
         struct sim s;
 
-        sim_init(&s, &p);
-        s.swap_total = s.swap_free = 0;
-        s.avail = 100 * 1000 * 1000;
+        sim_init_low_memory(&s, &p);
         assert_int_equal(sim_step(&s, 1 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
         t0 = s.t;
         decide_kill_outcome(&s.d, DECIDE_OUTCOME_KILLED, t0, NULL);
@@ -339,9 +345,7 @@ static void test_wait_early_finish(void **state)
         enum decide_reason why;
         struct sim s;
 
-        sim_init(&s, &p);
-        s.swap_total = s.swap_free = 0;
-        s.avail = 100 * 1000 * 1000;
+        sim_init_low_memory(&s, &p);
         assert_int_equal(sim_step(&s, 1 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
         decide_kill_outcome(&s.d, DECIDE_OUTCOME_KILLED, s.t, NULL);
         assert_int_equal(sim_step(&s, 100 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_WAIT);
@@ -434,9 +438,7 @@ static void test_outcomes(void **state)
         usec_t t0;
         struct sim s;
 
-        sim_init(&s, &p);
-        s.swap_total = s.swap_free = 0;
-        s.avail = 100 * 1000 * 1000;
+        sim_init_low_memory(&s, &p);
 
         /* A kill: wait for the victim until KillTimeout=. */
         assert_int_equal(sim_step(&s, 1 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
