@@ -61,10 +61,9 @@ static int lock_segments(struct dl_phdr_info *info, size_t size, void *userdata)
 }
 
 /* The child: only async-signal-safe calls, as after any fork() of a threaded process. */
-_Noreturn static void rehearsal_child(pid_t parent, int ready_fd)
+_Noreturn static void rehearsal_child(pid_t parent, int ready_fd, size_t page)
 {
         static const char adj[] = "1000";
-        long page = sysconf(_SC_PAGESIZE);
         char *p;
         int fd;
 
@@ -79,7 +78,7 @@ _Noreturn static void rehearsal_child(pid_t parent, int ready_fd)
         }
         p = mmap(NULL, REHEARSAL_CHILD_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p != MAP_FAILED)
-                for (size_t i = 0; i<REHEARSAL_CHILD_BYTES; i += page> 0 ? (size_t)page : 4096)
+                for (size_t i = 0; i < REHEARSAL_CHILD_BYTES; i += page)
                         p[i] = 1;
         (void)write(ready_fd, "", 1);
         for (;;)
@@ -90,6 +89,7 @@ _Noreturn static void rehearsal_child(pid_t parent, int ready_fd)
 static pid_t rehearsal_spawn(void)
 {
         struct pollfd pfd = {.events = POLLIN};
+        long page = sysconf(_SC_PAGESIZE);
         pid_t parent = getpid(), pid;
         int fds[2], r = 0;
         char c;
@@ -98,7 +98,7 @@ static pid_t rehearsal_spawn(void)
                 return -errno;
         pid = fork();
         if (pid == 0)
-                rehearsal_child(parent, fds[1]);
+                rehearsal_child(parent, fds[1], page > 0 ? (size_t)page : 4096);
         (void)close(fds[1]);
         if (pid < 0) {
                 (void)close(fds[0]);
@@ -129,6 +129,14 @@ void manager_rehearsal_reap(struct manager *m)
                 (void)kill(pid, SIGKILL);
                 return;
         }
+        m->rehearsal_child = 0;
+}
+
+/* A rehearsal that cannot go on: its child dies now (it is ours and only sleeps) and is reaped. */
+static void rehearsal_abort(struct manager *m)
+{
+        (void)kill(m->rehearsal_child, SIGKILL);
+        (void)waitpid(m->rehearsal_child, NULL, 0);
         m->rehearsal_child = 0;
 }
 
@@ -207,11 +215,17 @@ void manager_rehearse(struct manager *m)
         manager_select_opts(m, &opts);
         sel = manager_select(m, &opts, &c);
         r = rehearsal_victim(m, pid, sel, &c);
-        if (r >= 0 && m->victim.oom_score_adj == SCORE_ADJ_UNKILLABLE)
-                r = -EPERM; /* it could not raise its oom_score_adj: the checks would refuse it */
         if (r < 0) {
-                log_warning_errno(r, "Could not read the rehearsal child %d, ignoring", (int)pid);
-                manager_rehearsal_reap(m);
+                log_warning_errno(r, "Could not read the rehearsal's child %d; not rehearsing the kill path",
+                                  (int)pid);
+                rehearsal_abort(m);
+                return;
+        }
+        if (m->victim.oom_score_adj == SCORE_ADJ_UNKILLABLE) {
+                log_warning("The rehearsal's child %d could not raise its oom_score_adj from -1000; not "
+                            "rehearsing the kill path",
+                            (int)pid);
+                rehearsal_abort(m);
                 return;
         }
 
@@ -232,7 +246,7 @@ void manager_rehearse(struct manager *m)
                 else
                         log_warning("Rehearsing the kill path on child %d failed: %s", (int)pid,
                                     kill_result_to_string(r));
-                manager_rehearsal_reap(m);
+                rehearsal_abort(m);
                 return;
         }
         m->rehearsing = true;
