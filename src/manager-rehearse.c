@@ -191,13 +191,8 @@ void manager_rehearse(struct manager *m)
                 m->text_locked = true;
                 log_debug("Locked %zu KiB of reapd's own code and read-only data", locked / 1024);
         }
-        manager_rehearsal_reap(m);
-        if (m->rehearsal_child > 0) {
-                log_notice(
-                        "The previous rehearsal's child %d is not reaped yet; not rehearsing the kill path",
-                        (int)m->rehearsal_child);
-                return;
-        }
+        if (m->rehearsal_child > 0) /* the last one's, killed by a reload and still dying */
+                rehearsal_abort(m);
 
         pid = rehearsal_spawn();
         if (pid < 0) {
