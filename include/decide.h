@@ -11,8 +11,8 @@
 
 enum decide_action {
         DECIDE_NONE, /* nothing to do */
-        DECIDE_KILL, /* pick and kill a victim now, then call decide_kill_started() */
-        DECIDE_WAIT, /* a kill is in flight: wait for decide_kill_finished() or the timeout */
+        DECIDE_KILL, /* pick and kill a victim now, then report how it went: decide_kill_outcome() */
+        DECIDE_WAIT, /* a kill is in flight or on hold: wait for decide_kill_finished() or the timeout */
 };
 
 enum decide_reason {
@@ -28,6 +28,34 @@ enum decide_reason {
 const char *decide_reason_to_string(enum decide_reason r);
 const char *decide_action_to_string(enum decide_action a);
 
+/* What became of a DECIDE_KILL: the daemon acts, then reports it to decide_kill_outcome(). */
+enum decide_outcome {
+        DECIDE_OUTCOME_KILLED, /* SIGKILL sent: report decide_kill_finished() once it is dead */
+        DECIDE_OUTCOME_DRY_RUN, /* every check passed, no signal sent (DryRun=) */
+        DECIDE_OUTCOME_GONE, /* the victim exited before it could be signalled */
+        DECIDE_OUTCOME_REUSED, /* its PID names another process now */
+        DECIDE_OUTCOME_PROTECTED, /* its oom_score_adj became -1000 */
+        DECIDE_OUTCOME_NO_CANDIDATE, /* nothing may be killed */
+        DECIDE_OUTCOME_FAILED, /* the scan or the signal failed */
+        _DECIDE_OUTCOME_MAX,
+};
+
+/* "killed", "dry-run", "gone", "reused", "protected", "no-candidate", "failed"; NULL out of range. */
+const char *decide_outcome_to_string(enum decide_outcome o);
+
+/* What the daemon does after an outcome. */
+enum decide_next {
+        DECIDE_NEXT_WAIT, /* a victim is dying: wait for it until decide_verdict.until */
+        DECIDE_NEXT_HOLD, /* no kill before decide_verdict.until: as after a kill, so no storm */
+        DECIDE_NEXT_AGAIN, /* nothing was done: the next sample that calls for a kill chooses again */
+};
+
+struct decide_verdict {
+        enum decide_next next;
+        usec_t until; /* WAIT and HOLD: when samples are judged afresh (the kill timer); 0 for AGAIN */
+        bool report; /* DECIDE_OUTCOME_NO_CANDIDATE: write the record now (it is rate-limited) */
+};
+
 struct decide_params {
         struct threshold min_available; /* resolved against sample->mem_total */
         struct threshold min_swap_free; /* resolved against sample->swap_total */
@@ -36,7 +64,7 @@ struct decide_params {
         uint32_t pressure_full; /* permyriad, 0 = off */
         usec_t pressure_window; /* the window the stall share is measured over (>= 2s used) */
         usec_t pressure_duration; /* how long "some" must stay above pressure_some */
-        usec_t kill_timeout; /* longest wait for a victim before deciding again */
+        usec_t kill_timeout; /* longest wait for a victim, and the hold after a kill that was not made */
 };
 
 /* decide_params_from_config() - the [Monitor]/[Kill] values the decider uses. */
@@ -67,31 +95,51 @@ struct decider {
         usec_t some_since; /* when the current "some" episode began */
         usec_t some_evidence; /* last time "some" was seen above (trigger or measurement) */
 
-        bool waiting; /* a kill is in flight */
-        usec_t kill_started;
+        bool waiting; /* a kill is in flight, or on hold after one that was not made */
+        usec_t wait_until; /* when waiting ends without decide_kill_finished() */
         usec_t quiet_until; /* PSI evidence before this describes the victim, not the present */
         bool watching; /* a first sample was seen (quiet_until is at least its time) */
+
+        /* What outlives a reload (decide_reconfigure()). */
+        usec_t last_no_candidate; /* when the last "no candidate" record was written; 0 never */
 };
 
 /* decider_init() - fresh decider, nothing measured, not waiting. */
 void decider_init(struct decider *d, const struct decide_params *p);
 
 /*
+ * decide_reconfigure() - new params (a reload): the pressure history, the episode and any wait
+ * start over as with decider_init(); what the decider remembers of earlier outcomes (when the
+ * last "no candidate" record was written) stays.
+ */
+void decide_reconfigure(struct decider *d, const struct decide_params *p);
+
+/*
  * decide_step() - feed one sample; returns what to do. On DECIDE_KILL, *@ret_reason (may be NULL)
  * says why (checked in the order memory, pressure-full, swap, pressure-some); otherwise it is set
- * to DECIDE_REASON_NONE. While waiting returns DECIDE_WAIT until decide_kill_finished() or
- * params.kill_timeout after decide_kill_started(); then the same sample is judged afresh. Samples
+ * to DECIDE_REASON_NONE. While waiting returns DECIDE_WAIT until decide_kill_finished() or the
+ * verdict's until (decide_kill_outcome()); then the same sample is judged afresh. Samples
  * without memory or pressure data just skip those checks.
  */
 enum decide_action decide_step(struct decider *d, const struct monitor_sample *s,
                                enum decide_reason *ret_reason);
 
-/* decide_kill_started() - the daemon sent SIGKILL at @now; enter the waiting state. */
-void decide_kill_started(struct decider *d, usec_t now);
+/*
+ * decide_kill_outcome() - the daemon acted on DECIDE_KILL at @now with outcome @o; @ret (may be
+ * NULL) says what it does next. Every rate decision is made here:
+ *  - KILLED: wait for the victim, at most params.kill_timeout (then decide_step() judges
+ *    afresh, as after decide_kill_finished());
+ *  - DRY_RUN, NO_CANDIDATE, FAILED: hold for params.kill_timeout, as if a victim were dying,
+ *    so that a dry run shows the cadence of real kills and a condition no kill can mend is not
+ *    rescanned at every sample; a "no candidate" record is due at most every
+ *    DECIDE_NO_CANDIDATE_INTERVAL_USEC while that holds (@ret->report);
+ *  - GONE, REUSED, PROTECTED: nothing was killed and nothing is held: choose again.
+ */
+void decide_kill_outcome(struct decider *d, enum decide_outcome o, usec_t now, struct decide_verdict *ret);
 
 /*
- * decide_kill_finished() - the victim is dead and its memory accounted at @now (or the kill
- * failed): leave the waiting state. Pressure history is dropped: a new pressure decision needs
+ * decide_kill_finished() - the victim is dead and its memory accounted at @now (or waiting for
+ * it ended otherwise: timeout, reload, stop): leave the waiting state. Pressure history is dropped: a new pressure decision needs
  * evidence gathered after the kill.
  */
 void decide_kill_finished(struct decider *d, usec_t now);

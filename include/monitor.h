@@ -9,6 +9,7 @@
 
 #include "cgroup.h"
 #include "config.h"
+#include "meminfo.h"
 #include "pressure.h"
 #include "util.h"
 
@@ -18,10 +19,11 @@
  * far from the thresholds it wakes every MONITOR_SLEEP_MAX (0.1 wakeups/s idle, PSI triggers
  * give the early warning in between), close to them every MONITOR_SLEEP_MIN.
  */
-/* 2 GB/s: anonymous page faults run at 0.5-0.7 GB/s per core here (LAB.md), ~1.4 GB/s on both
- * cores; 2 GB/s leaves margin for faster hosts and for file pages read back in. */
+/* 2 GB/s: faster than a 2-core machine faults anonymous memory in (bench/TUNABLES.md), with margin
+ * for faster hosts and for file pages read back in. */
 #define MONITOR_FILL_RATE_BYTES_PER_SEC (2ULL * 1000 * 1000 * 1000)
-/* 10s: at most 0.1 idle wakeups/s; earlyoom wakes 1/s, nohang 0.35/s. */
+/* 10s: at most 0.1 idle wakeups/s, a tenth of what the peers spend (bench/TUNABLES.md); the PSI
+ * triggers give the early warning in between. */
 #define MONITOR_SLEEP_MAX_USEC (10 * USEC_PER_SEC)
 /* 100ms: at 2 GB/s that is 200 MB between looks, under the default 5% threshold of any host >= 4 GB. */
 #define MONITOR_SLEEP_MIN_USEC (100 * USEC_PER_MSEC)
@@ -43,6 +45,21 @@ enum monitor_cause {
 
 const char *monitor_cause_to_string(enum monitor_cause c);
 
+/* The [Monitor] values the monitor works from, as struct decide_params holds the decider's. */
+struct monitor_params {
+        char cgroup[PATH_MAX]; /* "" = system-wide; else a cgroup2 path */
+        struct threshold min_available; /* where the headroom timer hurries, and the per-CPU lists count */
+        struct threshold min_swap_free;
+        enum headroom_mode headroom_mode;
+        uint32_t pressure_some; /* permyriad of the window, 0 = no trigger for the level */
+        uint32_t pressure_full;
+        usec_t pressure_window; /* the triggers' window */
+        usec_t pressure_poll_interval; /* without triggers: how often pressure is read */
+};
+
+/* monitor_params_from_config() - the [Monitor] values of @c the monitor uses. */
+void monitor_params_from_config(const struct reapd_config *c, struct monitor_params *ret);
+
 /*
  * One look at the monitored scope. System-wide: /proc/meminfo and /proc/pressure/memory.
  * Cgroup scope: mem_total = min(limit, MemTotal), mem_available = min(limit - usage + its
@@ -62,6 +79,38 @@ struct monitor_sample {
         bool have_pressure;
         bool have_memory; /* mem_* and swap_* valid */
 };
+
+/* What the memory half of a sample is computed from: the daemon's and reapctl status's reads. */
+struct monitor_memory {
+        struct meminfo machine; /* /proc/meminfo */
+        uint64_t pcp; /* free bytes on the per-CPU lists (meminfo_read_pcp()); 0 if not read */
+        bool have_cgroup; /* a cgroup scope whose memory files were read into @cgroup */
+        struct cgroup_memory cgroup;
+        uint64_t cgroup_file; /* its file LRU bytes (cgroup_memory_file_read()); 0 if unlimited or unread */
+};
+
+/*
+ * monitor_memory_wants_pcp() - pure: true when MemAvailable in @mi is within
+ * MONITOR_PCP_NEAR_FACTOR times @p's MinAvailable=: then the per-CPU free lists, which
+ * MemAvailable misses and which swell right after a kill, are worth reading. Far from the
+ * threshold they change nothing, and /proc/zoneinfo grows with the CPUs.
+ */
+bool monitor_memory_wants_pcp(const struct monitor_params *p, const struct meminfo *mi);
+
+/*
+ * monitor_memory_sample() - pure: fill the memory half of @s (mem_*, swap_*, have_memory) from
+ * @in as struct monitor_sample describes it: the machine's MemAvailable plus the per-CPU free
+ * pages (at most MemTotal), and for a cgroup the tighter of its limit and the machine.
+ */
+void monitor_memory_sample(const struct monitor_memory *in, struct monitor_sample *s);
+
+/*
+ * monitor_memory_read_cgroup() - the cgroup part of @in (in->machine already read): the memory
+ * state of cgroup @path through @rd, and its file LRU when it has a limit. Returns 0 (then
+ * in->have_cgroup), or cgroup_memory_reader_read()'s negative errno (-ENOENT, -EOPNOTSUPP...).
+ */
+int monitor_memory_read_cgroup(struct cgroup_memory_reader *rd, const struct cgroup_roots *roots,
+                               const char *path, struct monitor_memory *in);
 
 struct monitor;
 
@@ -96,16 +145,16 @@ struct monitor_info {
 };
 
 /*
- * monitor_new() - set up the event sources on @e for config @c (c->cgroup "" = system-wide).
+ * monitor_new() - set up the event sources on @e for @p (p->cgroup "" = system-wide).
  * @roots is needed for a cgroup scope (may be NULL system-wide). Arms the "some" and "full"
- * triggers (levels with a 0 share are off) with window c->pressure_window and stall share*window,
- * rounding per psi_trigger_open(); without triggers polls pressure at c->pressure_poll_interval.
- * Starts the adaptive headroom timer with an immediate first sample. @c and @roots are copied
- * from as needed and need not outlive the call. Returns 0 and the new monitor in *@ret (free with
+ * triggers (levels with a 0 share are off) with window p->pressure_window and stall share*window,
+ * rounding per psi_trigger_open(); without triggers polls pressure at p->pressure_poll_interval.
+ * Starts the adaptive headroom timer with an immediate first sample. @p and @roots are copied
+ * and need not outlive the call. Returns 0 and the new monitor in *@ret (free with
  * monitor_free()), -ENOENT if the cgroup does not exist, or another negative errno. Trigger
  * failures are not errors: see monitor_get_info().
  */
-int monitor_new(sd_event *e, const struct reapd_config *c, const struct cgroup_roots *roots,
+int monitor_new(sd_event *e, const struct monitor_params *p, const struct cgroup_roots *roots,
                 monitor_handler_t cb, void *userdata, struct monitor **ret);
 
 /* monitor_free() - disable and free all sources, close the trigger fds. NULL-safe; returns NULL. */
@@ -141,9 +190,9 @@ const struct monitor_info *monitor_get_info(const struct monitor *m);
 
 /*
  * monitor_headroom_sleep() - pure: how long to sleep before the next headroom look, from sample
- * @s and config @c: time for the headroom above the threshold(s) to drain at
+ * @s and @p: time for the headroom above the threshold(s) to drain at
  * MONITOR_FILL_RATE_BYTES_PER_SEC, clamped to [MONITOR_SLEEP_MIN_USEC, MONITOR_SLEEP_MAX_USEC].
  * With HEADROOM_AND the later of memory and swap counts (both must run out), with HEADROOM_OR
  * the earlier; a machine without swap counts its swap as already exhausted.
  */
-usec_t monitor_headroom_sleep(const struct reapd_config *c, const struct monitor_sample *s);
+usec_t monitor_headroom_sleep(const struct monitor_params *p, const struct monitor_sample *s);

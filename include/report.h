@@ -5,10 +5,12 @@
 /*
  * MESSAGE_ID of a kill record (also in systemd/reapd.catalog and reapd(8)):
  *   journalctl MESSAGE_ID=0d34ba080ff344199e41f36a4bb9b436
- * and of a "wanted to kill but found no candidate" record.
+ * of a "wanted to kill but found no candidate" record, and of the record of a rehearsal: the
+ * kill path run at start on a child of reapd's own, whose record must never pass for a kill.
  */
 #define REPORT_MESSAGE_ID_KILL "0d34ba080ff344199e41f36a4bb9b436"
 #define REPORT_MESSAGE_ID_NO_CANDIDATE "1dfb41b4ef794ba1b0dfe82a1585f3e9"
+#define REPORT_MESSAGE_ID_REHEARSAL "6deea06f5c464a728764cea84f6aa5e8"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -47,6 +49,7 @@ struct kill_report {
         uint64_t released_kb; /* headroom gained, measured */
         bool released_by_mrelease;
         bool dry_run;
+        bool rehearsal; /* reapd's own child, killed to run the kill path once: not a kill */
 };
 
 #define REPORT_MAX_FIELDS 40
@@ -62,6 +65,8 @@ struct report_fields {
 /*
  * report_kill_fields() - pure: build the journal fields of @r (MESSAGE=, MESSAGE_ID=, PRIORITY=,
  * SYSLOG_IDENTIFIER=, VICTIM_*, TRIGGER, timings, ...) into @f. Strings are truncated to fit.
+ * A rehearsal gets its own MESSAGE_ID, PRIORITY=7 (debug) and REHEARSAL=1, and a MESSAGE that
+ * does not read as a kill, so that neither "reapctl kills" nor a reader of the log counts it.
  */
 void report_kill_fields(const struct kill_report *r, struct report_fields *f);
 

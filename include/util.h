@@ -49,6 +49,12 @@ static inline int safe_close(int fd)
         return -1;
 }
 
+/* sub_sat() - @a - @b, or 0 when @b is larger: headroom that is already gone is none, not 2^64. */
+static inline uint64_t sub_sat(uint64_t a, uint64_t b)
+{
+        return a > b ? a - b : 0;
+}
+
 static inline bool streq(const char *a, const char *b)
 {
         return a && b && __builtin_strcmp(a, b) == 0;

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "meminfo.h"
+#include "monitor.h"
 #include "pressure.h"
 #include "report.h"
 #include "util.h"
@@ -85,43 +86,60 @@ static void print_last_kill(void)
         sd_journal_close(j);
 }
 
+/*
+ * The scope's memory as the daemon computes it (monitor_memory_sample()), so that the two never
+ * disagree about what "available" means. Returns the sample's note for the Memory: line.
+ */
+static const char *live_memory(const struct reapd_config *c, const struct cgroup_roots *roots,
+                               struct monitor_sample *ret)
+{
+        struct cgroup_memory_reader rd = CGROUP_MEMORY_READER_INIT;
+        struct monitor_params mp;
+        struct monitor_memory in = {};
+        int r;
+
+        monitor_params_from_config(c, &mp);
+        if (meminfo_read_at(AT_FDCWD, NULL, &in.machine) < 0)
+                return NULL;
+        if (monitor_memory_wants_pcp(&mp, &in.machine) && meminfo_read_pcp(&in.pcp) < 0)
+                in.pcp = 0;
+        r = c->cgroup[0] && roots ? monitor_memory_read_cgroup(&rd, roots, c->cgroup, &in) : 0;
+        cgroup_memory_reader_close(&rd);
+        monitor_memory_sample(&in, ret);
+        if (!c->cgroup[0])
+                return "";
+        if (r < 0)
+                return " (the machine's: the cgroup's memory files cannot be read)";
+        if (in.cgroup.max == CGROUP_LIMIT_MAX)
+                return in.cgroup.v1 ? " (cgroup v1 memory, no limit: the machine's)"
+                                    : " (cgroup2, no limit: the machine's)";
+        return in.cgroup.v1 ? " (cgroup v1 memory limit)" : " (cgroup2 limit)";
+}
+
 static void print_live(const struct reapd_config *c)
 {
         struct cgroup_roots roots;
-        struct meminfo mi;
+        struct monitor_sample s = {};
         struct pressure p;
         char a[32], b[32], path[PATH_MAX];
         bool have_roots = cgroup_roots_discover("/proc/self/mountinfo", &roots) >= 0;
+        const char *note = live_memory(c, have_roots ? &roots : NULL, &s);
 
-        if (c->cgroup[0]) {
-                struct cgroup_memory cm;
-
-                if (!have_roots || cgroup_memory_read(&roots, c->cgroup, &cm) < 0)
-                        printf("  Memory:    cgroup %s cannot be read\n", c->cgroup);
-                else if (cm.max == CGROUP_LIMIT_MAX)
-                        printf("  Memory:    %s used, no limit (%s)\n",
-                               format_size(a, sizeof(a), cm.current),
-                               cm.v1 ? "cgroup v1 memory" : "cgroup2");
+        if (!note)
+                printf("  Memory:    /proc/meminfo cannot be read\n");
+        else {
+                printf("  Memory:    %s available of %s%s\n", format_size(a, sizeof(a), s.mem_available),
+                       format_size(b, sizeof(b), s.mem_total), note);
+                if (s.swap_total > 0)
+                        printf("  Swap:      %s free of %s\n", format_size(a, sizeof(a), s.swap_free),
+                               format_size(b, sizeof(b), s.swap_total));
                 else
-                        printf("  Memory:    %s available of %s limit (%s)\n",
-                               format_size(a, sizeof(a), cm.max > cm.current ? cm.max - cm.current : 0),
-                               format_size(b, sizeof(b), cm.max), cm.v1 ? "cgroup v1 memory" : "cgroup2");
-                if (!have_roots || cgroup_pressure_path(&roots, c->cgroup, path, sizeof(path)) < 0)
-                        path[0] = '\0';
-        } else {
-                snprintf(path, sizeof(path), "/proc/pressure/memory");
-                if (meminfo_read_at(AT_FDCWD, "/proc/meminfo", &mi) >= 0) {
-                        printf("  Memory:    %s available of %s\n",
-                               format_size(a, sizeof(a), mi.mem_available),
-                               format_size(b, sizeof(b), mi.mem_total));
-                        if (mi.swap_total > 0)
-                                printf("  Swap:      %s free of %s\n",
-                                       format_size(a, sizeof(a), mi.swap_free),
-                                       format_size(b, sizeof(b), mi.swap_total));
-                        else
-                                printf("  Swap:      none\n");
-                }
+                        printf("  Swap:      none\n");
         }
+        if (!c->cgroup[0])
+                snprintf(path, sizeof(path), "/proc/pressure/memory");
+        else if (!have_roots || cgroup_pressure_path(&roots, c->cgroup, path, sizeof(path)) < 0)
+                path[0] = '\0';
         if (path[0] && pressure_read_at(AT_FDCWD, path, &p) >= 0)
                 printf("  Pressure:  some avg10 %u.%02u%% avg60 %u.%02u%%, full avg10 %u.%02u%% (%s)\n",
                        p.some.avg10 / 100, p.some.avg10 % 100, p.some.avg60 / 100, p.some.avg60 % 100,

@@ -6,8 +6,8 @@
 #include "decide.h"
 
 /*
- * How "sustained" is measured. PSI triggers fire at most once per window (LAB.md: a 10% trigger
- * on a thrashing cgroup fired every 2-4 s), so their events are wake-ups, not a measurement.
+ * How "sustained" is measured. PSI triggers fire at most once per window, and on a steady thrash
+ * not even every window (bench/TUNABLES.md), so their events are wake-ups, not a measurement.
  * The measurement is the cumulative "total=" stall counter: at every sample the share is
  * Δtotal/Δt against the newest earlier sample at least one window old (the window is
  * max(PressureWindow=, DECIDE_SHARE_WINDOW_MIN_USEC)). While pressured the monitor samples every
@@ -22,8 +22,8 @@
 #define DECIDE_SHARE_WINDOW_MIN_USEC (2 * USEC_PER_SEC)
 /* Spans longer than this many windows are diluted by idle time before the episode: not used. */
 #define DECIDE_SHARE_SPAN_MAX_WINDOWS 2
-/* 75%: a steady thrash measured over 2s wobbles by a few points (LAB.md: 10-13%); one dip just
- * under the threshold must not restart the PressureDuration clock. */
+/* 75%: a steady thrash measured over 2s wobbles by a few points (bench/TUNABLES.md); one dip
+ * just under the threshold must not restart the PressureDuration clock. */
 #define DECIDE_SOME_RELEASE_PCT 75
 /* An episode with no fresh evidence (no trigger, no measurement) for this many windows is over:
  * the clock must not run on stale data if samples stop coming. */
@@ -31,10 +31,12 @@
 /*
  * Windows after a kill during which trigger events are ignored. One is not enough without
  * CAP_SYS_RESOURCE: then the kernel serves triggers from its 2 s averaging work, so an event
- * may arrive up to a window late and still describe the victim (the PSI bench saw bystanders
- * killed 2.1-2.4 s after the thrasher).
+ * may arrive up to a window late and still describe the victim (with one window, bench-psi
+ * killed bystanders after the thrasher: bench/TUNABLES.md).
  */
 #define DECIDE_QUIET_WINDOWS 2
+/* 30s: "no candidate" holds until something changes; one record per half minute says it all. */
+#define DECIDE_NO_CANDIDATE_INTERVAL_USEC (30 * USEC_PER_SEC)
 /* History points closer than window/16 overwrite the newest one, so DECIDE_HISTORY (64) points
  * always reach back 4 windows even at the 100ms headroom rate. */
 #define DECIDE_HISTORY_SPACING_DIV 16
@@ -52,6 +54,20 @@ const char *decide_reason_to_string(enum decide_reason r)
         if ((unsigned)r >= _DECIDE_REASON_MAX)
                 return NULL;
         return reason_names[r];
+}
+
+static const char *const outcome_names[_DECIDE_OUTCOME_MAX] = {
+        [DECIDE_OUTCOME_KILLED] = "killed",       [DECIDE_OUTCOME_DRY_RUN] = "dry-run",
+        [DECIDE_OUTCOME_GONE] = "gone",           [DECIDE_OUTCOME_REUSED] = "reused",
+        [DECIDE_OUTCOME_PROTECTED] = "protected", [DECIDE_OUTCOME_NO_CANDIDATE] = "no-candidate",
+        [DECIDE_OUTCOME_FAILED] = "failed",
+};
+
+const char *decide_outcome_to_string(enum decide_outcome o)
+{
+        if ((unsigned)o >= _DECIDE_OUTCOME_MAX)
+                return NULL;
+        return outcome_names[o];
 }
 
 const char *decide_action_to_string(enum decide_action a)
@@ -86,11 +102,6 @@ static usec_t share_window(const struct decider *d)
         return MAX(d->params.pressure_window, DECIDE_SHARE_WINDOW_MIN_USEC);
 }
 
-static usec_t sub_sat(usec_t a, usec_t b)
-{
-        return a > b ? a - b : 0;
-}
-
 static void pressure_reset(struct decider *d)
 {
         d->hist_start = d->hist_len = 0;
@@ -104,6 +115,14 @@ void decider_init(struct decider *d, const struct decide_params *p)
         memset(d, 0, sizeof(*d));
         d->params = *p;
         pressure_reset(d);
+}
+
+void decide_reconfigure(struct decider *d, const struct decide_params *p)
+{
+        usec_t last_no_candidate = d->last_no_candidate;
+
+        decider_init(d, p);
+        d->last_no_candidate = last_no_candidate;
 }
 
 static struct decide_point *hist_at(struct decider *d, unsigned i)
@@ -264,7 +283,7 @@ enum decide_action decide_step(struct decider *d, const struct monitor_sample *s
         }
 
         if (d->waiting) {
-                if (s->now < d->kill_started || s->now - d->kill_started < d->params.kill_timeout)
+                if (s->now < d->wait_until)
                         return DECIDE_WAIT;
                 leave_waiting(d, s->now);
         }
@@ -300,10 +319,45 @@ enum decide_action decide_step(struct decider *d, const struct monitor_sample *s
         return DECIDE_KILL;
 }
 
-void decide_kill_started(struct decider *d, usec_t now)
+/* How long to wait for a victim, or to hold after a kill that was not made: the one place a
+ * back-off that grows with fruitless kills would lengthen it. */
+static usec_t hold_usec(const struct decider *d, enum decide_outcome o)
 {
-        d->waiting = true;
-        d->kill_started = now;
+        return d->params.kill_timeout;
+}
+
+void decide_kill_outcome(struct decider *d, enum decide_outcome o, usec_t now, struct decide_verdict *ret)
+{
+        struct decide_verdict v = {.next = DECIDE_NEXT_AGAIN};
+
+        switch (o) {
+        case DECIDE_OUTCOME_KILLED:
+                v.next = DECIDE_NEXT_WAIT;
+                break;
+        case DECIDE_OUTCOME_NO_CANDIDATE:
+        case DECIDE_OUTCOME_DRY_RUN:
+        case DECIDE_OUTCOME_FAILED:
+                v.next = DECIDE_NEXT_HOLD;
+                break;
+        case DECIDE_OUTCOME_GONE:
+        case DECIDE_OUTCOME_REUSED:
+        case DECIDE_OUTCOME_PROTECTED:
+        case _DECIDE_OUTCOME_MAX:
+                break;
+        }
+        if (o == DECIDE_OUTCOME_NO_CANDIDATE) {
+                v.report = d->last_no_candidate == 0 || now < d->last_no_candidate ||
+                           now - d->last_no_candidate >= DECIDE_NO_CANDIDATE_INTERVAL_USEC;
+                if (v.report)
+                        d->last_no_candidate = now;
+        }
+        if (v.next != DECIDE_NEXT_AGAIN) {
+                v.until = now + hold_usec(d, o);
+                d->waiting = true;
+                d->wait_until = v.until;
+        }
+        if (ret)
+                *ret = v;
 }
 
 void decide_kill_finished(struct decider *d, usec_t now)

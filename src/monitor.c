@@ -26,8 +26,7 @@ struct monitor {
         int meminfo_fd, pressure_fd;
         struct cgroup_memory_reader memory; /* the scope's memory files, kept open likewise */
 
-        /* The [Monitor] values we use; the rest of this copy stays zero. */
-        struct reapd_config cfg;
+        struct monitor_params params;
         struct cgroup_roots roots;
         struct monitor_info info;
 
@@ -55,9 +54,18 @@ const char *monitor_cause_to_string(enum monitor_cause c)
         return cause_names[c];
 }
 
-static uint64_t sub_sat(uint64_t a, uint64_t b)
+void monitor_params_from_config(const struct reapd_config *c, struct monitor_params *ret)
 {
-        return a > b ? a - b : 0;
+        *ret = (struct monitor_params){
+                .min_available = c->min_available,
+                .min_swap_free = c->min_swap_free,
+                .headroom_mode = c->headroom_mode,
+                .pressure_some = c->pressure_some,
+                .pressure_full = c->pressure_full,
+                .pressure_window = c->pressure_window,
+                .pressure_poll_interval = c->pressure_poll_interval,
+        };
+        strlcpy0(ret->cgroup, c->cgroup, sizeof(ret->cgroup));
 }
 
 /* Bytes of headroom above @thr converted to the time it takes to drain at the assumed fill rate. */
@@ -68,22 +76,22 @@ static usec_t drain_usec(uint64_t dist)
         return t > USEC_INFINITY ? USEC_INFINITY : (usec_t)t;
 }
 
-usec_t monitor_headroom_sleep(const struct reapd_config *c, const struct monitor_sample *s)
+usec_t monitor_headroom_sleep(const struct monitor_params *p, const struct monitor_sample *s)
 {
         usec_t t_mem, t_swap, t;
 
         if (!s->have_memory)
                 return MONITOR_SLEEP_MAX_USEC;
 
-        t_mem = drain_usec(sub_sat(s->mem_available, threshold_bytes(&c->min_available, s->mem_total)));
+        t_mem = drain_usec(sub_sat(s->mem_available, threshold_bytes(&p->min_available, s->mem_total)));
         if (s->swap_total == 0)
                 /* No swap: exhausted for AND (memory alone decides), irrelevant for OR. */
-                t_swap = c->headroom_mode == HEADROOM_OR ? USEC_INFINITY : 0;
+                t_swap = p->headroom_mode == HEADROOM_OR ? USEC_INFINITY : 0;
         else
                 t_swap =
-                        drain_usec(sub_sat(s->swap_free, threshold_bytes(&c->min_swap_free, s->swap_total)));
+                        drain_usec(sub_sat(s->swap_free, threshold_bytes(&p->min_swap_free, s->swap_total)));
 
-        t = c->headroom_mode == HEADROOM_OR ? MIN(t_mem, t_swap) : MAX(t_mem, t_swap);
+        t = p->headroom_mode == HEADROOM_OR ? MIN(t_mem, t_swap) : MAX(t_mem, t_swap);
         return MIN(MAX(t, MONITOR_SLEEP_MIN_USEC), MONITOR_SLEEP_MAX_USEC);
 }
 
@@ -103,64 +111,79 @@ static bool scope_exists(const struct monitor *m)
 {
         struct stat st;
 
-        return cgroup_dir_stat(m->roots.v2, m->cfg.cgroup, &st) >= 0;
+        return cgroup_dir_stat(m->roots.v2, m->params.cgroup, &st) >= 0;
+}
+
+bool monitor_memory_wants_pcp(const struct monitor_params *p, const struct meminfo *mi)
+{
+        return mi->mem_available / MONITOR_PCP_NEAR_FACTOR <=
+               threshold_bytes(&p->min_available, mi->mem_total);
+}
+
+void monitor_memory_sample(const struct monitor_memory *in, struct monitor_sample *s)
+{
+        const struct cgroup_memory *cm = &in->cgroup;
+
+        s->mem_total = in->machine.mem_total;
+        s->mem_available = in->machine.mem_available;
+        if (in->pcp > 0)
+                s->mem_available = MIN(s->mem_total, s->mem_available + in->pcp);
+        s->swap_total = in->machine.swap_total;
+        s->swap_free = in->machine.swap_free;
+        if (in->have_cgroup) {
+                /* Usage includes page cache that reclaim frees before any OOM kill: count it as
+                 * available, like MemAvailable does. The tighter of the cgroup's limit and the
+                 * machine: an unlimited (or over-committed) cgroup runs out when the machine does. */
+                s->mem_total = MIN(cm->max, s->mem_total);
+                s->mem_available =
+                        MIN(MIN(sub_sat(cm->max, cm->current) + MIN(in->cgroup_file, cm->current), cm->max),
+                            s->mem_available);
+                s->swap_total = MIN(cm->swap_max, s->swap_total);
+                s->swap_free = MIN(sub_sat(cm->swap_max, cm->swap_current), s->swap_free);
+        }
+        s->have_memory = true;
+}
+
+int monitor_memory_read_cgroup(struct cgroup_memory_reader *rd, const struct cgroup_roots *roots,
+                               const char *path, struct monitor_memory *in)
+{
+        int r;
+
+        /* No swap on the machine, none in the cgroup: two files fewer per sample. */
+        rd->no_swap = in->machine.swap_total == 0;
+        r = cgroup_memory_reader_read(rd, roots, path, &in->cgroup);
+        if (r < 0)
+                return r;
+        in->have_cgroup = true;
+        /* unlimited: MemAvailable bounds it, memory.stat is moot; unreadable: count none */
+        if (in->cgroup.max == CGROUP_LIMIT_MAX ||
+            cgroup_memory_reader_file(rd, roots, path, &in->cgroup_file) < 0)
+                in->cgroup_file = 0;
+        return 0;
 }
 
 static int take_sample(struct monitor *m, enum monitor_cause cause, struct monitor_sample *ret)
 {
         struct monitor_sample s = {.now = now_usec(CLOCK_MONOTONIC), .cause = cause};
-        struct meminfo mi;
+        struct monitor_memory in = {};
         int r;
 
-        r = meminfo_read_fd(m->meminfo_fd, &mi);
+        r = meminfo_read_fd(m->meminfo_fd, &in.machine);
         if (r < 0 && r != -EINVAL)
-                r = meminfo_read_at(AT_FDCWD, NULL, &mi);
+                r = meminfo_read_at(AT_FDCWD, NULL, &in.machine);
         if (r < 0)
                 return r;
-        /* Near the threshold, count the free pages MemAvailable misses (per-CPU lists swell right
-         * after a kill); far from it they change nothing, and zoneinfo grows with the CPUs. */
-        if (mi.mem_available / MONITOR_PCP_NEAR_FACTOR <=
-            threshold_bytes(&m->cfg.min_available, mi.mem_total)) {
-                uint64_t pcp;
-
-                if (meminfo_read_pcp(&pcp) >= 0)
-                        mi.mem_available = MIN(mi.mem_total, mi.mem_available + pcp);
-        }
-        s.mem_total = mi.mem_total;
-        s.mem_available = mi.mem_available;
-        s.swap_total = mi.swap_total;
-        s.swap_free = mi.swap_free;
+        if (monitor_memory_wants_pcp(&m->params, &in.machine) && meminfo_read_pcp(&in.pcp) < 0)
+                in.pcp = 0;
 
         if (m->info.cgroup_scope) {
-                struct cgroup_memory cm;
-
-                /* No swap on the machine, none in the cgroup: two files fewer per sample. */
-                m->memory.no_swap = mi.swap_total == 0;
-                r = cgroup_memory_reader_read(&m->memory, &m->roots, m->cfg.cgroup, &cm);
-                if (r == 0) {
-                        uint64_t file = 0;
-
-                        /* Usage includes page cache that reclaim frees before any OOM kill: count
-                         * it as available, like MemAvailable does (unreadable: count none). */
-                        if (cm.max == CGROUP_LIMIT_MAX ||
-                            cgroup_memory_reader_file(&m->memory, &m->roots, m->cfg.cgroup, &file) < 0)
-                                file = 0; /* unlimited: MemAvailable bounds it, memory.stat is moot */
-                        /* The tighter of the cgroup's limit and the machine: an unlimited (or
-                         * over-committed) cgroup runs out when the machine does. */
-                        s.mem_total = MIN(cm.max, s.mem_total);
-                        s.mem_available =
-                                MIN(MIN(sub_sat(cm.max, cm.current) + MIN(file, cm.current), cm.max),
-                                    s.mem_available);
-                        s.swap_total = MIN(cm.swap_max, s.swap_total);
-                        s.swap_free = MIN(sub_sat(cm.swap_max, cm.swap_current), s.swap_free);
-                } else if (r == -ENOENT && scope_exists(m)) {
+                r = monitor_memory_read_cgroup(&m->memory, &m->roots, m->params.cgroup, &in);
+                if (r == -ENOENT && scope_exists(m))
                         m->info.memory_fallback = true;
-                } else if (r != -EOPNOTSUPP) {
-                        /* -EOPNOTSUPP: no memory controller for it anywhere: judge by the machine. */
-                        return r;
-                }
+                else if (r < 0 && r != -EOPNOTSUPP)
+                        return r; /* -EOPNOTSUPP: no memory controller for it anywhere: the machine's */
         }
-        s.have_memory = true;
+        monitor_memory_sample(&in, &s);
 
         r = pressure_read_fd(m->pressure_fd, &s.pressure);
         if (r < 0 && r != -EINVAL && m->pressure_fd >= 0) {
@@ -181,8 +204,8 @@ static void timer_rearm(struct monitor *m)
 
         if (m->fast)
                 sleep = MIN(sleep, MONITOR_FAST_USEC);
-        if (m->info.polling && m->cfg.pressure_poll_interval > 0)
-                sleep = MIN(sleep, m->cfg.pressure_poll_interval);
+        if (m->info.polling && m->params.pressure_poll_interval > 0)
+                sleep = MIN(sleep, m->params.pressure_poll_interval);
 
         (void)sd_event_source_set_time(m->timer, m->last_now + sleep);
         (void)sd_event_source_set_time_accuracy(
@@ -201,7 +224,7 @@ static void dispatch(struct monitor *m, enum monitor_cause cause)
                 s = (struct monitor_sample){.now = now_usec(CLOCK_MONOTONIC), .cause = cause};
                 m->next_sleep = MONITOR_SLEEP_MAX_USEC;
         } else {
-                m->next_sleep = monitor_headroom_sleep(&m->cfg, &s);
+                m->next_sleep = monitor_headroom_sleep(&m->params, &s);
         }
         m->last_now = s.now;
         m->cb(m, &s, r, m->userdata);
@@ -252,7 +275,7 @@ static void triggers_setup(struct monitor *m)
         bool wanted = false, missing = false;
 
         for (enum psi_level l = 0; l < _PSI_LEVEL_MAX; l++) {
-                uint32_t share = l == PSI_SOME ? m->cfg.pressure_some : m->cfg.pressure_full;
+                uint32_t share = l == PSI_SOME ? m->params.pressure_some : m->params.pressure_full;
                 struct psi_trigger spec, eff;
                 int r, fd;
 
@@ -261,10 +284,10 @@ static void triggers_setup(struct monitor *m)
                 wanted = true;
                 spec = (struct psi_trigger){
                         .level = l,
-                        .window = m->cfg.pressure_window,
-                        .stall = MAX(
-                                (usec_t)((unsigned __int128)m->cfg.pressure_window * share / PERMYRIAD_MAX),
-                                (usec_t)1),
+                        .window = m->params.pressure_window,
+                        .stall = MAX((usec_t)((unsigned __int128)m->params.pressure_window * share /
+                                              PERMYRIAD_MAX),
+                                     (usec_t)1),
                 };
                 m->info.trigger_requested[l] = spec;
 
@@ -290,14 +313,14 @@ static void triggers_setup(struct monitor *m)
         m->info.polling = wanted && missing && m->info.have_pressure;
 }
 
-int monitor_new(sd_event *e, const struct reapd_config *c, const struct cgroup_roots *roots,
+int monitor_new(sd_event *e, const struct monitor_params *p, const struct cgroup_roots *roots,
                 monitor_handler_t cb, void *userdata, struct monitor **ret)
 {
         _cleanup_(monitor_freep) struct monitor *m = NULL;
-        struct pressure p;
+        struct pressure psi;
         int r;
 
-        if (!e || !c || !cb || !ret)
+        if (!e || !p || !cb || !ret)
                 return -EINVAL;
 
         m = calloc(1, sizeof(*m));
@@ -310,29 +333,20 @@ int monitor_new(sd_event *e, const struct reapd_config *c, const struct cgroup_r
         m->event = sd_event_ref(e);
         m->cb = cb;
         m->userdata = userdata;
-        strlcpy0(m->cfg.cgroup, c->cgroup, sizeof(m->cfg.cgroup));
-        m->cfg.min_available = c->min_available;
-        m->cfg.min_swap_free = c->min_swap_free;
-        m->cfg.headroom_mode = c->headroom_mode;
-        m->cfg.pressure_some = c->pressure_some;
-        m->cfg.pressure_full = c->pressure_full;
-        m->cfg.pressure_window = c->pressure_window;
-        m->cfg.pressure_duration = c->pressure_duration;
-        m->cfg.pressure_poll_interval = c->pressure_poll_interval;
-        m->cfg.kill_timeout = c->kill_timeout;
+        m->params = *p;
 
-        if (c->cgroup[0] && !(c->cgroup[0] == '/' && c->cgroup[1] == '\0')) {
+        if (p->cgroup[0] && !(p->cgroup[0] == '/' && p->cgroup[1] == '\0')) {
                 struct stat st;
 
                 if (!roots)
                         return -EINVAL;
                 m->roots = *roots;
                 m->info.cgroup_scope = true;
-                r = cgroup_pressure_path(roots, c->cgroup, m->info.pressure_path,
+                r = cgroup_pressure_path(roots, p->cgroup, m->info.pressure_path,
                                          sizeof(m->info.pressure_path));
                 if (r < 0)
                         return r;
-                r = cgroup_dir_stat(roots->v2, c->cgroup, &st);
+                r = cgroup_dir_stat(roots->v2, p->cgroup, &st);
                 if (r < 0)
                         return r;
         } else if (roots && roots->v2[0] && monitor_in_container() &&
@@ -345,7 +359,7 @@ int monitor_new(sd_event *e, const struct reapd_config *c, const struct cgroup_r
                 strlcpy0(m->info.pressure_path, PROC_PRESSURE_MEMORY, sizeof(m->info.pressure_path));
         }
 
-        m->info.have_pressure = pressure_read_at(AT_FDCWD, m->info.pressure_path, &p) == 0;
+        m->info.have_pressure = pressure_read_at(AT_FDCWD, m->info.pressure_path, &psi) == 0;
         if (m->info.have_pressure)
                 m->pressure_fd = open(m->info.pressure_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         triggers_setup(m);

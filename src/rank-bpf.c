@@ -39,7 +39,7 @@ static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 }
 
 /* BPF_ITER_CREATE by hand, not libbpf's bpf_iter_create(): after loading, a selection runs no
- * libbpf code, so none of its pages need to stay mapped and locked (memlock_trim()). */
+ * libbpf code, so none of it has to be resident when memory is short. */
 static int iter_create(int link_fd)
 {
         union bpf_attr attr;

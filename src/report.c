@@ -33,6 +33,11 @@ static const char *str_or(const char *s, const char *fallback)
         return s && *s ? s : fallback;
 }
 
+static int report_priority(const struct kill_report *r)
+{
+        return r->rehearsal ? LOG_DEBUG : r->dry_run ? LOG_NOTICE : LOG_WARNING;
+}
+
 char *report_kill_message(const struct kill_report *r, char *buf, size_t size)
 {
         char rss[32], freed[32], avail[32];
@@ -40,7 +45,15 @@ char *report_kill_message(const struct kill_report *r, char *buf, size_t size)
         format_size(rss, sizeof(rss), (r->rss_kb + r->swap_kb) * 1024);
         format_size(freed, sizeof(freed), r->released_kb * 1024);
         format_size(avail, sizeof(avail), r->mem_available_kb * 1024);
-        if (r->dry_run)
+        if (r->rehearsal)
+                snprintf(buf, size,
+                         "Kill path rehearsed on reapd's own child %d (%s): %s, %s back in %" PRIu64
+                         ".%03" PRIu64 " ms%s.",
+                         (int)r->pid, str_or(r->comm, "?"), str_or(r->result, "killed"), freed,
+                         (r->kill_usec + MAX(r->release_usec, r->exit_usec)) / 1000,
+                         (r->kill_usec + MAX(r->release_usec, r->exit_usec)) % 1000,
+                         r->released_by_mrelease ? " via process_mrelease" : "");
+        else if (r->dry_run)
                 snprintf(buf, size,
                          "Would kill %s %d (%s), uid %u, rss+swap %s, badness %" PRIi64
                          ", on %s (available %s); dry run, nothing sent.",
@@ -65,8 +78,8 @@ void report_kill_fields(const struct kill_report *r, struct report_fields *f)
 
         f->n = 0;
         add(f, "MESSAGE=%s", report_kill_message(r, msg, sizeof(msg)));
-        add(f, "MESSAGE_ID=%s", REPORT_MESSAGE_ID_KILL);
-        add(f, "PRIORITY=%d", r->dry_run ? LOG_NOTICE : LOG_WARNING);
+        add(f, "MESSAGE_ID=%s", r->rehearsal ? REPORT_MESSAGE_ID_REHEARSAL : REPORT_MESSAGE_ID_KILL);
+        add(f, "PRIORITY=%d", report_priority(r));
         add(f, "SYSLOG_IDENTIFIER=reapd");
         add(f, "VICTIM_PID=%d", (int)r->pid);
         add(f, "VICTIM_COMM=%s", str_or(r->comm, ""));
@@ -94,6 +107,8 @@ void report_kill_fields(const struct kill_report *r, struct report_fields *f)
         add(f, "RELEASED_KB=%" PRIu64, r->released_kb);
         add(f, "RELEASED_BY=%s", r->released_by_mrelease ? "process_mrelease" : "exit");
         add(f, "DRY_RUN=%d", r->dry_run ? 1 : 0);
+        if (r->rehearsal)
+                add(f, "REHEARSAL=1");
 }
 
 const char *report_field_get(const struct report_fields *f, const char *key)
@@ -119,8 +134,7 @@ int report_kill(const struct kill_report *r)
                 if (ret >= 0)
                         return 0;
         }
-        fprintf(stderr, "<%d>%s\n", r->dry_run ? LOG_NOTICE : LOG_WARNING,
-                report_field_get(&fields, "MESSAGE"));
+        fprintf(stderr, "<%d>%s\n", report_priority(r), report_field_get(&fields, "MESSAGE"));
         return ret;
 }
 

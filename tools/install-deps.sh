@@ -5,7 +5,7 @@
 set -euo pipefail
 
 # libbpf-dev, bpftool and clang: the BPF ranking iterator (meson option bpf, auto: built when found).
-run_pkgs=(gcc meson ninja-build pkg-config libsystemd-dev libcap-dev libinih-dev libbpf-dev bpftool clang)
+run_pkgs=(gcc meson ninja-build pkg-config libsystemd-dev libcap-dev libbpf-dev bpftool clang)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev clang-format mandoc groff-base
            earlyoom gnuplot-nox systemd systemd-container debootstrap valgrind
            util-linux procps kmod psmisc python3 jq bc ca-certificates)

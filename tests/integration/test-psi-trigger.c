@@ -101,6 +101,7 @@ int main(int argc, char **argv)
         struct lab_cgroup *cg;
         char path[PATH_MAX], limit[32];
         struct reapd_config c;
+        struct monitor_params mp;
         struct monitor *m = NULL;
         const struct monitor_info *info;
         sd_event *e = NULL;
@@ -142,8 +143,9 @@ int main(int argc, char **argv)
         config_init(&c);
         strlcpy0(c.cgroup, cg->name, sizeof(c.cgroup));
         c.pressure_window = 1 * USEC_PER_SEC; /* must be adapted to 2s without CAP_SYS_RESOURCE */
+        monitor_params_from_config(&c, &mp);
         CHECK(sd_event_new(&e) >= 0);
-        CHECK(monitor_new(e, &c, &roots, on_sample, &seen, &m) == 0);
+        CHECK(monitor_new(e, &mp, &roots, on_sample, &seen, &m) == 0);
         info = monitor_get_info(m);
         printf("monitor: pressure %s, some armed %d adapted %d (%" PRIu64 "/%" PRIu64 "), full armed %d, "
                "polling %d\n",

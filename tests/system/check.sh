@@ -17,6 +17,7 @@ exec 3>>"$out/result"
 exec >>"$out/check.log" 2>&1
 
 MID_KILL=0d34ba080ff344199e41f36a4bb9b436
+MID_REHEARSAL=6deea06f5c464a728764cea84f6aa5e8
 HOG_UNIT=reapdtest-hog.service
 DROPIN_DIR=/etc/reapd.conf.d
 failures=0
@@ -147,6 +148,15 @@ check "STATUS= text mentions pressure or headroom (within 10 s)" \
         "StatusText='$(prop reapd.service StatusText)'" status_ok
 check "reapd logged its start to the journal" "no lines from reapd itself in the journal" \
         bash -c "journalctl --no-pager -q _SYSTEMD_UNIT=reapd.service | grep -q ."
+# The sandbox (SystemCallFilter=, TasksMax=, ProtectSystem=) lets reapd fork a child of its own,
+# raise its oom_score_adj and kill it through the whole kill path (reapd(8), KILL REHEARSAL).
+rehearsed() {
+        journal_json "" MESSAGE_ID=$MID_REHEARSAL _SYSTEMD_UNIT=reapd.service REHEARSAL=1 RESULT=killed \
+                VICTIM_COMM=reapd-rehearse | grep -q .
+}
+wait_for "$(patience 10)" rehearsed || true
+check "reapd rehearsed its kill path at start (MESSAGE_ID=$MID_REHEARSAL, RESULT=killed)" \
+        "$(journal_json "" _SYSTEMD_UNIT=reapd.service | msg | grep -i rehears | tail -n 3)" rehearsed
 
 # --- Reload -------------------------------------------------------------------------------
 can_reload=$(prop reapd.service CanReload)

@@ -35,7 +35,8 @@ modes=${REAPD_SYSTEMTEST_MODES:-hybrid unified}
 boot_timeout=${REAPD_SYSTEMTEST_TIMEOUT:-180}
 suite=bookworm
 # procps: /bin/kill, which reapd.service's ExecReload= runs; "important" in Debian, so on every
-# standard install, but not in minbase.
+# standard install, but not in minbase. libinih1: reapd no longer links it (issue 12); it stays
+# until every branch is merged, so that the shared cache is not rebuilt by each in turn.
 base_pkgs=(systemd systemd-sysv dbus libinih1 libcap2 procps)
 
 # --- TAP output: stdout carries only TAP, everything else is a "# " comment -------------------

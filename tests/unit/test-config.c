@@ -190,7 +190,7 @@ static void test_spellings(void **state)
         free(errs);
 }
 
-/* inih's line buffer is 200 bytes; longer values must still arrive whole. */
+/* A long line (longer than the 200 bytes libinih read at a time) arrives whole. */
 static void test_long_line(void **state)
 {
         struct reapd_config c;

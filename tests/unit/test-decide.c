@@ -37,6 +37,14 @@ static void sim_init(struct sim *s, const struct decide_params *p)
         s->have_pressure = true;
 }
 
+/* A machine without swap and with 100 MB available: every sample calls for a kill. */
+static void sim_init_low_memory(struct sim *s, const struct decide_params *p)
+{
+        sim_init(s, p);
+        s->swap_total = s->swap_free = 0;
+        s->avail = 100 * 1000 * 1000;
+}
+
 static struct decide_params default_params(void)
 {
         return (struct decide_params){
@@ -313,12 +321,10 @@ static void test_wait_timeout(void **state)
         usec_t t0;
         struct sim s;
 
-        sim_init(&s, &p);
-        s.swap_total = s.swap_free = 0;
-        s.avail = 100 * 1000 * 1000;
+        sim_init_low_memory(&s, &p);
         assert_int_equal(sim_step(&s, 1 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
         t0 = s.t;
-        decide_kill_started(&s.d, t0);
+        decide_kill_outcome(&s.d, DECIDE_OUTCOME_KILLED, t0, NULL);
         assert_true(decide_wants_fast(&s.d));
 
         /* The condition still holds right after the kill: no second kill (no storm) ... */
@@ -339,11 +345,9 @@ static void test_wait_early_finish(void **state)
         enum decide_reason why;
         struct sim s;
 
-        sim_init(&s, &p);
-        s.swap_total = s.swap_free = 0;
-        s.avail = 100 * 1000 * 1000;
+        sim_init_low_memory(&s, &p);
         assert_int_equal(sim_step(&s, 1 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
-        decide_kill_started(&s.d, s.t);
+        decide_kill_outcome(&s.d, DECIDE_OUTCOME_KILLED, s.t, NULL);
         assert_int_equal(sim_step(&s, 100 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_WAIT);
 
         /* The victim is dead after 200ms but freed too little: kill again at once, no fixed blindness. */
@@ -353,7 +357,7 @@ static void test_wait_early_finish(void **state)
         assert_int_equal(why, DECIDE_REASON_MEMORY);
 
         /* Second victim was enough. */
-        decide_kill_started(&s.d, s.t);
+        decide_kill_outcome(&s.d, DECIDE_OUTCOME_KILLED, s.t, NULL);
         decide_kill_finished(&s.d, s.t + 300 * MSEC);
         s.avail = 8 * GB;
         assert_int_equal(sim_step(&s, 300 * MSEC, 0, 0, MONITOR_CAUSE_SYNC, &why), DECIDE_NONE);
@@ -375,7 +379,7 @@ static void test_pressure_after_kill(void **state)
         assert_int_equal(sim_step(&s, 2 * SEC, 2000, 0, MONITOR_CAUSE_TRIGGER_SOME, &why), DECIDE_NONE);
         killed = run_until_kill(&s, 20 * SEC, 2000, &why);
         assert_true(killed > 0);
-        decide_kill_started(&s.d, killed);
+        decide_kill_outcome(&s.d, DECIDE_OUTCOME_KILLED, killed, NULL);
 
         /* Triggers during the wait are ignored. */
         assert_int_equal(sim_step(&s, 500 * MSEC, 2000, 9000, MONITOR_CAUSE_TRIGGER_FULL, &why),
@@ -425,6 +429,83 @@ static void test_counter_reset_and_gaps(void **state)
         assert_int_equal(sim_step(&s, 1 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
 }
 
+/* What the daemon reports after a DECIDE_KILL, and what the decider makes of it. */
+static void test_outcomes(void **state)
+{
+        struct decide_params p = default_params();
+        struct decide_verdict v;
+        enum decide_reason why;
+        usec_t t0;
+        struct sim s;
+
+        sim_init_low_memory(&s, &p);
+
+        /* A kill: wait for the victim until KillTimeout=. */
+        assert_int_equal(sim_step(&s, 1 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
+        decide_kill_outcome(&s.d, DECIDE_OUTCOME_KILLED, s.t, &v);
+        assert_int_equal(v.next, DECIDE_NEXT_WAIT);
+        assert_int_equal(v.until, s.t + p.kill_timeout);
+        assert_false(v.report);
+        assert_true(s.d.waiting);
+        decide_kill_finished(&s.d, s.t + 100 * MSEC);
+
+        /* Victim gone, reused or protected: nothing held, the next sample chooses again. */
+        for (enum decide_outcome o = DECIDE_OUTCOME_GONE; o <= DECIDE_OUTCOME_PROTECTED; o++) {
+                assert_int_equal(sim_step(&s, 500 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
+                decide_kill_outcome(&s.d, o, s.t, &v);
+                assert_int_equal(v.next, DECIDE_NEXT_AGAIN);
+                assert_int_equal(v.until, 0);
+                assert_false(s.d.waiting);
+                assert_false(decide_wants_fast(&s.d));
+        }
+
+        /* Dry run and failures hold as a kill would: the same cadence, no rescan at every sample. */
+        for (enum decide_outcome o = DECIDE_OUTCOME_DRY_RUN; o <= DECIDE_OUTCOME_FAILED;
+             o = o == DECIDE_OUTCOME_DRY_RUN ? DECIDE_OUTCOME_FAILED : _DECIDE_OUTCOME_MAX) {
+                assert_int_equal(sim_step(&s, 500 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
+                t0 = s.t;
+                decide_kill_outcome(&s.d, o, t0, &v);
+                assert_int_equal(v.next, DECIDE_NEXT_HOLD);
+                assert_int_equal(v.until, t0 + p.kill_timeout);
+                assert_false(v.report);
+                while (s.t + 500 * MSEC < v.until)
+                        assert_int_equal(sim_step(&s, 500 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why),
+                                         DECIDE_WAIT);
+        }
+        assert_int_equal(sim_step(&s, 500 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
+
+        /* No candidate: held likewise; its record at most every 30 s while it lasts. */
+        t0 = s.t;
+        decide_kill_outcome(&s.d, DECIDE_OUTCOME_NO_CANDIDATE, s.t, &v);
+        assert_int_equal(v.next, DECIDE_NEXT_HOLD);
+        assert_int_equal(v.until, t0 + p.kill_timeout);
+        assert_true(v.report);
+        for (int i = 0; i < 6; i++) {
+                while (sim_step(&s, 500 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why) == DECIDE_WAIT)
+                        ;
+                decide_kill_outcome(&s.d, DECIDE_OUTCOME_NO_CANDIDATE, s.t, &v);
+                assert_int_equal(v.report, s.t - t0 >= 30 * SEC);
+                if (v.report)
+                        break;
+        }
+        assert_true(v.report);
+        t0 = s.t;
+
+        /* A reload starts the measurements over but keeps the record's rate limit. */
+        decide_reconfigure(&s.d, &p);
+        assert_false(s.d.waiting);
+        assert_int_equal(sim_step(&s, 500 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
+        decide_kill_outcome(&s.d, DECIDE_OUTCOME_NO_CANDIDATE, s.t, &v);
+        assert_false(v.report);
+        decider_init(&s.d, &p);
+        assert_int_equal(sim_step(&s, 500 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
+        decide_kill_outcome(&s.d, DECIDE_OUTCOME_NO_CANDIDATE, s.t, NULL);
+
+        assert_string_equal(decide_outcome_to_string(DECIDE_OUTCOME_NO_CANDIDATE), "no-candidate");
+        assert_string_equal(decide_outcome_to_string(DECIDE_OUTCOME_DRY_RUN), "dry-run");
+        assert_null(decide_outcome_to_string(_DECIDE_OUTCOME_MAX));
+}
+
 static void test_strings(void **state)
 {
         struct reapd_config c;
@@ -463,6 +544,7 @@ int main(void)
                 cmocka_unit_test(test_wait_early_finish),
                 cmocka_unit_test(test_pressure_after_kill),
                 cmocka_unit_test(test_counter_reset_and_gaps),
+                cmocka_unit_test(test_outcomes),
                 cmocka_unit_test(test_strings),
         };
 

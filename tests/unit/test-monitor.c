@@ -18,7 +18,7 @@
 static usec_t sleep_for(enum headroom_mode mode, uint64_t total, uint64_t avail, uint64_t swap_total,
                         uint64_t swap_free)
 {
-        struct reapd_config c = {
+        struct monitor_params p = {
                 .min_available = {.bytes = 1 * GB},
                 .min_swap_free = {.bytes = 1 * GB},
                 .headroom_mode = mode,
@@ -31,13 +31,13 @@ static usec_t sleep_for(enum headroom_mode mode, uint64_t total, uint64_t avail,
                 .swap_free = swap_free,
         };
 
-        return monitor_headroom_sleep(&c, &s);
+        return monitor_headroom_sleep(&p, &s);
 }
 
 static void test_headroom_sleep(void **state)
 {
         struct monitor_sample none = {};
-        struct reapd_config c = {};
+        struct monitor_params p = {};
 
         /* Far away: the 10s cap (0.1 wakeups/s). 20 GB headroom would take 10s at 2 GB/s. */
         assert_int_equal(sleep_for(HEADROOM_AND, 24 * GB, 23 * GB, 0, 0), MONITOR_SLEEP_MAX_USEC);
@@ -58,10 +58,80 @@ static void test_headroom_sleep(void **state)
         assert_int_equal(sleep_for(HEADROOM_AND, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX),
                          MONITOR_SLEEP_MAX_USEC);
         /* Nothing known: the slow pace. */
-        assert_int_equal(monitor_headroom_sleep(&c, &none), MONITOR_SLEEP_MAX_USEC);
+        assert_int_equal(monitor_headroom_sleep(&p, &none), MONITOR_SLEEP_MAX_USEC);
 
         assert_string_equal(monitor_cause_to_string(MONITOR_CAUSE_TRIGGER_SOME), "trigger-some");
         assert_null(monitor_cause_to_string(_MONITOR_CAUSE_MAX));
+}
+
+static struct monitor_sample memory_sample(const struct monitor_memory *in)
+{
+        struct monitor_sample s = {};
+
+        monitor_memory_sample(in, &s);
+        assert_true(s.have_memory);
+        return s;
+}
+
+/* The arithmetic the daemon and reapctl status share: what "available" means. */
+static void test_memory_sample(void **state)
+{
+        struct monitor_params p = {.min_available = {.bytes = 1 * GB}};
+        struct monitor_memory in = {
+                .machine = {.mem_total = 16 * GB,
+                            .mem_available = 6 * GB,
+                            .swap_total = 4 * GB,
+                            .swap_free = 3 * GB},
+        };
+        struct monitor_sample s;
+
+        /* System-wide: meminfo as it is. */
+        s = memory_sample(&in);
+        assert_int_equal(s.mem_total, 16 * GB);
+        assert_int_equal(s.mem_available, 6 * GB);
+        assert_int_equal(s.swap_total, 4 * GB);
+        assert_int_equal(s.swap_free, 3 * GB);
+
+        /* The per-CPU free lists are read only near the threshold, and count up to MemTotal. */
+        assert_false(monitor_memory_wants_pcp(&p, &in.machine));
+        in.machine.mem_available = 2 * GB;
+        assert_true(monitor_memory_wants_pcp(&p, &in.machine));
+        in.pcp = 300 * MB;
+        assert_int_equal(memory_sample(&in).mem_available, 2 * GB + 300 * MB);
+        in.pcp = 20 * GB;
+        assert_int_equal(memory_sample(&in).mem_available, 16 * GB);
+        in.pcp = 0;
+
+        /* A cgroup: limit - usage + its file LRU, at most the limit and the machine's available. */
+        in.have_cgroup = true;
+        in.cgroup = (struct cgroup_memory){
+                .current = 900 * MB, .max = 1 * GB, .swap_current = 100 * MB, .swap_max = 512 * MB};
+        in.cgroup_file = 200 * MB;
+        s = memory_sample(&in);
+        assert_int_equal(s.mem_total, 1 * GB);
+        assert_int_equal(s.mem_available, 1 * GB - 900 * MB + 200 * MB);
+        assert_int_equal(s.swap_total, 512 * MB);
+        assert_int_equal(s.swap_free, 412 * MB);
+        /* file pages beyond the usage are not counted; nor is more than the limit */
+        in.cgroup_file = 2 * GB;
+        assert_int_equal(memory_sample(&in).mem_available, 1 * GB);
+        /* over its limit (v1 lets usage pass a lowered limit): nothing left, not 2^64 */
+        in.cgroup.current = 3 * GB;
+        in.cgroup_file = 0;
+        assert_int_equal(memory_sample(&in).mem_available, 0);
+        /* an unlimited cgroup is judged by the machine */
+        in.cgroup = (struct cgroup_memory){
+                .current = 5 * GB, .max = CGROUP_LIMIT_MAX, .swap_max = CGROUP_LIMIT_MAX};
+        s = memory_sample(&in);
+        assert_int_equal(s.mem_total, 16 * GB);
+        assert_int_equal(s.mem_available, 2 * GB);
+        assert_int_equal(s.swap_total, 4 * GB);
+        assert_int_equal(s.swap_free, 3 * GB);
+        /* a machine without swap has none for the cgroup either */
+        in.machine.swap_total = in.machine.swap_free = 0;
+        s = memory_sample(&in);
+        assert_int_equal(s.swap_total, 0);
+        assert_int_equal(s.swap_free, 0);
 }
 
 struct got {
@@ -89,13 +159,15 @@ static void test_live_system(void **state)
         _cleanup_(sd_event_unrefp) sd_event *e = NULL;
         _cleanup_(monitor_freep) struct monitor *m = NULL;
         struct reapd_config c;
+        struct monitor_params p;
         struct monitor_sample now;
         const struct monitor_info *info;
         struct got g = {};
 
         config_init(&c);
+        monitor_params_from_config(&c, &p);
         assert_int_equal(sd_event_new(&e), 0);
-        assert_int_equal(monitor_new(e, &c, NULL, on_sample, &g, &m), 0);
+        assert_int_equal(monitor_new(e, &p, NULL, on_sample, &g, &m), 0);
         info = monitor_get_info(m);
         assert_false(info->cgroup_scope);
         assert_string_equal(info->pressure_path, "/proc/pressure/memory");
@@ -124,15 +196,18 @@ static void test_missing_cgroup(void **state)
         _cleanup_(sd_event_unrefp) sd_event *e = NULL;
         struct cgroup_roots roots = {.v2 = FIXTURES_DIR "/cgroup-v2"};
         struct reapd_config c;
+        struct monitor_params p;
         struct monitor *m = NULL;
         struct got g = {};
 
         config_init(&c);
         assert_int_equal(sd_event_new(&e), 0);
         strcpy(c.cgroup, "/no/such/group");
-        assert_int_equal(monitor_new(e, &c, &roots, on_sample, &g, &m), -ENOENT);
+        monitor_params_from_config(&c, &p);
+        assert_string_equal(p.cgroup, "/no/such/group");
+        assert_int_equal(monitor_new(e, &p, &roots, on_sample, &g, &m), -ENOENT);
         assert_null(m);
-        assert_int_equal(monitor_new(e, &c, NULL, on_sample, &g, &m), -EINVAL);
+        assert_int_equal(monitor_new(e, &p, NULL, on_sample, &g, &m), -EINVAL);
         config_done(&c);
 }
 
@@ -140,6 +215,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_headroom_sleep),
+                cmocka_unit_test(test_memory_sample),
                 cmocka_unit_test(test_live_system),
                 cmocka_unit_test(test_missing_cgroup),
         };

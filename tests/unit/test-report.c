@@ -101,6 +101,29 @@ static void test_dry_run_and_error(void **state)
         assert_string_equal(report_field_get(&f, "ERRNO"), "1");
 }
 
+/* A rehearsal's record must not pass for a kill: its own MESSAGE_ID, debug priority, REHEARSAL=1. */
+static void test_rehearsal(void **state)
+{
+        static struct report_fields f;
+        struct kill_report r = sample;
+
+        report_kill_fields(&r, &f);
+        assert_null(report_field_get(&f, "REHEARSAL"));
+        assert_string_equal(report_field_get(&f, "PRIORITY"), "4");
+
+        r.rehearsal = true;
+        r.comm = "reapd-rehearse";
+        r.trigger = "rehearsal";
+        report_kill_fields(&r, &f);
+        assert_string_equal(report_field_get(&f, "MESSAGE_ID"), REPORT_MESSAGE_ID_REHEARSAL);
+        assert_string_not_equal(REPORT_MESSAGE_ID_REHEARSAL, REPORT_MESSAGE_ID_KILL);
+        assert_string_equal(report_field_get(&f, "PRIORITY"), "7");
+        assert_string_equal(report_field_get(&f, "REHEARSAL"), "1");
+        assert_string_equal(report_field_get(&f, "TRIGGER"), "rehearsal");
+        assert_null(strstr(report_field_get(&f, "MESSAGE"), "Killed"));
+        assert_non_null(strstr(report_field_get(&f, "MESSAGE"), "rehearsed on reapd's own child 4242"));
+}
+
 static void test_truncation(void **state)
 {
         static struct report_fields f;
@@ -120,6 +143,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fields),
                 cmocka_unit_test(test_dry_run_and_error),
+                cmocka_unit_test(test_rehearsal),
                 cmocka_unit_test(test_truncation),
         };
 

@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* config-keys.c - every reapd.conf key: its section, type and range, how it is set and dumped */
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "config-internal.h"
+
+/* Ranges. The PSI limits are the kernel's (kernel/sched/psi.c); the others are sanity bounds. */
+#define PRESSURE_WINDOW_MIN_USEC (500 * USEC_PER_MSEC)
+#define PRESSURE_WINDOW_MAX_USEC (10 * USEC_PER_SEC)
+/* An hour of sustained thrashing before acting is no longer "early"; longer is a typo. */
+#define PRESSURE_DURATION_MAX_USEC (3600 * USEC_PER_SEC)
+/* Below 100ms polling costs wakeups and avg10 (updated every 2s) cannot change that fast. */
+#define PRESSURE_POLL_MIN_USEC (100 * USEC_PER_MSEC)
+#define PRESSURE_POLL_MAX_USEC (60 * USEC_PER_SEC)
+/* Under 100ms even an mrelease'd victim may still be exiting; over 10min the daemon is stuck. */
+#define KILL_TIMEOUT_MIN_USEC (100 * USEC_PER_MSEC)
+#define KILL_TIMEOUT_MAX_USEC (600 * USEC_PER_SEC)
+#define ADJUST_MAX 1000 /* the span of oom_score_adj */
+
+static const char *const kill_unit_names[_KILL_UNIT_MAX] = {
+        [KILL_UNIT_PROCESS] = "process",
+        [KILL_UNIT_PROCESS_GROUP] = "process-group",
+        [KILL_UNIT_CGROUP] = "cgroup",
+};
+
+static const char *const headroom_names[_HEADROOM_MODE_MAX] = {
+        [HEADROOM_AND] = "and",
+        [HEADROOM_OR] = "or",
+};
+
+static const char *const log_level_names[] = {
+        [LOG_EMERG] = "emerg",     [LOG_ALERT] = "alert",   [LOG_CRIT] = "crit", [LOG_ERR] = "err",
+        [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice", [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+};
+
+static const struct {
+        const char *name;
+        int policy;
+} sched_policies[] = {
+        {"other", SCHED_OTHER},
+        {"fifo", SCHED_FIFO},
+        {"rr", SCHED_RR},
+};
+
+const char *kill_unit_to_string(enum kill_unit u)
+{
+        return u < _KILL_UNIT_MAX ? kill_unit_names[u] : NULL;
+}
+
+int kill_unit_from_string(const char *s, enum kill_unit *ret)
+{
+        for (enum kill_unit u = 0; u < _KILL_UNIT_MAX; u++)
+                if (streq(s, kill_unit_names[u])) {
+                        *ret = u;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+const char *headroom_mode_to_string(enum headroom_mode m)
+{
+        return m < _HEADROOM_MODE_MAX ? headroom_names[m] : NULL;
+}
+
+const char *config_sched_policy_to_string(int policy)
+{
+        for (size_t i = 0; i < ELEMENTSOF(sched_policies); i++)
+                if (sched_policies[i].policy == policy)
+                        return sched_policies[i].name;
+        return NULL;
+}
+
+const char *config_log_level_to_string(int level)
+{
+        return level >= 0 && (size_t)level < ELEMENTSOF(log_level_names) ? log_level_names[level] : NULL;
+}
+char *config_format_size(char *buf, size_t size, uint64_t bytes)
+{
+        static const char suffixes[] = "KMGTP";
+        int i;
+
+        /* The largest unit that divides exactly, so that a dump parses back to the same value. */
+        for (i = (int)sizeof(suffixes) - 2; i >= 0; i--) {
+                uint64_t unit = UINT64_C(1) << (10 * (i + 1));
+
+                if (bytes >= unit && bytes % unit == 0) {
+                        snprintf(buf, size, "%" PRIu64 "%c", bytes / unit, suffixes[i]);
+                        return buf;
+                }
+        }
+        snprintf(buf, size, "%" PRIu64, bytes);
+        return buf;
+}
+
+char *config_format_threshold(char *buf, size_t size, const struct threshold *t)
+{
+        return t->percent ? format_percent(buf, size, t->permyriad)
+                          : config_format_size(buf, size, t->bytes);
+}
+
+char *config_format_cpus(char *buf, size_t size, const cpu_set_t *set)
+{
+        size_t n = 0;
+
+        if (size == 0)
+                return buf;
+        buf[0] = '\0';
+        for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+                int last = cpu;
+                int k;
+
+                if (!CPU_ISSET(cpu, set))
+                        continue;
+                while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, set))
+                        last++;
+                if (last == cpu)
+                        k = snprintf(buf + n, size - n, "%s%d", n ? "," : "", cpu);
+                else
+                        k = snprintf(buf + n, size - n, "%s%d-%d", n ? "," : "", cpu, last);
+                if (k < 0 || (size_t)k >= size - n) {
+                        buf[n] = '\0'; /* no half-written range: only whole items */
+                        break;
+                }
+                n += (size_t)k;
+                cpu = last;
+        }
+        return buf;
+}
+
+/* ---- value parsers: each returns 0 or a negative errno, and writes a reason on failure ---- */
+
+enum key_type {
+        KEY_CGROUP,
+        KEY_THRESHOLD,
+        KEY_HEADROOM,
+        KEY_LEVEL, /* a percentage, permyriad in a uint32_t */
+        KEY_DURATION, /* usec_t within [min, max] */
+        KEY_KILL_UNIT,
+        KEY_BOOL,
+        KEY_CPUS,
+        KEY_INT, /* int within [min, max] */
+        KEY_SCHED_POLICY,
+        KEY_SCHED_PRIORITY,
+        KEY_RULE,
+        KEY_LOG_LEVEL,
+};
+
+struct key_def {
+        const char *section;
+        const char *name;
+        enum key_type type;
+        size_t offset;
+        uint64_t min, max; /* KEY_DURATION; KEY_INT uses them as signed */
+        int64_t imin, imax;
+        enum policy_action action; /* KEY_RULE */
+};
+
+#define FIELD(f) offsetof(struct reapd_config, f)
+
+/* Every key, in the order config_dump() writes them and reapd.conf(5) documents them. */
+static const struct key_def keys[] = {
+        {"Monitor", "Cgroup", KEY_CGROUP, FIELD(cgroup)},
+        {"Monitor", "MinAvailable", KEY_THRESHOLD, FIELD(min_available)},
+        {"Monitor", "MinSwapFree", KEY_THRESHOLD, FIELD(min_swap_free)},
+        {"Monitor", "HeadroomMode", KEY_HEADROOM, FIELD(headroom_mode)},
+        {"Monitor", "PressureSome", KEY_LEVEL, FIELD(pressure_some)},
+        {"Monitor", "PressureFull", KEY_LEVEL, FIELD(pressure_full)},
+        {"Monitor", "PressureWindow", KEY_DURATION, FIELD(pressure_window), PRESSURE_WINDOW_MIN_USEC,
+         PRESSURE_WINDOW_MAX_USEC},
+        {"Monitor", "PressureDuration", KEY_DURATION, FIELD(pressure_duration), 0,
+         PRESSURE_DURATION_MAX_USEC},
+        {"Monitor", "PressurePollInterval", KEY_DURATION, FIELD(pressure_poll_interval),
+         PRESSURE_POLL_MIN_USEC, PRESSURE_POLL_MAX_USEC},
+        {"Kill", "KillUnit", KEY_KILL_UNIT, FIELD(kill_unit)},
+        {"Kill", "DryRun", KEY_BOOL, FIELD(dry_run)},
+        {"Kill", "Release", KEY_BOOL, FIELD(release)},
+        {"Kill", "KillTimeout", KEY_DURATION, FIELD(kill_timeout), KILL_TIMEOUT_MIN_USEC,
+         KILL_TIMEOUT_MAX_USEC},
+        {"Kill", "ReaperCPUs", KEY_CPUS, FIELD(reaper_cpus)},
+        {"Kill", "ReaperNice", KEY_INT, FIELD(reaper_nice), 0, 0, -20, 19},
+        {"Kill", "ReaperSchedPolicy", KEY_SCHED_POLICY, FIELD(reaper_sched_policy)},
+        {"Kill", "ReaperPriority", KEY_SCHED_PRIORITY, FIELD(reaper_sched_priority), 0, 0, 0, 99},
+        {"Policy", "Prefer", KEY_RULE, 0, 0, 0, 0, 0, POLICY_PREFER},
+        {"Policy", "Avoid", KEY_RULE, 0, 0, 0, 0, 0, POLICY_AVOID},
+        {"Policy", "Ignore", KEY_RULE, 0, 0, 0, 0, 0, POLICY_IGNORE},
+        {"Policy", "PreferAdjust", KEY_INT, FIELD(policy.prefer_adjust), 0, 0, 0, ADJUST_MAX},
+        {"Policy", "AvoidAdjust", KEY_INT, FIELD(policy.avoid_adjust), 0, 0, 0, ADJUST_MAX},
+        {"Policy", "HonorCgroupXattrs", KEY_BOOL, FIELD(policy.honor_xattrs)},
+        {"Daemon", "LogLevel", KEY_LOG_LEVEL, FIELD(log_level)},
+};
+
+static const char *const sections[] = {"Monitor", "Kill", "Policy", "Daemon"};
+
+bool config_section_known(const char *s)
+{
+        for (size_t i = 0; i < ELEMENTSOF(sections); i++)
+                if (streq(s, sections[i]))
+                        return true;
+        return false;
+}
+/* "0-3,8 10" into @ret. Returns 0 or -EINVAL/-ERANGE; @ret untouched on failure. */
+static int parse_cpus(const char *s, cpu_set_t *ret)
+{
+        cpu_set_t set;
+        const char *p = s;
+
+        CPU_ZERO(&set);
+        while (*p) {
+                uint64_t a, b;
+                char *end;
+
+                if (*p == ',' || *p == ' ' || *p == '\t') {
+                        p++;
+                        continue;
+                }
+                if (!isdigit((unsigned char)*p))
+                        return -EINVAL;
+                errno = 0;
+                a = b = strtoull(p, &end, 10);
+                if (errno)
+                        return -errno;
+                p = end;
+                if (*p == '-') {
+                        p++;
+                        if (!isdigit((unsigned char)*p))
+                                return -EINVAL;
+                        b = strtoull(p, &end, 10);
+                        if (errno)
+                                return -errno;
+                        p = end;
+                        if (b < a)
+                                return -EINVAL;
+                }
+                if (b >= CPU_SETSIZE)
+                        return -ERANGE;
+                for (uint64_t cpu = a; cpu <= b; cpu++)
+                        CPU_SET((int)cpu, &set);
+                if (*p && *p != ',' && *p != ' ' && *p != '\t')
+                        return -EINVAL;
+        }
+        if (CPU_COUNT(&set) == 0)
+                return -EINVAL;
+        *ret = set;
+        return 0;
+}
+
+static int parse_log_level(const char *s, int *ret)
+{
+        int v;
+
+        for (size_t i = 0; i < ELEMENTSOF(log_level_names); i++)
+                if (streq(s, log_level_names[i])) {
+                        *ret = (int)i;
+                        return 0;
+                }
+        if (parse_int(s, &v) < 0 || v < LOG_EMERG || v > LOG_DEBUG)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+/* A cgroup2 path: "" or "/" for system-wide, else absolute, without "." or ".." components. */
+static int parse_cgroup(const char *s, char *ret, size_t size, const char **reason)
+{
+        size_t n = strlen(s);
+
+        while (n > 1 && s[n - 1] == '/')
+                n--;
+        if (n == 0 || (n == 1 && s[0] == '/')) {
+                ret[0] = '\0';
+                return 0;
+        }
+        if (s[0] != '/') {
+                *reason = "must be an absolute cgroup2 path such as /system.slice, or empty";
+                return -EINVAL;
+        }
+        if (n >= size) {
+                *reason = "path too long";
+                return -ENAMETOOLONG;
+        }
+        for (const char *p = s; p < s + n; p++) {
+                const char *q = p + 1;
+                size_t l = strcspn(q, "/");
+
+                if (*p != '/')
+                        continue;
+                if (q + l > s + n)
+                        l = (size_t)(s + n - q);
+                if (l == 0 || (l == 1 && q[0] == '.') || (l == 2 && q[0] == '.' && q[1] == '.')) {
+                        *reason = "empty, \".\" and \"..\" components are not allowed";
+                        return -EINVAL;
+                }
+        }
+        memcpy(ret, s, n);
+        ret[n] = '\0';
+        return 0;
+}
+
+/* A hint for the commonest mistake: a systemd-style config has no inline comments. */
+static const char *comment_hint(const char *value)
+{
+        return strpbrk(value, "#;") ? " (comments must be on a line of their own)" : "";
+}
+
+static void set_key(struct parse_ctx *ctx, const struct key_def *k, const char *value)
+{
+        void *field = (char *)ctx->c + k->offset;
+        char err[512];
+        const char *reason = NULL;
+        int r;
+
+        switch (k->type) {
+        case KEY_CGROUP: {
+                char path[PATH_MAX];
+
+                if (parse_cgroup(value, path, sizeof(path), &reason) < 0) {
+                        config_error(ctx, "Cgroup=%s: %s", value, reason);
+                        return;
+                }
+                strlcpy0(field, path, sizeof(ctx->c->cgroup));
+                return;
+        }
+        case KEY_THRESHOLD: {
+                struct threshold t = {.percent = strchr(value, '%') != NULL};
+
+                r = t.percent ? parse_percent(value, &t.permyriad) : parse_size(value, &t.bytes);
+                if (r < 0) {
+                        config_error(ctx, "%s=%s: expected a percentage (5%%) or a size (512M)%s%s", k->name,
+                                     value, r == -ERANGE ? ", out of range" : "", comment_hint(value));
+                        return;
+                }
+                *(struct threshold *)field = t;
+                return;
+        }
+        case KEY_HEADROOM:
+                for (enum headroom_mode m = 0; m < _HEADROOM_MODE_MAX; m++)
+                        if (streq(value, headroom_names[m])) {
+                                *(enum headroom_mode *)field = m;
+                                return;
+                        }
+                config_error(ctx, "%s=%s: expected \"and\" or \"or\"%s", k->name, value,
+                             comment_hint(value));
+                return;
+        case KEY_LEVEL: {
+                uint32_t v;
+
+                r = parse_percent(value, &v);
+                if (r < 0) {
+                        config_error(ctx, "%s=%s: expected a percentage of the window, 0%%..100%%%s",
+                                     k->name, value, comment_hint(value));
+                        return;
+                }
+                *(uint32_t *)field = v;
+                return;
+        }
+        case KEY_DURATION: {
+                char lo[32], hi[32];
+                usec_t v;
+
+                r = parse_duration(value, &v);
+                if (r < 0 || v < k->min || v > k->max) {
+                        config_error(ctx, "%s=%s: expected a time span from %s to %s (e.g. 2s, 500ms)%s",
+                                     k->name, value, format_duration(lo, sizeof(lo), k->min),
+                                     format_duration(hi, sizeof(hi), k->max), comment_hint(value));
+                        return;
+                }
+                *(usec_t *)field = v;
+                return;
+        }
+        case KEY_KILL_UNIT:
+                if (kill_unit_from_string(value, field) < 0)
+                        config_error(ctx, "%s=%s: expected process, process-group or cgroup%s", k->name,
+                                     value, comment_hint(value));
+                return;
+        case KEY_BOOL:
+                if (parse_bool(value, field) < 0)
+                        config_error(ctx, "%s=%s: expected a boolean (yes/no, true/false, on/off, 1/0)%s",
+                                     k->name, value, comment_hint(value));
+                return;
+        case KEY_CPUS:
+                if (value[0] == '\0') {
+                        ctx->c->reaper_cpus_set = false;
+                        CPU_ZERO(&ctx->c->reaper_cpus);
+                        return;
+                }
+                r = parse_cpus(value, field);
+                if (r < 0) {
+                        config_error(ctx, "%s=%s: expected a CPU list such as 0 or 0-1,3 (CPUs below %d)%s",
+                                     k->name, value, CPU_SETSIZE, comment_hint(value));
+                        return;
+                }
+                ctx->c->reaper_cpus_set = true;
+                return;
+        case KEY_INT:
+        case KEY_SCHED_PRIORITY: {
+                int v;
+
+                r = parse_int(value, &v);
+                if (r < 0 || v < k->imin || v > k->imax) {
+                        config_error(ctx, "%s=%s: expected an integer from %" PRId64 " to %" PRId64 "%s",
+                                     k->name, value, k->imin, k->imax, comment_hint(value));
+                        return;
+                }
+                *(int *)field = v;
+                if (k->type == KEY_SCHED_PRIORITY)
+                        snprintf(ctx->sched_where, sizeof(ctx->sched_where), "%s:%u", ctx->file, ctx->line);
+                return;
+        }
+        case KEY_SCHED_POLICY:
+                for (size_t i = 0; i < ELEMENTSOF(sched_policies); i++)
+                        if (streq(value, sched_policies[i].name)) {
+                                *(int *)field = sched_policies[i].policy;
+                                snprintf(ctx->sched_where, sizeof(ctx->sched_where), "%s:%u", ctx->file,
+                                         ctx->line);
+                                return;
+                        }
+                config_error(ctx, "%s=%s: expected other, fifo or rr%s", k->name, value,
+                             comment_hint(value));
+                return;
+        case KEY_RULE:
+                if (value[0] == '\0') {
+                        policy_clear_action(&ctx->c->policy, k->action);
+                        return;
+                }
+                if (policy_add_rule(&ctx->c->policy, k->action, value, err, sizeof(err)) < 0)
+                        config_error(ctx, "%s=%s: %s", k->name, value, err);
+                return;
+        case KEY_LOG_LEVEL:
+                if (parse_log_level(value, field) < 0)
+                        config_error(ctx,
+                                     "%s=%s: expected emerg, alert, crit, err, warning, notice, info, debug "
+                                     "or 0..7%s",
+                                     k->name, value, comment_hint(value));
+                return;
+        }
+}
+
+void config_key_set(struct parse_ctx *ctx, const char *section, const char *name, const char *value)
+{
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (streq(section, keys[i].section) && streq(name, keys[i].name)) {
+                        set_key(ctx, &keys[i], value);
+                        return;
+                }
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (streq(name, keys[i].name)) {
+                        config_error(ctx, "unknown key %s= in [%s], it belongs in [%s]", name, section,
+                                     keys[i].section);
+                        return;
+                }
+        config_error(ctx, "unknown key %s= in [%s]", name, section);
+}
+
+/*
+ * Rules go out in their original order, all at the first rule key: the first matching Prefer=
+ * or Avoid= decides, so regrouping them by key would change what a dump means.
+ */
+static void dump_rules(const struct reapd_config *c, enum policy_action action, FILE *f)
+{
+        bool any = false;
+
+        for (size_t j = 0; j < c->policy.n_rules; j++)
+                any = any || c->policy.rules[j].action == action;
+        if (!any)
+                fprintf(f, "#%s=\n", policy_action_to_string(action));
+        if (action != POLICY_IGNORE)
+                return;
+        for (size_t j = 0; j < c->policy.n_rules; j++)
+                fprintf(f, "%s=%s\n", policy_action_to_string(c->policy.rules[j].action),
+                        c->policy.rules[j].spec);
+}
+
+void config_dump(const struct reapd_config *c, FILE *f)
+{
+        const char *section = NULL;
+
+        fputs("# reapd effective configuration (built-in defaults, then the files, in order)\n", f);
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                const struct key_def *k = &keys[i];
+                const void *field = (const char *)c + k->offset;
+                char buf[PATH_MAX + 64];
+
+                if (!streq(section, k->section)) {
+                        fprintf(f, "%s[%s]\n", section ? "\n" : "", k->section);
+                        section = k->section;
+                }
+                switch (k->type) {
+                case KEY_CGROUP:
+                        fprintf(f, "%s=%s\n", k->name, c->cgroup);
+                        break;
+                case KEY_THRESHOLD:
+                        fprintf(f, "%s=%s\n", k->name, config_format_threshold(buf, sizeof(buf), field));
+                        break;
+                case KEY_HEADROOM:
+                        fprintf(f, "%s=%s\n", k->name, headroom_mode_to_string(c->headroom_mode));
+                        break;
+                case KEY_LEVEL:
+                        fprintf(f, "%s=%s\n", k->name,
+                                format_percent(buf, sizeof(buf), *(const uint32_t *)field));
+                        break;
+                case KEY_DURATION:
+                        fprintf(f, "%s=%s\n", k->name,
+                                format_duration(buf, sizeof(buf), *(const usec_t *)field));
+                        break;
+                case KEY_KILL_UNIT:
+                        fprintf(f, "%s=%s\n", k->name, kill_unit_to_string(c->kill_unit));
+                        break;
+                case KEY_BOOL:
+                        fprintf(f, "%s=%s\n", k->name, *(const bool *)field ? "yes" : "no");
+                        break;
+                case KEY_CPUS:
+                        fprintf(f, "%s=%s\n", k->name,
+                                c->reaper_cpus_set ? config_format_cpus(buf, sizeof(buf), &c->reaper_cpus)
+                                                   : "");
+                        break;
+                case KEY_INT:
+                case KEY_SCHED_PRIORITY:
+                        fprintf(f, "%s=%d\n", k->name, *(const int *)field);
+                        break;
+                case KEY_SCHED_POLICY:
+                        fprintf(f, "%s=%s\n", k->name,
+                                config_sched_policy_to_string(c->reaper_sched_policy));
+                        break;
+                case KEY_RULE:
+                        dump_rules(c, k->action, f);
+                        break;
+                case KEY_LOG_LEVEL: {
+                        const char *s = config_log_level_to_string(c->log_level);
+
+                        if (s)
+                                fprintf(f, "%s=%s\n", k->name, s);
+                        else
+                                fprintf(f, "%s=%d\n", k->name, c->log_level);
+                        break;
+                }
+                }
+        }
+}

@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* manager-kill.c - the kill lifecycle: victim scan, SIGKILL, release, death or timeout, record */
+
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "manager-internal.h"
+#include "rank-bpf.h"
+#include "report.h"
+
+/* 10ms: how often to look at group members still exiting: process_mrelease() gives back gigabytes
+ * in that time (bench/TUNABLES.md), so a finished group is seen soon, and the loop does not spin. */
+#define KILL_RECHECK_USEC (10 * USEC_PER_MSEC)
+
+/* The victim's part of a record: who it was, as the snapshot saw it. */
+static void report_victim(const struct victim *v, struct kill_report *r)
+{
+        r->pid = v->pid;
+        r->uid = v->uid;
+        r->comm = v->comm;
+        r->cgroup = v->cgroup;
+        r->starttime = v->starttime;
+        r->badness = v->badness;
+        r->oom_score_adj = v->oom_score_adj;
+        r->rss_kb = v->rss_kb;
+        r->swap_kb = v->swap_kb;
+        r->pgtables_kb = v->pgtables_kb;
+}
+
+void manager_kill_finish(struct manager *m, const char *result)
+{
+        struct kill_report r = {};
+        struct monitor_sample after = {};
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        const struct victim *v = &m->victim;
+
+        if (!m->killing)
+                return;
+        if (monitor_sample_now(m->monitor, &after) >= 0 && after.have_memory && m->before.have_memory)
+                r.released_kb = sub_sat(after.mem_available, m->before.mem_available) / 1024;
+
+        report_victim(v, &r);
+        r.kill_unit = kill_unit_to_string(m->op.unit);
+        r.n_killed = (unsigned)m->op.n_signalled;
+        r.trigger = m->rehearsing ? "rehearsal" : decide_reason_to_string(m->reason);
+        r.pressure_some_avg10 = m->before.pressure.some.avg10;
+        r.pressure_full_avg10 = m->before.pressure.full.avg10;
+        r.mem_available_kb = m->before.mem_available / 1024;
+        r.swap_free_kb = m->before.swap_free / 1024;
+        r.result = result;
+        r.error = m->op.release_result;
+        r.kill_usec = sub_sat(m->op.t_signal, m->t_decide);
+        r.release_usec = sub_sat(m->op.t_release_end, m->op.t_release_start);
+        r.exit_usec = m->dead ? sub_sat(m->t_exit, m->op.t_signal) : 0;
+        r.released_by_mrelease = m->op.n_released > 0;
+        r.rehearsal = m->rehearsing;
+        (void)report_kill(&r);
+
+        m->death_source = sd_event_source_disable_unref(m->death_source);
+        m->timeout_source = sd_event_source_disable_unref(m->timeout_source);
+        m->recheck_source = sd_event_source_disable_unref(m->recheck_source);
+        kill_op_done(&m->op);
+        m->killing = false;
+        if (m->rehearsing) {
+                m->rehearsing = false;
+                manager_rehearsal_reap(m);
+        } else {
+                m->n_kills++;
+                snprintf(m->last_kill, sizeof(m->last_kill), "%d %s %s %s %" PRIu64 "kB %" PRIu64,
+                         (int)v->pid, v->comm, r.trigger, result, r.released_kb, now_usec(CLOCK_REALTIME));
+                decide_kill_finished(&m->decider, now);
+        }
+        manager_update_status(m, true);
+}
+
+/*
+ * True once the memory of every signalled process is accounted: process_mrelease() gave it back
+ * (it may still be frozen), or the process has exited. A process whose own exit won the race
+ * with mrelease (ESRCH) is still freeing its memory until its pidfd says it is gone.
+ */
+static bool kill_accounted(const struct kill_op *op)
+{
+        for (size_t i = 0; i < op->n_targets; i++) {
+                const struct kill_target *t = &op->targets[i];
+                struct pollfd p = {.fd = t->pidfd, .events = POLLIN};
+
+                if (t->result != 0 || t->release == 0 || t->pidfd < 0)
+                        continue;
+                if (poll(&p, 1, 0) <= 0)
+                        return false;
+        }
+        return true;
+}
+
+static int on_recheck(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void manager_kill_maybe_finish(struct manager *m)
+{
+        if (!m->killing)
+                return;
+        if (m->op.release_pending && !m->released)
+                return;
+        /* A rehearsal runs both ends, the release and the death, and its child is reaped after. */
+        if (m->rehearsing && !m->dead && m->death_source)
+                return;
+        if (kill_accounted(&m->op)) {
+                manager_kill_finish(m, "killed");
+                return;
+        }
+        /* Some member is still exiting; only the victim's pidfd is watched, so look again soon. */
+        if (m->recheck_source)
+                (void)sd_event_source_set_time_relative(m->recheck_source, KILL_RECHECK_USEC);
+        else if (sd_event_add_time_relative(m->event, &m->recheck_source, CLOCK_MONOTONIC, KILL_RECHECK_USEC,
+                                            0, on_recheck, m) < 0)
+                m->recheck_source = NULL;
+        if (m->recheck_source)
+                (void)sd_event_source_set_enabled(m->recheck_source, SD_EVENT_ONESHOT);
+}
+
+static int on_recheck(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        manager_kill_maybe_finish(userdata);
+        return 0;
+}
+
+static int on_reaper(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct manager *m = userdata;
+        int r;
+
+        if (!m->killing)
+                return 0;
+        r = reaper_collect(m->reaper, &m->op);
+        if (r == -EAGAIN)
+                return 0;
+        if (r < 0) {
+                log_warning_errno(r, "Collecting the reaper's result failed");
+                return 0;
+        }
+        m->released = true;
+        if (m->op.release_result < 0)
+                log_warning_errno(m->op.release_result,
+                                  "process_mrelease() of %d (%s) failed, waiting for it to exit instead",
+                                  (int)m->victim.pid, m->victim.comm);
+        manager_kill_maybe_finish(m);
+        return 0;
+}
+
+static int on_death(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct manager *m = userdata;
+
+        m->dead = true;
+        m->t_exit = now_usec(CLOCK_MONOTONIC);
+        m->death_source = sd_event_source_disable_unref(m->death_source);
+        manager_kill_maybe_finish(m);
+        return 0;
+}
+
+static int on_kill_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct manager *m = userdata;
+        char t[32];
+
+        log_warning("Victim %d (%s) still alive %s after SIGKILL; deciding again.", (int)m->victim.pid,
+                    m->victim.comm,
+                    format_duration(t, sizeof(t), sub_sat(now_usec(CLOCK_MONOTONIC), m->op.t_signal)));
+        manager_kill_finish(m, "timeout");
+        return 0;
+}
+
+static void reaper_config_from(const struct reapd_config *c, struct reaper_config *ret)
+{
+        *ret = (struct reaper_config){
+                .cpus_set = c->reaper_cpus_set,
+                .cpus = c->reaper_cpus,
+                .nice = c->reaper_nice,
+                .sched_policy = c->reaper_sched_policy,
+                .sched_priority = c->reaper_sched_priority,
+        };
+}
+
+int manager_start_reaper(struct manager *m)
+{
+        struct reaper_config rc;
+        struct reaper_setup setup;
+        int r;
+
+        reaper_config_from(&m->config, &rc);
+        r = reaper_new(&rc, &setup, &m->reaper);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the reaper thread");
+        if (setup.affinity < 0)
+                log_warning_errno(setup.affinity,
+                                  "Could not pin the reaper thread to ReaperCPUs=, ignoring");
+        if (setup.nice < 0)
+                log_warning_errno(setup.nice, "Could not set ReaperNice=%d on the reaper thread, ignoring",
+                                  m->config.reaper_nice);
+        if (setup.sched < 0)
+                log_warning_errno(
+                        setup.sched,
+                        "Could not give the reaper thread ReaperSchedPolicy=%s (needs CAP_SYS_NICE); it "
+                        "runs SCHED_OTHER, ignoring",
+                        config_sched_policy_to_string(m->config.reaper_sched_policy));
+        r = sd_event_add_io(m->event, &m->reaper_source, reaper_fd(m->reaper), EPOLLIN, on_reaper, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the reaper thread");
+        return 0;
+}
+
+static void manager_warn_once(struct manager *m, unsigned bits)
+{
+        unsigned fresh = bits & ~m->warned;
+
+        m->warned |= bits;
+        if (fresh & KILL_WARN_NO_PIDFD)
+                log_warning("pidfd_open() is not supported by this kernel (< 5.3): killing with kill(2), "
+                            "which cannot rule out PID reuse.");
+        if (fresh & KILL_WARN_NO_MRELEASE)
+                log_warning("process_mrelease() is not supported by this kernel (< 5.15): a victim's memory "
+                            "comes back only when it exits.");
+        if (fresh & KILL_WARN_NO_CGROUP_KILL)
+                log_notice("cgroup.kill is not available here: cgroups are killed process by process.");
+}
+
+/* Fills the victim's cgroup path when the snapshot did not read it: the record names it. */
+void victim_read_cgroup(struct manager *m, struct victim *v)
+{
+        char path[64], buf[4096];
+
+        if (v->cgroup[0])
+                return;
+        snprintf(path, sizeof(path), "%d/cgroup", (int)v->pid);
+        if (read_file_at(m->proc_fd, path, buf, sizeof(buf)) > 0)
+                (void)cgroup_parse_proc_cgroup(buf, v->cgroup, sizeof(v->cgroup), NULL, 0);
+}
+
+static void manager_report_dry_run(struct manager *m, const struct monitor_sample *s)
+{
+        struct kill_report r = {
+                .kill_unit = kill_unit_to_string(m->config.kill_unit),
+                .trigger = decide_reason_to_string(m->reason),
+                .pressure_some_avg10 = s->pressure.some.avg10,
+                .pressure_full_avg10 = s->pressure.full.avg10,
+                .mem_available_kb = s->mem_available / 1024,
+                .swap_free_kb = s->swap_free / 1024,
+                .result = "dry-run",
+                .kill_usec = now_usec(CLOCK_MONOTONIC) - m->t_decide,
+                .dry_run = true,
+        };
+
+        report_victim(&m->victim, &r);
+        (void)report_kill(&r);
+}
+
+void manager_select_opts(const struct manager *m, struct snapshot_opts *ret)
+{
+        *ret = (struct snapshot_opts){
+                .fields = m->config.policy.fields_used,
+                .cgroup = m->config.cgroup[0] ? m->config.cgroup : NULL,
+                .self = getpid(),
+                .cgroup_root = m->have_roots && m->roots.v2[0] ? m->roots.v2 : NULL,
+                .xattrs = m->config.policy.honor_xattrs && m->have_roots && m->roots.v2[0],
+        };
+}
+
+/*
+ * Scan and score. System-wide, snapshot_select() ranks every process by the kernel's own
+ * oom_score and fully reads only those that could still win (the same victim as a full scan,
+ * at a fraction of the cost). A cgroup scope scales adj by the cgroup's limit, which oom_score
+ * does not, so it takes the full (and, being scoped, small) scan. With the BPF iterator loaded,
+ * both rank by exact badness from one kernel pass instead, the scope with its own totalpages.
+ */
+int manager_select(struct manager *m, struct snapshot_opts *opts, struct candidate *ret)
+{
+        struct score_ctx ctx = {};
+        struct cgroup_memory cm;
+        uint64_t swap;
+        int r;
+
+        opts->rank = m->rank;
+        if (!m->config.cgroup[0] || m->rank) {
+                if (m->config.cgroup[0]) {
+                        r = snapshot_read_totalpages(m->proc_fd, &ctx.total_pages, &swap);
+                        if (r < 0)
+                                return r;
+                        if (cgroup_memory_read(&m->roots, m->config.cgroup, &cm) >= 0)
+                                ctx.total_pages = score_scope_total_pages(&cm, swap, ctx.total_pages,
+                                                                          m->snapshot.page_size);
+                }
+                r = snapshot_select(m->proc_fd, opts, &m->config.policy, &ctx, &m->snapshot, ret);
+                if (m->snapshot.rank_error && !m->warned_rank) {
+                        m->warned_rank = true;
+                        log_warning(
+                                "BPF ranking failed: %s; using /proc oom_score for this and later failures",
+                                rank_bpf_strerror(m->snapshot.rank_error));
+                }
+                return r;
+        }
+
+        r = snapshot_take(m->proc_fd, opts, &m->snapshot);
+        if (r < 0)
+                return r;
+        ctx.total_pages = m->snapshot.total_pages;
+        ctx.page_size = m->snapshot.page_size;
+        if (cgroup_memory_read(&m->roots, m->config.cgroup, &cm) >= 0)
+                ctx.total_pages = score_scope_total_pages(&cm, m->snapshot.swap_pages,
+                                                          m->snapshot.total_pages, m->snapshot.page_size);
+        return score_select(&m->snapshot, &m->config.policy, &ctx, ret);
+}
+
+int manager_kill_start(struct manager *m, const struct kill_request *req)
+{
+        int r;
+
+        r = kill_start(m->reaper, req, &m->op);
+        if (r < 0)
+                return r;
+        manager_warn_once(m, m->op.warn_once);
+        if (r > 0)
+                kill_op_done(&m->op);
+        return r;
+}
+
+void manager_kill_watch(struct manager *m, usec_t until)
+{
+        m->killing = true;
+        m->released = false;
+        m->dead = false;
+        m->t_exit = 0;
+        if (kill_op_pidfd(&m->op) >= 0 &&
+            sd_event_add_io(m->event, &m->death_source, kill_op_pidfd(&m->op), EPOLLIN, on_death, m) < 0)
+                m->death_source = NULL;
+        if (sd_event_add_time(m->event, &m->timeout_source, CLOCK_MONOTONIC, until, 0, on_kill_timeout, m) <
+            0)
+                m->timeout_source = NULL;
+        manager_kill_maybe_finish(m);
+}
+
+static enum decide_outcome outcome_of(int kill_result)
+{
+        switch (kill_result) {
+        case 0:
+                return DECIDE_OUTCOME_KILLED;
+        case KILL_DRY_RUN:
+                return DECIDE_OUTCOME_DRY_RUN;
+        case KILL_GONE:
+                return DECIDE_OUTCOME_GONE;
+        case KILL_REUSED:
+                return DECIDE_OUTCOME_REUSED;
+        case KILL_PROTECTED:
+                return DECIDE_OUTCOME_PROTECTED;
+        default:
+                return DECIDE_OUTCOME_FAILED;
+        }
+}
+
+void manager_kill(struct manager *m, enum decide_reason reason, const struct monitor_sample *s)
+{
+        struct snapshot_opts opts;
+        struct decide_verdict v;
+        struct candidate c;
+        struct kill_request req;
+        int r;
+
+        m->t_decide = now_usec(CLOCK_MONOTONIC);
+        m->reason = reason;
+        m->before = *s;
+
+        manager_select_opts(m, &opts);
+        r = manager_select(m, &opts, &c);
+        if (r < 0) {
+                log_error_errno(r, "Failed to scan processes");
+                decide_kill_outcome(&m->decider, DECIDE_OUTCOME_FAILED, now_usec(CLOCK_MONOTONIC), NULL);
+                return;
+        }
+        if (r == SCORE_NO_CANDIDATE) {
+                decide_kill_outcome(&m->decider, DECIDE_OUTCOME_NO_CANDIDATE, m->t_decide, &v);
+                if (v.report)
+                        (void)report_no_candidate(decide_reason_to_string(reason), s->mem_available / 1024,
+                                                  s->pressure.some.avg10, m->snapshot.n_seen);
+                return;
+        }
+
+        victim_from_proc(&m->victim, &m->snapshot, &m->snapshot.procs[c.idx]);
+        m->victim.badness = c.badness;
+        victim_read_cgroup(m, &m->victim);
+
+        req = (struct kill_request){
+                .victim = &m->victim,
+                .unit = m->config.kill_unit,
+                .dry_run = m->config.dry_run,
+                .release = m->config.release,
+                .proc_dirfd = m->proc_fd,
+                .roots = m->have_roots ? &m->roots : NULL,
+        };
+        r = manager_kill_start(m, &req);
+        if (r < 0)
+                log_error_errno(r, "Failed to kill %d (%s)", (int)m->victim.pid, m->victim.comm);
+        else if (r == KILL_DRY_RUN)
+                manager_report_dry_run(m, s);
+        decide_kill_outcome(&m->decider, outcome_of(r), now_usec(CLOCK_MONOTONIC), &v);
+        log_debug("Kill of %d (%s): %s", (int)m->victim.pid, m->victim.comm,
+                  decide_outcome_to_string(outcome_of(r)));
+        if (v.next == DECIDE_NEXT_WAIT)
+                manager_kill_watch(m, v.until);
+        else if (v.next == DECIDE_NEXT_AGAIN)
+                log_info("Victim %d (%s) not killed: %s; choosing again.", (int)m->victim.pid,
+                         m->victim.comm, kill_result_to_string(r));
+}
