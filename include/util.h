@@ -54,6 +54,17 @@ static inline bool streq(const char *a, const char *b)
         return a && b && __builtin_strcmp(a, b) == 0;
 }
 
+/* add_sat_u64(), add_sat_i64() - a + b, stuck at the type's maximum instead of wrapping (b >= 0). */
+static inline uint64_t add_sat_u64(uint64_t a, uint64_t b)
+{
+        return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static inline int64_t add_sat_i64(int64_t a, int64_t b)
+{
+        return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
 usec_t now_usec(clockid_t clock);
 
 /*
@@ -125,3 +136,28 @@ char *format_percent(char *buf, size_t size, uint32_t permyriad);
 
 /* strscpy-like copy that always terminates; returns @dst. */
 char *strlcpy0(char *dst, const char *src, size_t size);
+
+/*
+ * A binary heap over an array of @n elements of @size bytes, the element for which @above
+ * says it belongs above every other on top (base[0]). In place and allocation-free: the kill
+ * path and the selection sort with it, where qsort() may allocate.
+ */
+typedef bool (*heap_above_fn)(const void *a, const void *b, void *userdata);
+
+/* heap_sift_down() - restore the heap below @i after base[@i] changed (or was put there). */
+void heap_sift_down(void *base, size_t n, size_t size, size_t i, heap_above_fn above, void *userdata);
+
+/* heap_sift_up() - restore the heap above @i after base[@i] was added or raised. */
+void heap_sift_up(void *base, size_t size, size_t i, heap_above_fn above, void *userdata);
+
+/* heap_make() - turn the @n elements of @base into a heap. */
+void heap_make(void *base, size_t n, size_t size, heap_above_fn above, void *userdata);
+
+/* heap_pop() - move the top element to base[*@n - 1] and take it out of the heap (*@n - 1 left). */
+void heap_pop(void *base, size_t *n, size_t size, heap_above_fn above, void *userdata);
+
+/*
+ * heap_sort() - sort @base so that the element @above puts on top comes last: with @above
+ * "larger", ascending. Heapsort: O(n log n) whatever the input, no allocation.
+ */
+void heap_sort(void *base, size_t n, size_t size, heap_above_fn above, void *userdata);

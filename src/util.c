@@ -395,3 +395,67 @@ char *strlcpy0(char *dst, const char *src, size_t size)
         dst[n] = '\0';
         return dst;
 }
+
+static void swap_bytes(void *a, void *b, size_t size)
+{
+        unsigned char *x = a, *y = b;
+
+        for (size_t i = 0; i < size; i++) {
+                unsigned char t = x[i];
+
+                x[i] = y[i];
+                y[i] = t;
+        }
+}
+
+#define HEAP_AT(base, i, size) ((char *)(base) + (i) * (size))
+
+void heap_sift_down(void *base, size_t n, size_t size, size_t i, heap_above_fn above, void *userdata)
+{
+        for (;;) {
+                size_t l = 2 * i + 1, r = l + 1, m = i;
+
+                if (l < n && above(HEAP_AT(base, l, size), HEAP_AT(base, m, size), userdata))
+                        m = l;
+                if (r < n && above(HEAP_AT(base, r, size), HEAP_AT(base, m, size), userdata))
+                        m = r;
+                if (m == i)
+                        return;
+                swap_bytes(HEAP_AT(base, i, size), HEAP_AT(base, m, size), size);
+                i = m;
+        }
+}
+
+void heap_sift_up(void *base, size_t size, size_t i, heap_above_fn above, void *userdata)
+{
+        while (i > 0) {
+                size_t parent = (i - 1) / 2;
+
+                if (!above(HEAP_AT(base, i, size), HEAP_AT(base, parent, size), userdata))
+                        return;
+                swap_bytes(HEAP_AT(base, i, size), HEAP_AT(base, parent, size), size);
+                i = parent;
+        }
+}
+
+void heap_make(void *base, size_t n, size_t size, heap_above_fn above, void *userdata)
+{
+        for (size_t i = n / 2; i-- > 0;)
+                heap_sift_down(base, n, size, i, above, userdata);
+}
+
+void heap_pop(void *base, size_t *n, size_t size, heap_above_fn above, void *userdata)
+{
+        if (*n == 0)
+                return;
+        --*n;
+        swap_bytes(HEAP_AT(base, 0, size), HEAP_AT(base, *n, size), size);
+        heap_sift_down(base, *n, size, 0, above, userdata);
+}
+
+void heap_sort(void *base, size_t n, size_t size, heap_above_fn above, void *userdata)
+{
+        heap_make(base, n, size, above, userdata);
+        while (n > 1)
+                heap_pop(base, &n, size, above, userdata);
+}
