@@ -16,17 +16,17 @@
 #include <unistd.h>
 
 #include "caps.h"
-#include "cgroup.h"
+#include "cgroupfs.h"
 #include "config.h"
 #include "decide.h"
 #include "kill.h"
 #include "manager.h"
 #include "memlock.h"
 #include "monitor.h"
+#include "procfs.h"
 #include "rank-bpf.h"
 #include "report.h"
-#include "score.h"
-#include "snapshot.h"
+#include "select.h"
 
 /* 1s: STATUS= and the state file follow pressure closely enough for a human, without a write per sample. */
 #define STATUS_INTERVAL_USEC (1 * USEC_PER_SEC)
@@ -55,8 +55,7 @@ struct manager {
         struct decider decider;
         struct reaper *reaper;
         sd_event_source *reaper_source;
-        struct snapshot snapshot;
-        struct rank_bpf *rank; /* snapshot_select()'s BPF pass 1; NULL: /proc oom_score */
+        struct selector selector; /* .rank: select's BPF pass 1, ours; NULL: /proc oom_score */
         bool warned_rank; /* a failed iterator run was logged */
 
         /* The kill in flight (one at a time: the decider waits for it). */
@@ -344,13 +343,8 @@ static void manager_warn_once(struct manager *m, unsigned bits)
 /* Fills the victim's cgroup path when the snapshot did not read it: the record names it. */
 static void victim_read_cgroup(struct manager *m, struct victim *v)
 {
-        char path[64], buf[4096];
-
-        if (v->cgroup[0])
-                return;
-        snprintf(path, sizeof(path), "%d/cgroup", (int)v->pid);
-        if (read_file_at(m->proc_fd, path, buf, sizeof(buf)) > 0)
-                (void)cgroup_parse_proc_cgroup(buf, v->cgroup, sizeof(v->cgroup), NULL, 0);
+        if (!v->cgroup[0])
+                (void)proc_read_cgroup(m->proc_fd, v->pid, v->cgroup, sizeof(v->cgroup), NULL, 0);
 }
 
 static void manager_report_dry_run(struct manager *m, const struct monitor_sample *s)
@@ -381,49 +375,17 @@ static void manager_report_dry_run(struct manager *m, const struct monitor_sampl
         (void)report_kill(&r);
 }
 
-/*
- * Scan and score. System-wide, snapshot_select() ranks every process by the kernel's own
- * oom_score and fully reads only those that could still win (same victim as a full scan, a
- * quarter of the cost). A cgroup scope scales adj by the cgroup's limit, which oom_score does
- * not, so it takes the full (and, being scoped, small) scan. With the BPF iterator loaded,
- * both rank by exact badness from one kernel pass instead, the scope with its own totalpages.
- */
-static int manager_select(struct manager *m, struct snapshot_opts *opts, struct candidate *ret)
+/* Scan and score: select_victim() (select.h), and say once that the BPF iterator failed. */
+static int manager_select(struct manager *m, const struct snapshot_opts *opts, struct candidate *ret)
 {
-        struct score_ctx ctx = {};
-        struct cgroup_memory cm;
-        uint64_t swap;
-        int r;
+        int r = select_victim(&m->selector, m->proc_fd, opts, &m->config.policy, &m->roots, ret);
 
-        opts->rank = m->rank;
-        if (!m->config.cgroup[0] || m->rank) {
-                if (m->config.cgroup[0]) {
-                        r = snapshot_read_totalpages(m->proc_fd, &ctx.total_pages, &swap);
-                        if (r < 0)
-                                return r;
-                        if (cgroup_memory_read(&m->roots, m->config.cgroup, &cm) >= 0)
-                                ctx.total_pages = score_scope_total_pages(&cm, swap, ctx.total_pages,
-                                                                          m->snapshot.page_size);
-                }
-                r = snapshot_select(m->proc_fd, opts, &m->config.policy, &ctx, &m->snapshot, ret);
-                if (m->snapshot.rank_error && !m->warned_rank) {
-                        m->warned_rank = true;
-                        log_warning(
-                                "BPF ranking failed: %s; using /proc oom_score for this and later failures",
-                                rank_bpf_strerror(m->snapshot.rank_error));
-                }
-                return r;
+        if (m->selector.rank_error && !m->warned_rank) {
+                m->warned_rank = true;
+                log_warning("BPF ranking failed: %s; using /proc oom_score for this and later failures",
+                            rank_bpf_strerror(m->selector.rank_error));
         }
-
-        r = snapshot_take(m->proc_fd, opts, &m->snapshot);
-        if (r < 0)
-                return r;
-        ctx.total_pages = m->snapshot.total_pages;
-        ctx.page_size = m->snapshot.page_size;
-        if (cgroup_memory_read(&m->roots, m->config.cgroup, &cm) >= 0)
-                ctx.total_pages = score_scope_total_pages(&cm, m->snapshot.swap_pages,
-                                                          m->snapshot.total_pages, m->snapshot.page_size);
-        return score_select(&m->snapshot, &m->config.policy, &ctx, ret);
+        return r;
 }
 
 static void manager_kill(struct manager *m, enum decide_reason reason, const struct monitor_sample *s)
@@ -455,13 +417,13 @@ static void manager_kill(struct manager *m, enum decide_reason reason, const str
                     m->t_decide - m->last_no_candidate >= NO_CANDIDATE_INTERVAL_USEC) {
                         m->last_no_candidate = m->t_decide;
                         (void)report_no_candidate(decide_reason_to_string(reason), s->mem_available / 1024,
-                                                  s->pressure.some.avg10, m->snapshot.n_seen);
+                                                  s->pressure.some.avg10, m->selector.snapshot.n_seen);
                 }
                 decide_kill_started(&m->decider, m->t_decide);
                 return;
         }
 
-        victim_from_proc(&m->victim, &m->snapshot, &m->snapshot.procs[c.idx]);
+        victim_from_proc(&m->victim, &m->selector.snapshot, &m->selector.snapshot.procs[c.idx]);
         m->victim.badness = c.badness;
         victim_read_cgroup(m, &m->victim);
 
@@ -756,18 +718,14 @@ static void manager_settle(struct manager *m)
                                   tr.unlocked_fallback ? " (munlock fallback)" : "", tr.split,
                                   (uint64_t)(LEARN_USEC / USEC_PER_SEC), tr.populated / 1024);
         }
-        /* Warm only the path manager_select() takes: a full system-wide scan would hold 96 bytes
-         * for every process, where snapshot_select() keeps the few it reads in full. */
+        /* Warm only the path manager_select() takes: a full system-wide scan would hold a
+         * proc_info for every process, where select_victim() keeps the few it reads in full. */
         warm.fields = m->config.policy.fields_used;
-        warm.rank = m->rank;
         warm.cgroup = m->config.cgroup[0] ? m->config.cgroup : NULL;
         warm.cgroup_root = m->have_roots && m->roots.v2[0] ? m->roots.v2 : NULL;
-        if (warm.cgroup && !m->rank)
-                (void)snapshot_take(m->proc_fd, &warm, &m->snapshot);
-        else
-                (void)snapshot_select(m->proc_fd, &warm, NULL, NULL, &m->snapshot, &warm_victim);
-        /* pass 1 keeps every process when they are all alike: room for twice today's */
-        (void)snapshot_reserve(&m->snapshot, 2 * m->snapshot.n_seen);
+        (void)select_victim(&m->selector, m->proc_fd, &warm, NULL, &m->roots, &warm_victim);
+        /* pass 1 keeps one entry per process: room for twice today's */
+        (void)select_reserve(&m->selector, 2 * m->selector.snapshot.n_seen);
         for (size_t i = 0; i < ELEMENTSOF(kill_path); i++)
                 memlock_touch((const void *)kill_path[i], MEMLOCK_TOUCH_LEN);
         if (m->locked && !m->killing && !m->learn_source &&
@@ -874,7 +832,7 @@ int manager_main(const struct manager_args *args)
 
         /* Loading needs CAP_BPF and CAP_PERFMON, running the loaded iterator needs neither: load
          * before caps_setup() drops them. */
-        r = rank_bpf_new(&m.rank);
+        r = rank_bpf_new(&m.selector.rank);
         if (r < 0)
                 log_notice("BPF ranking unavailable: %s; using /proc oom_score", rank_bpf_strerror(r));
         else
@@ -956,8 +914,8 @@ out:
         m.learn_source = sd_event_source_disable_unref(m.learn_source);
         m.reaper_source = sd_event_source_disable_unref(m.reaper_source);
         m.reaper = reaper_free(m.reaper);
-        snapshot_done(&m.snapshot);
-        m.rank = rank_bpf_free(m.rank);
+        select_done(&m.selector);
+        m.selector.rank = rank_bpf_free(m.selector.rank);
         if (m.proc_fd >= 0)
                 close(m.proc_fd);
         sd_event_unref(m.event);
