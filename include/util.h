@@ -138,6 +138,28 @@ char *format_percent(char *buf, size_t size, uint32_t permyriad);
 char *strlcpy0(char *dst, const char *src, size_t size);
 
 /*
+ * Lines of a text that comes in pieces, such as a file streamed through a fixed buffer. @fn
+ * sees every line exactly once, without its newline, and sees the same whatever the cut: at
+ * most @cap bytes of it, with @overlong set when the line is longer. A line inside one piece is
+ * handed over in place; only one cut by the end of a piece is copied to @carry. Set carry, cap,
+ * fn and userdata; len and overlong start at 0 and carry the cut line from one feed to the next.
+ */
+struct lines {
+        char *carry;
+        size_t cap;
+        size_t len;
+        bool overlong;
+        int (*fn)(void *userdata, const char *line, size_t len, bool overlong);
+        void *userdata;
+};
+
+/* lines_feed() - the next @n bytes. Returns 0, or @fn's negative return (then stop). */
+int lines_feed(struct lines *l, const char *buf, size_t n);
+
+/* lines_finish() - the end of the text: its last line, if it does not end with a newline. */
+int lines_finish(struct lines *l);
+
+/*
  * A binary heap over an array of @n elements of @size bytes, the element for which @above
  * says it belongs above every other on top (base[0]). In place and allocation-free: the kill
  * path and the selection sort with it, where qsort() may allocate.

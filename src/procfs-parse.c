@@ -147,62 +147,6 @@ int proc_stat_parse(const char *buf, struct proc_stat *ret)
         return 0;
 }
 
-/*
- * Lines of a text that comes in pieces. @fn sees every line exactly once, without its newline,
- * and sees the same whatever the cut: at most @cap bytes of it, with @overlong set when the
- * line is longer. A line inside one piece is handed over in place; only one cut by the end of a
- * piece is copied to @carry.
- */
-struct lines {
-        char *carry;
-        size_t cap;
-        size_t len;
-        bool overlong;
-        int (*fn)(void *userdata, const char *line, size_t len, bool overlong);
-        void *userdata;
-};
-
-static int lines_feed(struct lines *l, const char *buf, size_t n)
-{
-        const char *p = buf, *end = buf + n;
-
-        while (p < end) {
-                const char *nl = memchr(p, '\n', (size_t)(end - p));
-                size_t seg = (size_t)((nl ?: end) - p), take;
-                int r;
-
-                if (nl && l->len == 0 && !l->overlong) {
-                        r = l->fn(l->userdata, p, MIN(seg, l->cap), seg > l->cap);
-                } else {
-                        take = MIN(seg, l->cap - l->len);
-                        memcpy(l->carry + l->len, p, take);
-                        l->len += take;
-                        l->overlong |= take < seg;
-                        if (!nl)
-                                return 0;
-                        r = l->fn(l->userdata, l->carry, l->len, l->overlong);
-                        l->len = 0;
-                        l->overlong = false;
-                }
-                if (r < 0)
-                        return r;
-                p = nl + 1;
-        }
-        return 0;
-}
-
-/* The last line, if the text does not end with a newline. */
-static int lines_finish(struct lines *l)
-{
-        int r = 0;
-
-        if (l->len > 0 || l->overlong)
-                r = l->fn(l->userdata, l->carry, l->len, l->overlong);
-        l->len = 0;
-        l->overlong = false;
-        return r;
-}
-
 /* The status keys reapd reads. */
 enum {
         STATUS_STATE,

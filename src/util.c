@@ -396,6 +396,46 @@ char *strlcpy0(char *dst, const char *src, size_t size)
         return dst;
 }
 
+int lines_feed(struct lines *l, const char *buf, size_t n)
+{
+        const char *p = buf, *end = buf + n;
+
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t)(end - p));
+                size_t seg = (size_t)((nl ?: end) - p), take;
+                int r;
+
+                if (nl && l->len == 0 && !l->overlong) {
+                        r = l->fn(l->userdata, p, MIN(seg, l->cap), seg > l->cap);
+                } else {
+                        take = MIN(seg, l->cap - l->len);
+                        memcpy(l->carry + l->len, p, take);
+                        l->len += take;
+                        l->overlong |= take < seg;
+                        if (!nl)
+                                return 0;
+                        r = l->fn(l->userdata, l->carry, l->len, l->overlong);
+                        l->len = 0;
+                        l->overlong = false;
+                }
+                if (r < 0)
+                        return r;
+                p = nl + 1;
+        }
+        return 0;
+}
+
+int lines_finish(struct lines *l)
+{
+        int r = 0;
+
+        if (l->len > 0 || l->overlong)
+                r = l->fn(l->userdata, l->carry, l->len, l->overlong);
+        l->len = 0;
+        l->overlong = false;
+        return r;
+}
+
 static void swap_bytes(void *a, void *b, size_t size)
 {
         unsigned char *x = a, *y = b;
