@@ -83,6 +83,14 @@ ssize_t read_retry(int fd, void *buf, size_t size);
 ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size);
 
 /*
+ * read_fd_whole() - read @fd from its offset to its end into @buf, NUL-terminated, and never
+ * truncate: -EFBIG if the text does not fit in @size - 1 bytes. For single-record seq_files
+ * (procfs, kernfs) and regular files: a short read that ends a line is taken as the end, as
+ * read_file_fd() does. Returns the length or a negative errno; does not allocate.
+ */
+ssize_t read_fd_whole(int fd, char *buf, size_t size);
+
+/*
  * read_file_fd() - read_file_at() of an fd kept open: seeks to 0 and reads, so the same fd
  * serves every sample without an open/close (a /proc or cgroupfs seq_file renders its text
  * again after a seek to 0). For such single-record files only: a short read ending in a newline

@@ -57,33 +57,12 @@ static int open_pid_file(int proc_dirfd, pid_t pid, const char *file)
 static ssize_t read_small(int proc_dirfd, pid_t pid, const char *file, char *buf, size_t size)
 {
         _cleanup_(closep) int fd = open_pid_file(proc_dirfd, pid, file);
-        size_t len = 0;
+        ssize_t n;
 
         if (fd < 0)
                 return fd;
-        for (;;) {
-                ssize_t n = read_retry(fd, buf + len, size - 1 - len);
-
-                if (n < 0)
-                        return n;
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-                if (len < size - 1 && buf[len - 1] == '\n')
-                        break;
-                if (len == size - 1) {
-                        char c;
-
-                        n = read_retry(fd, &c, 1);
-                        if (n < 0)
-                                return n;
-                        if (n > 0)
-                                return -EFBIG;
-                        break;
-                }
-        }
-        buf[len] = '\0';
-        return len > 0 ? (ssize_t)len : -ESRCH;
+        n = read_fd_whole(fd, buf, size);
+        return n == 0 ? -ESRCH : n;
 }
 
 /*

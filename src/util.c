@@ -55,6 +55,23 @@ static ssize_t read_to_end(int fd, char *buf, size_t size, bool short_is_end)
         return (ssize_t)len;
 }
 
+ssize_t read_fd_whole(int fd, char *buf, size_t size)
+{
+        ssize_t n;
+        char c;
+
+        if (size == 0 || fd < 0)
+                return -EINVAL;
+        n = read_to_end(fd, buf, size, true);
+        if (n < 0 || (size_t)n < size - 1)
+                return n;
+        /* full: one byte more tells a file that fits exactly from one that goes on */
+        c = 0;
+        if (read_retry(fd, &c, 1) > 0)
+                return -EFBIG;
+        return n;
+}
+
 ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size)
 {
         _cleanup_(closep) int fd = -1;

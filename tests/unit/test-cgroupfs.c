@@ -18,22 +18,11 @@
 #include "util.h"
 #include "unit-files.h"
 
-static char fixture_buf[65536];
-
-static const char *fixture(const char *name)
-{
-        char path[PATH_MAX];
-
-        snprintf(path, sizeof(path), "%s/%s", FIXTURES_DIR, name);
-        assert_true(read_file_at(AT_FDCWD, path, fixture_buf, sizeof(fixture_buf)) >= 0);
-        return fixture_buf;
-}
-
 static void test_mountinfo_hybrid(void **state)
 {
         struct cgroup_roots r;
 
-        assert_int_equal(cgroup_roots_parse_mountinfo(fixture("mountinfo-hybrid"), &r), 0);
+        assert_int_equal(cgroup_roots_parse_mountinfo(unit_fixture("mountinfo-hybrid"), &r), 0);
         assert_string_equal(r.v2, "/sys/fs/cgroup/unified");
         assert_string_equal(r.v1_memory, "/sys/fs/cgroup/memory");
         assert_false(r.v2_has_memory);
@@ -43,12 +32,12 @@ static void test_mountinfo_v2(void **state)
 {
         struct cgroup_roots r;
 
-        assert_int_equal(cgroup_roots_parse_mountinfo(fixture("mountinfo-v2"), &r), 0);
+        assert_int_equal(cgroup_roots_parse_mountinfo(unit_fixture("mountinfo-v2"), &r), 0);
         assert_string_equal(r.v2, "/sys/fs/cgroup");
         assert_string_equal(r.v1_memory, "");
 
         /* A bind mount of a subgroup listed first loses to the hierarchy root; \040 is a space. */
-        assert_int_equal(cgroup_roots_parse_mountinfo(fixture("mountinfo-v2-bind-first"), &r), 0);
+        assert_int_equal(cgroup_roots_parse_mountinfo(unit_fixture("mountinfo-v2-bind-first"), &r), 0);
         assert_string_equal(r.v2, "/sys/fs/cg root");
 }
 
@@ -56,11 +45,11 @@ static void test_mountinfo_v1_and_garbage(void **state)
 {
         struct cgroup_roots r;
 
-        assert_int_equal(cgroup_roots_parse_mountinfo(fixture("mountinfo-v1-combined"), &r), -ENOENT);
+        assert_int_equal(cgroup_roots_parse_mountinfo(unit_fixture("mountinfo-v1-combined"), &r), -ENOENT);
         assert_string_equal(r.v1_memory, "/sys/fs/cgroup/memory,freezer");
         assert_string_equal(r.v2, "");
 
-        assert_int_equal(cgroup_roots_parse_mountinfo(fixture("mountinfo-garbage"), &r), -ENOENT);
+        assert_int_equal(cgroup_roots_parse_mountinfo(unit_fixture("mountinfo-garbage"), &r), -ENOENT);
         assert_string_equal(r.v1_memory, "");
         assert_int_equal(cgroup_roots_parse_mountinfo("", &r), -ENOENT);
         assert_int_equal(cgroup_roots_parse_mountinfo("1 2 3 / /a\\0 rw - cgroup2 x rw\n", &r), 0);
@@ -259,7 +248,8 @@ static void test_memory_stat_file(void **state)
         assert_int_equal(v, 104857600);
 
         v = 42;
-        assert_int_equal(cgroup_parse_memory_stat_file(fixture("cgroup-stat-missing"), false, &v), -EINVAL);
+        assert_int_equal(cgroup_parse_memory_stat_file(unit_fixture("cgroup-stat-missing"), false, &v),
+                         -EINVAL);
         assert_int_equal(cgroup_parse_memory_stat_file("active_file 1\ninactive_file x\n", false, &v),
                          -EINVAL);
         assert_int_equal(cgroup_parse_memory_stat_file("active_file 1\ninactive_file\n", false, &v),

@@ -16,6 +16,7 @@
 
 #include "procfs.h"
 #include "util.h"
+#include "unit-files.h"
 
 #define STAT_TAIL                                                                                           \
         " 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 123456 10485760 2500 18446744073709551615 0 0 0 0 0 0 0 0 " \
@@ -274,39 +275,31 @@ static void test_cgroup(void **state)
         assert_int_equal(proc_cgroup_parse("0::/a", out, 0, NULL, 0), -EINVAL);
 }
 
-static char fixture_buf[65536];
-
-static const char *fixture(const char *name)
-{
-        char path[PATH_MAX];
-
-        snprintf(path, sizeof(path), "%s/%s", FIXTURES_DIR, name);
-        assert_true(read_file_at(AT_FDCWD, path, fixture_buf, sizeof(fixture_buf)) >= 0);
-        return fixture_buf;
-}
-
 /* the v2 and v1 memory lines of a hybrid host's file, and what is garbage */
 static void test_cgroup_fixtures(void **state)
 {
         char v2[PATH_MAX] = "x", v1[PATH_MAX] = "x", small[4] = "x";
 
-        assert_int_equal(proc_cgroup_parse(fixture("cgroup-proc-hybrid"), v2, sizeof(v2), v1, sizeof(v1)),
-                         0);
+        assert_int_equal(
+                proc_cgroup_parse(unit_fixture("cgroup-proc-hybrid"), v2, sizeof(v2), v1, sizeof(v1)), 0);
         assert_string_equal(v2, "/t1/sub");
         assert_string_equal(v1, "/t1/sub");
 
-        assert_int_equal(proc_cgroup_parse(fixture("cgroup-proc-v2"), v2, sizeof(v2), v1, sizeof(v1)), 0);
+        assert_int_equal(proc_cgroup_parse(unit_fixture("cgroup-proc-v2"), v2, sizeof(v2), v1, sizeof(v1)),
+                         0);
         assert_string_equal(v2, "/user.slice/user-1000.slice/session-2.scope");
         assert_string_equal(v1, "");
 
         /* memory co-mounted with cpu; a path containing ':'. Only one buffer asked for. */
-        assert_int_equal(proc_cgroup_parse(fixture("cgroup-proc-combined"), NULL, 0, v1, sizeof(v1)), 0);
+        assert_int_equal(proc_cgroup_parse(unit_fixture("cgroup-proc-combined"), NULL, 0, v1, sizeof(v1)),
+                         0);
         assert_string_equal(v1, "/a:b");
 
         strcpy(v2, "keep");
-        assert_int_equal(proc_cgroup_parse(fixture("cgroup-proc-garbage"), v2, sizeof(v2), v1, sizeof(v1)),
-                         -EINVAL);
-        assert_int_equal(proc_cgroup_parse(fixture("cgroup-proc-relative"), v2, sizeof(v2), NULL, 0),
+        assert_int_equal(
+                proc_cgroup_parse(unit_fixture("cgroup-proc-garbage"), v2, sizeof(v2), v1, sizeof(v1)),
+                -EINVAL);
+        assert_int_equal(proc_cgroup_parse(unit_fixture("cgroup-proc-relative"), v2, sizeof(v2), NULL, 0),
                          -EINVAL);
         assert_int_equal(proc_cgroup_parse("0:/x\n", v2, sizeof(v2), NULL, 0), -EINVAL);
         assert_int_equal(proc_cgroup_parse(":memory:/x\n", v2, sizeof(v2), NULL, 0), -EINVAL);
