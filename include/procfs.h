@@ -199,8 +199,8 @@ ssize_t proc_read_exe(int proc_dirfd, pid_t pid, char *out, size_t size);
 int proc_read_cgroup(int proc_dirfd, pid_t pid, char *ret_v2, size_t v2_size, char *ret_v1_memory,
                      size_t v1_size);
 
-/* A getdents64 buffer for proc_for_each_pid(): a call lists about a hundred /proc entries. */
-#define PROC_DENTS_SIZE 4096
+/* A getdents64 buffer for proc_for_each_pid(): a call lists a few hundred /proc entries. */
+#define PROC_DENTS_SIZE 8192
 
 /*
  * proc_for_each_pid() - call @fn for every process directory of the proc root @proc_dirfd, in

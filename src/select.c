@@ -10,8 +10,12 @@
 #include "select.h"
 #include "util.h"
 
-/* First allocation of the pass-1 array: a small desktop has a few hundred processes. */
-#define SELECT_RANKS_INITIAL 256
+/*
+ * First allocation of the pass-1 array, 128 KiB: one block for up to 16 384 processes, so that
+ * pass 1 does not leave a trail of outgrown smaller blocks behind in the locked heap; its pages
+ * become resident only as far as they are used.
+ */
+#define SELECT_RANKS_INITIAL 16384
 
 /*
  * Pass 1 stores one uint64_t per process: its key above the pid, so that a max-heap of plain
