@@ -84,7 +84,7 @@ int cgroup_procs_finish(struct cgroup_procs_parser *p, int (*fn)(pid_t pid, void
  * the walk is no error: its processes went with it.
  */
 
-/* Levels walked, the starting cgroup's included: systemd's trees are a handful, containers nest a few more. */
+/* Levels walked, the first included: systemd's trees are a handful deep, containers nest a few more. */
 #define CGROUP_WALK_MAX_DEPTH 32
 /* getdents64 buffer per level: room for several cgroup names of any length per call. */
 #define CGROUP_WALK_DENTS_SIZE 2048

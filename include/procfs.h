@@ -1,6 +1,6 @@
 #pragma once
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* procfs.h - reading a process from /proc/<pid>: pure parsers over buffers, thin readers over a proc dirfd */
+/* procfs.h - a process from /proc/<pid>: pure parsers over buffers, thin readers over a proc dirfd */
 
 /*
  * One parser per kernel file. Each parser takes the file's text (or, for status and cgroup, a
@@ -95,6 +95,7 @@ struct proc_status_parser {
         char carry[PROC_STATUS_LINE_MAX];
 };
 
+/* proc_status_parser_init() - an empty parser, ready for the first piece. */
 void proc_status_parser_init(struct proc_status_parser *p);
 
 /* proc_status_parser_feed() - the next @n bytes of the text. Returns 0 or -EINVAL (then stuck). */
@@ -151,8 +152,11 @@ struct proc_cgroup_parser {
         char carry[PROC_CGROUP_LINE_MAX];
 };
 
+/* proc_cgroup_parser_init() - an empty parser for these buffers (a buffer of size 0: -EINVAL at finish). */
 void proc_cgroup_parser_init(struct proc_cgroup_parser *p, char *ret_v2, size_t v2_size, char *ret_v1_memory,
                              size_t v1_size);
+
+/* proc_cgroup_parser_feed() - the next @n bytes. Returns 0 or a negative errno (then stuck). */
 int proc_cgroup_parser_feed(struct proc_cgroup_parser *p, const char *buf, size_t n);
 
 /*
@@ -165,11 +169,13 @@ int proc_cgroup_parser_finish(struct proc_cgroup_parser *p);
 /* proc_cgroup_parse() - pure: the whole NUL-terminated text of /proc/<pid>/cgroup at once. */
 int proc_cgroup_parse(const char *buf, char *ret_v2, size_t v2_size, char *ret_v1_memory, size_t v1_size);
 
+/* proc_read_stat() - proc_stat_parse() of "<pid>/stat" under @proc_dirfd. */
 int proc_read_stat(int proc_dirfd, pid_t pid, struct proc_stat *ret);
 
-/* proc_read_status() - streams the file through a fixed stack buffer, whatever its length. */
+/* proc_read_status() - the status parser over "<pid>/status", streamed whatever its length. */
 int proc_read_status(int proc_dirfd, pid_t pid, struct proc_status *ret);
 
+/* proc_read_oom_score_adj() - proc_oom_score_adj_parse() of "<pid>/oom_score_adj"; ERANGE is -EINVAL. */
 int proc_read_oom_score_adj(int proc_dirfd, pid_t pid, int *ret);
 
 /*

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* select.c - the victim: pass 1 ranks every process (/proc oom_score or BPF), pass 2 reads the few that can win */
+/* select.c - the victim: pass 1 ranks every process (oom_score or BPF), pass 2 reads the few that can win */
 
 #include <errno.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* fuzz-proc-status-stream.c - the streaming status parser fed in random pieces, against the whole-text one */
+/* fuzz-proc-status-stream.c - the status parser fed in random pieces, against the whole text at once */
 
 #include <string.h>
 

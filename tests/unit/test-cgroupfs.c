@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test-cgroupfs.c - mountinfo on hybrid and pure-v2 layouts, memory files, paths, the walker, cgroup.procs, xattrs */
+/* test-cgroupfs.c - mountinfo (hybrid, pure v2), memory files, paths, the walker, cgroup.procs, xattrs */
 
 #include <setjmp.h>
 #include <stdarg.h>

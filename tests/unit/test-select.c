@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test-select.c - select_ranked() against the full scan (snapshot_take() + select_best()) on fixture trees */
+/* test-select.c - select_ranked() against the full scan (snapshot_take() + select_best()) on fixtures */
 
 #include <setjmp.h>
 #include <stdarg.h>
