@@ -162,7 +162,8 @@ static int ranks_push(struct selector *sel, uint64_t entry)
         return 0;
 }
 
-struct pass1 {
+/* One selection's ranking: what both passes read. */
+struct ranking {
         struct selector *sel;
         int proc_dirfd;
         const struct snapshot_opts *opts;
@@ -173,7 +174,7 @@ struct pass1 {
 
 static int bpf_chunk(const struct rank_record *recs, size_t n, void *userdata)
 {
-        struct pass1 *a = userdata;
+        struct ranking *a = userdata;
         struct snapshot *s = &a->sel->snapshot;
         uint64_t kb_per_page = s->page_size / 1024;
 
@@ -203,7 +204,7 @@ static int bpf_chunk(const struct rank_record *recs, size_t n, void *userdata)
 }
 
 /* Pass 1 from the BPF rank source: keys are exact badness bounds, and a scope is filtered in the kernel. */
-static int pass1_bpf(struct pass1 *a)
+static int pass1_bpf(struct ranking *a)
 {
         const struct snapshot_opts *opts = a->opts;
         const struct snapshot *s = &a->sel->snapshot;
@@ -234,7 +235,7 @@ static int pass1_bpf(struct pass1 *a)
 
 static int proc_rank(pid_t pid, void *userdata)
 {
-        struct pass1 *a = userdata;
+        struct ranking *a = userdata;
         unsigned score;
 
         a->sel->snapshot.n_seen++;
@@ -250,7 +251,7 @@ static bool key_above(const void *a, const void *b, void *userdata)
 }
 
 /* Pass 2: full reads in decreasing bound until nobody left can win. */
-static int pass2(struct pass1 *a, const struct policy *p, int64_t raise, struct candidate *ret)
+static int pass2(struct ranking *a, const struct policy *p, int64_t raise, struct candidate *ret)
 {
         struct selector *sel = a->sel;
         struct snapshot *s = &sel->snapshot;
@@ -304,7 +305,7 @@ static int pass2(struct pass1 *a, const struct policy *p, int64_t raise, struct 
  * Pass 1 (from the iterator if @bpf, else every oom_score) and pass 2. Sets *@ret_bpf_failed
  * when the iterator failed: its error is returned, for the /proc path to run.
  */
-static int ranked(struct pass1 *a, const struct policy *p, bool bpf, struct candidate *ret,
+static int ranked(struct ranking *a, const struct policy *p, bool bpf, struct candidate *ret,
                   bool *ret_bpf_failed)
 {
         int64_t raise = add_sat_i64(score_policy_max_raise(p, a->eff->total_pages), select_slack_pages());
@@ -332,7 +333,7 @@ int select_ranked(struct selector *sel, int proc_dirfd, const struct snapshot_op
 {
         static const struct snapshot_opts default_opts = {};
         struct snapshot *s = &sel->snapshot;
-        struct pass1 a = {.sel = sel, .proc_dirfd = proc_dirfd, .opts = opts ?: &default_opts};
+        struct ranking a = {.sel = sel, .proc_dirfd = proc_dirfd, .opts = opts ?: &default_opts};
         struct score_ctx eff;
         bool bpf_failed = false;
         int r;
