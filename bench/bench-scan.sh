@@ -101,7 +101,7 @@ if grep -q "BPF ranking in use" "$LAB_DIR"/reapd-*.log; then
     echo "the cgroup in the kernel; the hog and sleepers are in that cgroup), as in the"
 else
     echo "reapd could not load its BPF iterator ($(grep -ho "BPF ranking unavailable: [^;]*" "$LAB_DIR"/reapd-*.log | head -1))"
-    echo "and ranked by the kernel's oom_score, reading only possible winners in full (snapshot_select):"
+    echo "and ranked by the kernel's oom_score, reading only possible winners in full (select_ranked):"
     echo "with a 512 MB victim the sleepers are ruled out, with a 64 MB one they are not and it reads them"
     echo "all; scoped with Cgroup= it reads every process in full (snapshot_take), as in the"
 fi

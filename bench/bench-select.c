@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* bench-select.c - victim selection, full scan vs snapshot_select() (/proc and BPF pass 1), over 1 000 and 10 000 live sleepers */
+/* bench-select.c - victim selection, full scan vs select_ranked() (/proc and BPF pass 1), over 1 000 and 10 000 live sleepers */
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -14,9 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup.h"
+#include "cgroupfs.h"
 #include "rank-bpf.h"
-#include "score.h"
+#include "select.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -144,11 +144,11 @@ static int set_victim_adj(const char *adj)
 
 /*
  * The daemon's Cgroup= path: 1 000 sleepers in a scratch cgroup2 cgroup (root only; skipped
- * otherwise), one with adj 500. Full: snapshot_take() + score_select() (what manager_select()
- * does without BPF); BPF: snapshot_select() with the iterator filtered by the cgroup's id.
+ * otherwise), one with adj 500. Full: snapshot_take() + select_best() (what manager_select()
+ * does without BPF); BPF: select_ranked() with the iterator filtered by the cgroup's id.
  */
 static void bench_scoped(int fd, const struct policy *policy, struct rank_bpf *rank, struct snapshot *f,
-                         struct snapshot *b)
+                         struct selector *b)
 {
         char name[64];
         struct cgroup_roots roots;
@@ -178,17 +178,16 @@ static void bench_scoped(int fd, const struct policy *policy, struct rank_bpf *r
                 usec_t t0, t1, t2;
 
                 t0 = now_usec(CLOCK_MONOTONIC);
-                if (snapshot_take(fd, &opts, f) < 0 || score_select(f, policy, &ctx, &c) != 0)
+                if (snapshot_take(fd, &opts, f) < 0 || select_best(f, policy, &ctx, &c) != 0)
                         return;
                 t1 = now_usec(CLOCK_MONOTONIC);
-                opts.rank = rank;
-                if (rank && snapshot_select(fd, &opts, policy, &ctx, b, &e) != 0)
+                if (rank && select_ranked(b, fd, &opts, policy, &ctx, &e) != 0)
                         return;
                 t2 = now_usec(CLOCK_MONOTONIC);
                 full[i] = t1 - t0;
                 bpf[i] = t2 - t1;
-                bread[i] = b->n_read;
-                same += rank && b->procs[e.idx].pid == f->procs[c.idx].pid;
+                bread[i] = b->snapshot.n_read;
+                same += rank && b->snapshot.procs[e.idx].pid == f->procs[c.idx].pid;
         }
         printf("\nScoped (Cgroup=, totalpages of a 4 GiB limit): %d sleepers in one cgroup2 cgroup, one "
                "with adj %s.\n\n"
@@ -210,7 +209,8 @@ int main(int argc, char **argv)
         } rows[] = {{1000, BENCH_VICTIM_ADJ}, {BENCH_MAX_KIDS, BENCH_VICTIM_ADJ}, {BENCH_MAX_KIDS, "0"}};
         _cleanup_(closep) int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         struct policy policy;
-        struct snapshot s = {}, f = {}, b = {};
+        struct snapshot f = {};
+        struct selector s = {}, b = {};
         struct rank_bpf *rank = NULL;
         int rr;
 
@@ -221,10 +221,11 @@ int main(int argc, char **argv)
                 return 1;
         policy_init(&policy);
         rr = rank_bpf_new(&rank);
+        b.rank = rank;
         if (rr < 0)
                 printf("BPF ranking unavailable: %s; its columns are empty.\n\n", rank_bpf_strerror(rr));
 
-        printf("Full: snapshot_take() + score_select(). Fast: snapshot_select(). oom_score only: what\n"
+        printf("Full: snapshot_take() + select_best(). Fast: select_ranked(). oom_score only: what\n"
                "earlyoom 1.7 does for every process (readdir, fopen + fscanf of oom_score): a lower bound "
                "on\n"
                "its cost. Medians of %d runs; µs/process over the processes scanned. Victim: one sleeper "
@@ -232,7 +233,7 @@ int main(int argc, char **argv)
                "oom_score_adj %s, or none (the machine's own largest process wins). Same victim: runs "
                "where\n"
                "the fast path chose the full scan's, of those where a second full scan agreed. BPF:\n"
-               "snapshot_select() with the BPF task iterator as pass 1 (rank-bpf.h).\n\n",
+               "select_ranked() with the BPF task iterator as pass 1 (rank-bpf.h).\n\n",
                BENCH_RUNS, BENCH_VICTIM_ADJ);
         printf("| sleepers | victim | processes | full | µs/proc | fast | µs/proc | read in full | "
                "oom_score only "
@@ -258,50 +259,50 @@ int main(int argc, char **argv)
 
                         t0 = now_usec(CLOCK_MONOTONIC);
                         r = snapshot_take(fd, &opts, &f);
-                        if (r < 0 || score_select(&f, &policy, NULL, &c) != 0)
+                        if (r < 0 || select_best(&f, &policy, NULL, &c) != 0)
                                 return 1;
                         t1 = now_usec(CLOCK_MONOTONIC);
-                        if (snapshot_select(fd, &opts, &policy, NULL, &s, &d) != 0)
+                        if (select_ranked(&s, fd, &opts, &policy, NULL, &d) != 0)
                                 return 1;
                         t2 = now_usec(CLOCK_MONOTONIC);
                         (void)earlyoom_scan(&n_eo);
                         t3 = now_usec(CLOCK_MONOTONIC);
-                        opts.rank = rank;
-                        if (rank && snapshot_select(fd, &opts, &policy, NULL, &b, &e) != 0)
+                        if (rank && select_ranked(&b, fd, &opts, &policy, NULL, &e) != 0)
                                 return 1;
                         t4 = now_usec(CLOCK_MONOTONIC);
                         full[i] = t1 - t0;
                         fast[i] = t2 - t1;
                         eo[i] = t3 - t2;
                         bpf[i] = t4 - t3;
-                        read[i] = s.n_read;
-                        bread[i] = b.n_read;
+                        read[i] = s.snapshot.n_read;
+                        bread[i] = b.snapshot.n_read;
                         /* other processes change memory: compare only when a second full scan agrees */
                         before = f.procs[c.idx].pid;
-                        if (snapshot_take(fd, &opts, &f) < 0 || score_select(&f, &policy, NULL, &c) != 0)
+                        if (snapshot_take(fd, &opts, &f) < 0 || select_best(&f, &policy, NULL, &c) != 0)
                                 return 1;
                         if (f.procs[c.idx].pid != before) {
                                 unstable++;
                         } else {
-                                same += s.procs[d.idx].pid == before;
-                                same_bpf += rank && b.procs[e.idx].pid == before;
+                                same += s.snapshot.procs[d.idx].pid == before;
+                                same_bpf += rank && b.snapshot.procs[e.idx].pid == before;
                         }
                 }
                 printf("| %zu | %s | %zu | %.2f ms | %.2f | %.2f ms | %.2f | %" PRIu64
                        " | %.2f ms | %.2f | %zu/%zu | %.2f ms | %.2f | %" PRIu64 " | %zu/%zu | %ld kB |\n",
-                       rows[k].n, streq(rows[k].adj, "0") ? "none" : "adj " BENCH_VICTIM_ADJ, s.n_seen,
-                       median(full) / 1000.0, (double)median(full) / (double)f.n_seen, median(fast) / 1000.0,
-                       (double)median(fast) / (double)s.n_seen, median(read), median(eo) / 1000.0,
-                       (double)median(eo) / (double)n_eo, same, BENCH_RUNS - unstable, median(bpf) / 1000.0,
-                       (double)median(bpf) / (double)(b.n_seen ? b.n_seen : 1), median(bread), same_bpf,
-                       rank ? BENCH_RUNS - unstable : 0, rss_kb());
+                       rows[k].n, streq(rows[k].adj, "0") ? "none" : "adj " BENCH_VICTIM_ADJ,
+                       s.snapshot.n_seen, median(full) / 1000.0, (double)median(full) / (double)f.n_seen,
+                       median(fast) / 1000.0, (double)median(fast) / (double)s.snapshot.n_seen, median(read),
+                       median(eo) / 1000.0, (double)median(eo) / (double)n_eo, same, BENCH_RUNS - unstable,
+                       median(bpf) / 1000.0,
+                       (double)median(bpf) / (double)(b.snapshot.n_seen ? b.snapshot.n_seen : 1),
+                       median(bread), same_bpf, rank ? BENCH_RUNS - unstable : 0, rss_kb());
                 fflush(stdout);
         }
         reap_all();
         bench_scoped(fd, &policy, rank, &f, &b);
-        snapshot_done(&s);
+        select_done(&s);
         snapshot_done(&f);
-        snapshot_done(&b);
+        select_done(&b);
         policy_done(&policy);
         rank_bpf_free(rank);
         reap_all();

@@ -66,15 +66,9 @@ int caps_setup(const struct caps_setup_args *args, struct caps_report *ret);
 const char *caps_cost(int cap);
 
 /*
- * caps_parse_status() - pure: the hex mask of @field ("CapEff", "CapPrm", "CapBnd", ...) from
- * the text of /proc/<pid>/status. Returns 0, -ENOENT if the field is missing, -EINVAL on garbage.
- * @ret untouched on failure.
- */
-int caps_parse_status(const char *buf, const char *field, uint64_t *ret);
-
-/*
- * caps_read_effective() - CapEff of process @pid (0: self) under @proc_root (normally "/proc").
- * Returns 0 or a negative errno (-ENOENT/-ESRCH: no such process).
+ * caps_read_effective() - CapEff of process @pid (0: self) under @proc_root (normally "/proc"),
+ * from procfs's status reader. Returns 0 or a negative errno (-ENOENT/-ESRCH: no such process;
+ * -ENOENT also for a status without CapEff).
  */
 int caps_read_effective(const char *proc_root, int pid, uint64_t *ret);
 

@@ -21,7 +21,7 @@
  *
  * Nothing on the kill path allocates: kill_start(), the reaper thread's work and
  * reaper_collect() use only the buffers reaper_new() preallocated (the target array, the
- * getdents and cgroup.procs buffers) and the stack. A kill under memory pressure therefore
+ * /proc listing and cgroup walk buffers) and the stack. A kill under memory pressure therefore
  * cannot stall in the allocator or fail with ENOMEM.
  */
 
@@ -31,7 +31,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "cgroup.h"
+#include "cgroupfs.h"
 #include "config.h"
 #include "snapshot.h"
 #include "util.h"
@@ -145,7 +145,7 @@ struct kill_op {
         enum kill_unit unit;
         bool dry_run;
         bool release_pending; /* the reaper thread owns the targets until reaper_fd fires */
-        bool truncated; /* the unit had more than KILL_MAX_PIDS processes */
+        bool truncated; /* not every member listed: more than KILL_MAX_PIDS, or a cgroup walk fell short */
         bool cgroup_kill; /* the unit was killed by writing cgroup.kill */
         unsigned warn_once; /* KILL_WARN_* */
         size_t n_targets; /* entries in targets[] */
@@ -206,14 +206,8 @@ int reaper_collect(struct reaper *r, struct kill_op *op);
 int kill_op_pidfd(const struct kill_op *op);
 
 /*
- * kill_op_alive() - how many signalled targets have not exited yet (polls each pidfd without
- * blocking). Does not allocate.
- */
-size_t kill_op_alive(const struct kill_op *op);
-
-/*
  * kill_op_done() - close the op's pidfds and let the reaper take the next kill. If releases
- * are still pending it waits for them (they are bounded by the victim's size: ~11 GB/s).
+ * are still pending it waits for them (they are bounded by the victim's size).
  * Safe on a zeroed op and twice.
  */
 void kill_op_done(struct kill_op *op);
@@ -232,16 +226,6 @@ struct kill_identity {
         uint64_t starttime;
         int oom_score_adj;
 };
-
-/*
- * kill_parse_stat() - pure: from the text of /proc/<pid>/stat (comm may hold ") " and
- * spaces) take pgid (field 5) and starttime (field 22). Returns 0 or -EINVAL; out-params
- * untouched on failure; either may be NULL.
- */
-int kill_parse_stat(const char *buf, pid_t *ret_pgid, uint64_t *ret_starttime);
-
-/* kill_parse_status_uid() - pure: the real uid from the "Uid:" line of /proc/<pid>/status. */
-int kill_parse_status_uid(const char *buf, uid_t *ret);
 
 /*
  * kill_identity_read() - read stat, status and oom_score_adj of @pid under @proc_dirfd.

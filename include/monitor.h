@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "cgroup.h"
+#include "cgroupfs.h"
 #include "config.h"
 #include "meminfo.h"
 #include "pressure.h"

@@ -1,6 +1,6 @@
 #pragma once
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* rank-bpf.h - snapshot_select()'s optional pass 1: every process's badness inputs from a BPF task iterator */
+/* rank-bpf.h - select's optional pass 1: every process's badness inputs from a BPF task iterator */
 
 /*
  * One BPF task iterator, loaded and attached once, replaces reading /proc/<pid>/oom_score for
@@ -19,8 +19,8 @@
 
 /*
  * Records per read(): one page of them. The kernel fills its own seq buffer (8 pages) and
- * copies out what the read asks for, so a smaller buffer costs a few more syscalls (60 for
- * 10 000 processes, about 0.1 ms), not another walk; a whole record count so none is torn.
+ * copies out what the read asks for, so a smaller buffer costs a few more syscalls, not
+ * another walk; a whole record count so none is torn.
  */
 #define RANK_BPF_CHUNK (4096 / sizeof(struct rank_record))
 

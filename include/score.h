@@ -1,12 +1,12 @@
 #pragma once
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* score.h - stage 3: the kernel's oom_badness() over a snapshot, with the policy on top */
+/* score.h - stage 3: the kernel's oom_badness() for one process, with the policy on top */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cgroup.h"
+#include "cgroupfs.h"
 #include "policy.h"
 #include "snapshot.h"
 
@@ -20,7 +20,7 @@
 #define SCORE_BADNESS_NONE INT64_MIN
 
 /* Positive outcomes. */
-#define SCORE_NO_CANDIDATE 1 /* score_select(): nothing may be killed */
+#define SCORE_NO_CANDIDATE 1 /* select_best() and friends: nothing may be killed */
 #define SCORE_EXCLUDED 2 /* score_evaluate(): kthread, init, self, exiting or adj -1000 */
 #define SCORE_IGNORED 3 /* score_evaluate(): an Ignore= rule or user.reapd_omit */
 
@@ -29,7 +29,7 @@ enum score_match {
         SCORE_MATCH_PREFER,
         SCORE_MATCH_AVOID,
         SCORE_MATCH_XATTR_AVOID, /* cgroup user.reapd_avoid */
-        SCORE_MATCH_IGNORE, /* only in score_rank(..., include_ignored) output */
+        SCORE_MATCH_IGNORE, /* only in select_rank(..., include_ignored) output */
         SCORE_MATCH_XATTR_OMIT, /* likewise, cgroup user.reapd_omit */
         _SCORE_MATCH_MAX,
 };
@@ -92,28 +92,6 @@ const char *score_match_to_string(enum score_match m);
  */
 int score_evaluate(const struct snapshot *s, size_t idx, const struct policy *p, const struct score_ctx *ctx,
                    struct candidate *ret);
-
-/*
- * score_better() - pure: true if @a should die before @b: higher score, then larger rss,
- * then newer (larger start time), then larger pid. A total order over distinct processes.
- */
-bool score_better(const struct snapshot *s, const struct candidate *a, const struct candidate *b);
-
-/*
- * score_select() - pure, safe on the kill path: the best victim of @s. Allocates nothing
- * itself (glibc's regexec() may use transient heap memory for regex rules).
- * Returns 0 with @ret filled, or SCORE_NO_CANDIDATE (@ret untouched).
- */
-int score_select(const struct snapshot *s, const struct policy *p, const struct score_ctx *ctx,
-                 struct candidate *ret);
-
-/*
- * score_rank() - pure: the best @max candidates, best first, into the caller's @out.
- * With @include_ignored, ignored processes are ranked too (by their unadjusted badness).
- * Returns how many were written (<= @max). Does not allocate.
- */
-size_t score_rank(const struct snapshot *s, const struct policy *p, const struct score_ctx *ctx,
-                  bool include_ignored, struct candidate *out, size_t max);
 
 /*
  * score_scope_total_pages() - pure: the totalpages the kernel's memcg OOM killer scales adj by

@@ -1,6 +1,11 @@
 #pragma once
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* snapshot.h - stage 2: a compact, allocation-stable picture of every candidate process */
+/* snapshot.h - stage 2: a compact, allocation-stable picture of the processes under a proc root */
+
+/*
+ * Data only: which processes there are and what /proc says about them. Choosing among them is
+ * the select stage's (select.h), scoring one of them the score stage's (score.h).
+ */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -8,8 +13,13 @@
 
 #include "policy.h"
 
-/* Processes snapshot_select() remembers as not to be pruned by: a few stay ignored or stuck. */
-#define SNAPSHOT_PRUNE_SKIP 4
+struct cgroup_walk_buf;
+
+/*
+ * The longest cmdline kept, NUL included: enough for "java -Xmx... -cp ... Main" style rules,
+ * bounded per process. Longer ones keep this prefix and say so (PROC_CMDLINE_TRUNCATED).
+ */
+#define SNAPSHOT_CMDLINE_MAX 1024
 
 /* proc_info.flags */
 #define PROC_KTHREAD (1u << 0) /* PF_KTHREAD, or no mm / child of kthreadd (when PID 2 is kthreadd) */
@@ -18,6 +28,7 @@
 #define PROC_INIT (1u << 3) /* PID 1 (of the proc root's namespace) */
 #define PROC_AVOID_XATTR (1u << 4) /* its cgroup has user.reapd_avoid (root-owned) */
 #define PROC_OMIT_XATTR (1u << 5) /* its cgroup has user.reapd_omit (root-owned) */
+#define PROC_CMDLINE_TRUNCATED (1u << 6) /* cmdline is a prefix: see SNAPSHOT_CMDLINE_MAX */
 
 /*
  * One process. Kept small (about 100 bytes) so 30 000 processes stay under a few MB: the
@@ -46,9 +57,8 @@ struct snapshot_opts {
         unsigned fields; /* POLICY_FIELD_BIT()s of the strings to read (comm is always read) */
         const char *cgroup; /* NULL/"" = all processes; else only this cgroup2 subtree */
         pid_t self; /* excluded and flagged PROC_SELF; 0 = getpid() */
-        const char *cgroup_root; /* cgroup2 mount, for xattrs; NULL = do not read xattrs */
+        const char *cgroup_root; /* cgroup2 mount, for xattrs and a scope's walk; NULL = neither */
         bool xattrs; /* read user.reapd_avoid/omit (policy.honor_xattrs); implies the cgroup field */
-        struct rank_bpf *rank; /* snapshot_select()'s pass 1 from BPF (rank-bpf.h); NULL = /proc oom_score */
 };
 
 /* One distinct cgroup2 path of a snapshot: interned once, xattrs looked up once. */
@@ -73,21 +83,11 @@ struct snapshot {
         size_t n_cgroups;
         size_t cgroups_alloc;
         size_t n_seen; /* pid directories the last walk met, read or not */
-        size_t n_read; /* processes the last walk read in full (snapshot_select() keeps only its victim) */
+        size_t n_read; /* processes read in full (the select stage may keep only its victim) */
         bool kthreadd; /* PID 2 is kthreadd (not so in a PID namespace): its children are kernel threads */
-        bool partial; /* snapshot_select() stopped before reading everyone: do not rank from it */
-        uint64_t *ranks; /* snapshot_select()'s (oom_score or bound key << 32 | pid) per possible winner */
-        size_t n_ranks;
-        size_t ranks_alloc;
-        pid_t prune_skip[SNAPSHOT_PRUNE_SKIP]; /* snapshot_select(): whose pass-1 lower bound did not hold */
-        unsigned prune_skip_next;
-        int rank_error; /* snapshot_select(): why opts.rank went unused (negative errno), else 0 */
+        pid_t self; /* flagged PROC_SELF: snapshot_opts.self, or getpid() */
+        struct cgroup_walk_buf *walk; /* a scope's cgroup walk; allocated at the first, then reused */
 };
-
-/* Defined in score.h, which includes this header, and in rank-bpf.h. */
-struct candidate;
-struct score_ctx;
-struct rank_bpf;
 
 static inline const char *snapshot_str(const struct snapshot *s, uint32_t off)
 {
@@ -99,70 +99,19 @@ static inline const char *snapshot_str(const struct snapshot *s, uint32_t off)
  * (normally an O_DIRECTORY fd of /proc). @s must be zero-initialized before its first use;
  * its arrays are reused and only grow, so a steady-state snapshot allocates nothing.
  * Kernel threads, PID 1, opts->self, zombies and exiting tasks are kept but flagged (see
- * PROC_*), so that score_select() excludes them; their status is not read. Processes that
- * vanish during the walk are skipped. With opts->cgroup set the whole proc root is walked
- * and filtered by each process's cgroup2 path (simple and exact for nested cgroups;
- * walking cgroup.procs would be faster for a small scope but races with migrations too).
+ * PROC_*), so that the score stage excludes them; their status is not read. Processes that
+ * vanish during the walk are skipped. With opts->cgroup set, the scope's cgroup tree is walked
+ * (opts->cgroup_root) and each process's cgroup2 path checked, as it may move between the
+ * listing and its read; if that tree cannot be walked whole, all of /proc is walked and
+ * filtered by path instead (exact for nested cgroups, only slower).
  * Also fills s->total_pages (MemTotal + SwapTotal) and s->page_size.
  * Returns 0, or a negative errno (-ENOMEM; the proc root or its meminfo unreadable); on
  * failure @s holds an empty but valid snapshot.
  */
 int snapshot_take(int proc_dirfd, const struct snapshot_opts *opts, struct snapshot *s);
 
-/*
- * snapshot_select() - the victim score_select(@s, @p, @ctx) would pick after
- * snapshot_take(@proc_dirfd, @opts, @s), reading as little as that choice needs.
- *
- * Pass 1 reads only /proc/<pid>/oom_score of every process into s->ranks. Pass 2 reads
- * processes in full (as snapshot_take() does) in decreasing oom_score order, and stops once
- * the best candidate's exact score is above the highest score any process not yet read could
- * reach: score_badness_bound() of its oom_score plus a margin of 2 points, plus the slack of
- * the kernel's per-CPU rss counters, plus score_policy_max_raise(@p). Excluded and ignored
- * processes are read and passed over as in score_select(); an oom_score of 0, or one that
- * cannot be read (a fixture tree without the file), bounds nothing and is always read.
- * The victim is exactly score_select()'s over a full snapshot of the same moment; a process
- * whose memory grows by more than the margin between its two reads may go unseen, as may any
- * process whose memory changes while a full snapshot is being taken.
- *
- * @ctx may be NULL; its zero fields mean the snapshot's (system-wide) totalpages and page
- * size. The kernel's oom_score is scaled by those: with @opts->cgroup set, or an @ctx that
- * differs from them (a cgroup scope's totalpages), this is snapshot_take() + score_select()
- * (scoped scans are small, and need every member's cgroup read anyway).
- *
- * With @opts->rank (a loaded BPF task iterator, rank-bpf.h) pass 1 instead runs the iterator,
- * which gives every process's exact badness inputs in one pass, filtered in the kernel by
- * @opts->cgroup when set (so a scope gets a pass 1 too, with @ctx's totalpages). Each key is
- * then a bound in pages: the badness with @ctx's totalpages plus a growth margin of one adj
- * point of the system's totalpages; pass 2 adds the per-CPU counter slack and the policy's
- * raise as above, reads in decreasing order and still checks each process's cgroup from /proc.
- * The iterator needs @ctx's page size to be the kernel's (else the /proc path runs).
- * Kernel threads, exiting processes, adj -1000, PID 1 and @opts->self are dropped in pass 1:
- * score_evaluate() would exclude them. If the iterator fails, s->rank_error says why and the
- * /proc path runs instead.
- *
- * Memory does not grow with the processes that cannot win. Pass 1 keeps in s->ranks only
- * those whose bound reaches the highest lower bound seen so far (a guess checked after pass 2,
- * which runs both passes again when it fails; see snapshot.c), and the iterator's records are
- * read a chunk at a time (rank-bpf.h). Pass 2 keeps only the best process read so far: on
- * return s->procs holds the victim alone (@ret->idx is 0; none for SCORE_NO_CANDIDATE), except
- * on the full-scan paths above (a scope without the iterator, another totalpages), which hold
- * every process as snapshot_take() does. s->n_read counts the processes read in full,
- * s->partial is true when some process was not, s->n_seen counts every process met. The
- * arrays are reused as by snapshot_take(): a steady state allocates nothing (glibc's
- * regexec() aside). @opts may be NULL, as for snapshot_take().
- * Returns 0 with @ret filled, SCORE_NO_CANDIDATE (@ret untouched), or a negative errno as
- * snapshot_take() (then @s is empty).
- */
-int snapshot_select(int proc_dirfd, const struct snapshot_opts *opts, const struct policy *p,
-                    const struct score_ctx *ctx, struct snapshot *s, struct candidate *ret);
-
-/*
- * snapshot_reserve() - room in s->ranks for @n processes, so that a later snapshot_select()
- * that keeps many of them in pass 1 (processes of equal size are never pruned) does not
- * reallocate under pressure. Under mlockall(MCL_ONFAULT) the room is not resident until used.
- * Returns 0 or -ENOMEM.
- */
-int snapshot_reserve(struct snapshot *s, size_t n);
+/* snapshot_clear() - empty @s, keeping its arrays for the next walk. */
+void snapshot_clear(struct snapshot *s);
 
 /* snapshot_done() - free @s's arrays and zero it; accepts a zeroed snapshot. */
 void snapshot_done(struct snapshot *s);
@@ -176,3 +125,41 @@ int snapshot_read_totalpages(int proc_dirfd, uint64_t *ret, uint64_t *ret_swap);
 
 /* snapshot_find() - the entry for @pid, or NULL. Linear; for tools and tests, not hot paths. */
 const struct proc_info *snapshot_find(const struct snapshot *s, pid_t pid);
+
+/*
+ * Reading processes one at a time, for the select stage: snapshot_begin(), then
+ * snapshot_add() for each pid it wants read, dropping what it does not keep with
+ * snapshot_rewind() to a snapshot_mark() taken before.
+ */
+
+/*
+ * snapshot_begin() - empty @s and read what every walk needs first: the page size, whether PID
+ * 2 is kthreadd, s->total_pages; s->self from @opts (may be NULL). Returns 0 or a negative
+ * errno (then @s is empty).
+ */
+int snapshot_begin(int proc_dirfd, const struct snapshot_opts *opts, struct snapshot *s);
+
+/* snapshot_add() result: the process is not taken (vanished, outside the scope, unparsable). */
+#define SNAPSHOT_SKIPPED 1
+
+/*
+ * snapshot_add() - read @pid as snapshot_take() reads each process, into s->procs[s->n_procs]
+ * (then counted in n_procs and n_read). Returns 0, SNAPSHOT_SKIPPED, or a negative errno
+ * (-ENOMEM, -E2BIG) that ends the walk.
+ */
+int snapshot_add(struct snapshot *s, int proc_dirfd, pid_t pid, const struct snapshot_opts *opts);
+
+struct snapshot_mark {
+        size_t n_procs, strings_len, n_cgroups;
+};
+
+static inline struct snapshot_mark snapshot_mark(const struct snapshot *s)
+{
+        return (struct snapshot_mark){s->n_procs, s->strings_len, s->n_cgroups};
+}
+
+/*
+ * snapshot_rewind() - drop the processes added after @m, and their strings unless a cgroup
+ * path interned meanwhile sits behind them in the arena (the interner keeps that one).
+ */
+void snapshot_rewind(struct snapshot *s, const struct snapshot_mark *m);

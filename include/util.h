@@ -60,6 +60,17 @@ static inline bool streq(const char *a, const char *b)
         return a && b && __builtin_strcmp(a, b) == 0;
 }
 
+/* add_sat_u64(), add_sat_i64() - a + b, stuck at the type's maximum instead of wrapping (b >= 0). */
+static inline uint64_t add_sat_u64(uint64_t a, uint64_t b)
+{
+        return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static inline int64_t add_sat_i64(int64_t a, int64_t b)
+{
+        return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
 usec_t now_usec(clockid_t clock);
 
 /*
@@ -76,6 +87,14 @@ ssize_t read_retry(int fd, void *buf, size_t size);
  * Does not allocate.
  */
 ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size);
+
+/*
+ * read_fd_whole() - read @fd from its offset to its end into @buf, NUL-terminated, and never
+ * truncate: -EFBIG if the text does not fit in @size - 1 bytes. For single-record seq_files
+ * (procfs, kernfs) and regular files: a short read that ends a line is taken as the end, as
+ * read_file_fd() does. Returns the length or a negative errno; does not allocate.
+ */
+ssize_t read_fd_whole(int fd, char *buf, size_t size);
 
 /*
  * read_file_fd() - read_file_at() of an fd kept open: seeks to 0 and reads, so the same fd
@@ -131,3 +150,50 @@ char *format_percent(char *buf, size_t size, uint32_t permyriad);
 
 /* strscpy-like copy that always terminates; returns @dst. */
 char *strlcpy0(char *dst, const char *src, size_t size);
+
+/*
+ * Lines of a text that comes in pieces, such as a file streamed through a fixed buffer. @fn
+ * sees every line exactly once, without its newline, and sees the same whatever the cut: at
+ * most @cap bytes of it, with @overlong set when the line is longer. A line inside one piece is
+ * handed over in place; only one cut by the end of a piece is copied to @carry. Set carry, cap,
+ * fn and userdata; len and overlong start at 0 and carry the cut line from one feed to the next.
+ */
+struct lines {
+        char *carry;
+        size_t cap;
+        size_t len;
+        bool overlong;
+        int (*fn)(void *userdata, const char *line, size_t len, bool overlong);
+        void *userdata;
+};
+
+/* lines_feed() - the next @n bytes. Returns 0, or @fn's negative return (then stop). */
+int lines_feed(struct lines *l, const char *buf, size_t n);
+
+/* lines_finish() - the end of the text: its last line, if it does not end with a newline. */
+int lines_finish(struct lines *l);
+
+/*
+ * A binary heap over an array of @n elements of @size bytes, the element for which @above
+ * says it belongs above every other on top (base[0]). In place and allocation-free: the kill
+ * path and the selection sort with it, where qsort() may allocate.
+ */
+typedef bool (*heap_above_fn)(const void *a, const void *b, void *userdata);
+
+/* heap_sift_down() - restore the heap below @i after base[@i] changed (or was put there). */
+void heap_sift_down(void *base, size_t n, size_t size, size_t i, heap_above_fn above, void *userdata);
+
+/* heap_sift_up() - restore the heap above @i after base[@i] was added or raised. */
+void heap_sift_up(void *base, size_t size, size_t i, heap_above_fn above, void *userdata);
+
+/* heap_make() - turn the @n elements of @base into a heap. */
+void heap_make(void *base, size_t n, size_t size, heap_above_fn above, void *userdata);
+
+/* heap_pop() - move the top element to base[*@n - 1] and take it out of the heap (*@n - 1 left). */
+void heap_pop(void *base, size_t *n, size_t size, heap_above_fn above, void *userdata);
+
+/*
+ * heap_sort() - sort @base so that the element @above puts on top comes last: with @above
+ * "larger", ascending. Heapsort: O(n log n) whatever the input, no allocation.
+ */
+void heap_sort(void *base, size_t n, size_t size, heap_above_fn above, void *userdata);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* caps.c - shed every capability reapd does not use, lock it in memory, exempt it from OOM kills */
 
-#include <ctype.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <sys/prctl.h>
 
 #include "caps.h"
+#include "procfs.h"
 #include "util.h"
 
 /* Masks are 64 bits; the kernel has 41 capabilities today (CAP_CHECKPOINT_RESTORE = 40). */
@@ -200,47 +200,21 @@ int caps_setup(const struct caps_setup_args *args, struct caps_report *ret)
         return rep.mlock_error || rep.oom_score_adj_error || rep.bounding_error || rep.drop_error ? 1 : 0;
 }
 
-int caps_parse_status(const char *buf, const char *field, uint64_t *ret)
-{
-        size_t l = strlen(field);
-
-        for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-                const char *v;
-                uint64_t m = 0;
-                int digits = 0;
-
-                if (strncmp(p, field, l) != 0 || p[l] != ':')
-                        continue;
-                for (v = p + l + 1; *v == ' ' || *v == '\t'; v++)
-                        ;
-                for (; isxdigit((unsigned char)*v); v++, digits++) {
-                        if (digits == 16)
-                                return -EINVAL;
-                        m = m << 4 |
-                            (uint64_t)(isdigit((unsigned char)*v) ? *v - '0'
-                                                                  : tolower((unsigned char)*v) - 'a' + 10);
-                }
-                if (digits == 0 || (*v != '\n' && *v != '\0'))
-                        return -EINVAL;
-                *ret = m;
-                return 0;
-        }
-        return -ENOENT;
-}
-
 int caps_read_effective(const char *proc_root, int pid, uint64_t *ret)
 {
-        char path[256], buf[4096];
-        ssize_t n;
+        _cleanup_(closep) int fd = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct proc_status st;
+        int r;
 
-        if (pid > 0)
-                snprintf(path, sizeof(path), "%s/%d/status", proc_root, pid);
-        else
-                snprintf(path, sizeof(path), "%s/self/status", proc_root);
-        n = read_file_at(AT_FDCWD, path, buf, sizeof(buf));
-        if (n < 0)
-                return (int)n;
-        return caps_parse_status(buf, "CapEff", ret);
+        if (fd < 0)
+                return -errno;
+        r = proc_read_status(fd, pid > 0 ? pid : getpid(), &st);
+        if (r < 0)
+                return r;
+        if (!st.has_caps)
+                return -ENOENT;
+        *ret = st.cap_eff;
+        return 0;
 }
 
 char *caps_format(char *buf, size_t size, uint64_t mask)

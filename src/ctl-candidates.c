@@ -8,13 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cgroup.h"
+#include "cgroupfs.h"
 #include "config.h"
 #include "ctl.h"
 #include "json.h"
-#include "proc.h"
-#include "score.h"
-#include "snapshot.h"
+#include "procfs.h"
+#include "select.h"
 #include "util.h"
 
 /* Rows shown without -n: a screenful; --limit 0 shows all. */
@@ -236,7 +235,6 @@ int ctl_candidates(int argc, char **argv)
         ctx = (struct score_ctx){.total_pages = s.total_pages, .page_size = s.page_size};
         if (*scope) {
                 struct cgroup_memory m;
-
                 char dir[PATH_MAX];
 
                 r = cgroup_path_join(dir, sizeof(dir), roots.v2, scope, "");
@@ -246,12 +244,6 @@ int ctl_candidates(int argc, char **argv)
                 }
                 /* on a hybrid host the v1 memory twin of a cgroup2 group may not exist */
                 r = cgroup_memory_read(&roots, scope, &m);
-                if (r == -ENOENT)
-                        r = -EOPNOTSUPP;
-                if (r == -ENOENT) {
-                        fprintf(stderr, "reapctl candidates: no cgroup %s\n", scope);
-                        goto finish;
-                }
                 if (r < 0)
                         fprintf(stderr,
                                 "reapctl candidates: no memory limit for %s (%s), using system totals\n",
@@ -266,8 +258,8 @@ int ctl_candidates(int argc, char **argv)
                 fprintf(stderr, "reapctl candidates: out of memory\n");
                 goto finish;
         }
-        n = score_rank(&s, &cfg->policy, &ctx, a.all, out,
-                       a.limit == 0 || a.limit > s.n_procs ? s.n_procs : (size_t)a.limit);
+        n = select_rank(&s, &cfg->policy, &ctx, a.all, out,
+                        a.limit == 0 || a.limit > s.n_procs ? s.n_procs : (size_t)a.limit);
         if (a.json)
                 print_json(&s, &cfg->policy, out, n, ctx.total_pages);
         else

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "caps.h"
-#include "cgroup.h"
+#include "cgroupfs.h"
 #include "config.h"
 #include "ctl.h"
 #include "meminfo.h"

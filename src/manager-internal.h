@@ -7,14 +7,13 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "cgroup.h"
+#include "cgroupfs.h"
 #include "config.h"
 #include "decide.h"
 #include "kill.h"
 #include "manager.h"
 #include "monitor.h"
-#include "score.h"
-#include "snapshot.h"
+#include "select.h"
 
 struct manager {
         sd_event *event;
@@ -29,8 +28,7 @@ struct manager {
         struct decider decider;
         struct reaper *reaper;
         sd_event_source *reaper_source;
-        struct snapshot snapshot;
-        struct rank_bpf *rank; /* snapshot_select()'s BPF pass 1; NULL: /proc oom_score */
+        struct selector selector; /* .rank: select's BPF pass 1, ours; NULL: /proc oom_score */
         bool warned_rank; /* a failed iterator run was logged */
 
         /* The kill in flight: one at a time (the decider waits for it), a real one or the rehearsal. */
@@ -87,10 +85,10 @@ int manager_start_reaper(struct manager *m);
 /*
  * manager_select_opts() - the snapshot options of a victim scan under the current config.
  * manager_select() - that scan: the victim into @ret. Returns 0, SCORE_NO_CANDIDATE or a
- * negative errno. The victim is m->snapshot.procs[ret->idx].
+ * negative errno. The victim is m->selector.snapshot.procs[ret->idx].
  */
 void manager_select_opts(const struct manager *m, struct snapshot_opts *ret);
-int manager_select(struct manager *m, struct snapshot_opts *opts, struct candidate *ret);
+int manager_select(struct manager *m, const struct snapshot_opts *opts, struct candidate *ret);
 
 /* victim_read_cgroup() - @v's cgroup2 path from /proc when the snapshot did not read it. */
 void victim_read_cgroup(struct manager *m, struct victim *v);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "manager-internal.h"
+#include "procfs.h"
 #include "rank-bpf.h"
 #include "report.h"
 
@@ -229,13 +230,8 @@ static void manager_warn_once(struct manager *m, unsigned bits)
 /* Fills the victim's cgroup path when the snapshot did not read it: the record names it. */
 void victim_read_cgroup(struct manager *m, struct victim *v)
 {
-        char path[64], buf[4096];
-
-        if (v->cgroup[0])
-                return;
-        snprintf(path, sizeof(path), "%d/cgroup", (int)v->pid);
-        if (read_file_at(m->proc_fd, path, buf, sizeof(buf)) > 0)
-                (void)cgroup_parse_proc_cgroup(buf, v->cgroup, sizeof(v->cgroup), NULL, 0);
+        if (!v->cgroup[0])
+                (void)proc_read_cgroup(m->proc_fd, v->pid, v->cgroup, sizeof(v->cgroup), NULL, 0);
 }
 
 static void manager_report_dry_run(struct manager *m, const struct monitor_sample *s)
@@ -267,49 +263,17 @@ void manager_select_opts(const struct manager *m, struct snapshot_opts *ret)
         };
 }
 
-/*
- * Scan and score. System-wide, snapshot_select() ranks every process by the kernel's own
- * oom_score and fully reads only those that could still win (the same victim as a full scan,
- * at a fraction of the cost). A cgroup scope scales adj by the cgroup's limit, which oom_score
- * does not, so it takes the full (and, being scoped, small) scan. With the BPF iterator loaded,
- * both rank by exact badness from one kernel pass instead, the scope with its own totalpages.
- */
-int manager_select(struct manager *m, struct snapshot_opts *opts, struct candidate *ret)
+/* Scan and score: select_victim() (select.h), and say once that the BPF iterator failed. */
+int manager_select(struct manager *m, const struct snapshot_opts *opts, struct candidate *ret)
 {
-        struct score_ctx ctx = {};
-        struct cgroup_memory cm;
-        uint64_t swap;
-        int r;
+        int r = select_victim(&m->selector, m->proc_fd, opts, &m->config.policy, &m->roots, ret);
 
-        opts->rank = m->rank;
-        if (!m->config.cgroup[0] || m->rank) {
-                if (m->config.cgroup[0]) {
-                        r = snapshot_read_totalpages(m->proc_fd, &ctx.total_pages, &swap);
-                        if (r < 0)
-                                return r;
-                        if (cgroup_memory_read(&m->roots, m->config.cgroup, &cm) >= 0)
-                                ctx.total_pages = score_scope_total_pages(&cm, swap, ctx.total_pages,
-                                                                          m->snapshot.page_size);
-                }
-                r = snapshot_select(m->proc_fd, opts, &m->config.policy, &ctx, &m->snapshot, ret);
-                if (m->snapshot.rank_error && !m->warned_rank) {
-                        m->warned_rank = true;
-                        log_warning(
-                                "BPF ranking failed: %s; using /proc oom_score for this and later failures",
-                                rank_bpf_strerror(m->snapshot.rank_error));
-                }
-                return r;
+        if (m->selector.rank_error && !m->warned_rank) {
+                m->warned_rank = true;
+                log_warning("BPF ranking failed: %s; using /proc oom_score for this and later failures",
+                            rank_bpf_strerror(m->selector.rank_error));
         }
-
-        r = snapshot_take(m->proc_fd, opts, &m->snapshot);
-        if (r < 0)
-                return r;
-        ctx.total_pages = m->snapshot.total_pages;
-        ctx.page_size = m->snapshot.page_size;
-        if (cgroup_memory_read(&m->roots, m->config.cgroup, &cm) >= 0)
-                ctx.total_pages = score_scope_total_pages(&cm, m->snapshot.swap_pages,
-                                                          m->snapshot.total_pages, m->snapshot.page_size);
-        return score_select(&m->snapshot, &m->config.policy, &ctx, ret);
+        return r;
 }
 
 int manager_kill_start(struct manager *m, const struct kill_request *req)
@@ -381,11 +345,11 @@ void manager_kill(struct manager *m, enum decide_reason reason, const struct mon
                 decide_kill_outcome(&m->decider, DECIDE_OUTCOME_NO_CANDIDATE, m->t_decide, &v);
                 if (v.report)
                         (void)report_no_candidate(decide_reason_to_string(reason), s->mem_available / 1024,
-                                                  s->pressure.some.avg10, m->snapshot.n_seen);
+                                                  s->pressure.some.avg10, m->selector.snapshot.n_seen);
                 return;
         }
 
-        victim_from_proc(&m->victim, &m->snapshot, &m->snapshot.procs[c.idx]);
+        victim_from_proc(&m->victim, &m->selector.snapshot, &m->selector.snapshot.procs[c.idx]);
         m->victim.badness = c.badness;
         victim_read_cgroup(m, &m->victim);
 

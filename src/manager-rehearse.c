@@ -149,15 +149,15 @@ static int rehearsal_victim(struct manager *m, pid_t pid, int select_result, con
         struct kill_identity id;
         int r;
 
-        if (select_result == 0 && m->snapshot.procs[c->idx].pid == pid) {
-                victim_from_proc(&m->victim, &m->snapshot, &m->snapshot.procs[c->idx]);
+        if (select_result == 0 && m->selector.snapshot.procs[c->idx].pid == pid) {
+                victim_from_proc(&m->victim, &m->selector.snapshot, &m->selector.snapshot.procs[c->idx]);
                 m->victim.badness = c->badness;
                 log_debug("The rehearsal's scan chose its child %d", (int)pid);
         } else {
                 if (select_result == 0)
                         log_debug("The rehearsal's scan chose %d (%s), not its child %d; killing the child",
-                                  (int)m->snapshot.procs[c->idx].pid, m->snapshot.procs[c->idx].comm,
-                                  (int)pid);
+                                  (int)m->selector.snapshot.procs[c->idx].pid,
+                                  m->selector.snapshot.procs[c->idx].comm, (int)pid);
                 r = kill_identity_read(m->proc_fd, pid, &id);
                 if (r < 0)
                         return r;

@@ -165,8 +165,8 @@ static int manager_load_config(const char *path, struct reapd_config *ret)
 static void manager_settle(struct manager *m)
 {
         manager_rehearse(m);
-        /* pass 1 keeps every process when they are all alike: room for twice today's */
-        (void)snapshot_reserve(&m->snapshot, 2 * m->snapshot.n_seen);
+        /* pass 1 keeps one entry per process: room for twice today's */
+        (void)select_reserve(&m->selector, 2 * m->selector.snapshot.n_seen);
 }
 
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -253,7 +253,7 @@ int manager_main(const struct manager_args *args)
 
         /* Loading needs CAP_BPF and CAP_PERFMON, running the loaded iterator needs neither: load
          * before caps_setup() drops them. */
-        r = rank_bpf_new(&m.rank);
+        r = rank_bpf_new(&m.selector.rank);
         if (r < 0)
                 log_notice("BPF ranking unavailable: %s; using /proc oom_score", rank_bpf_strerror(r));
         else
@@ -335,8 +335,8 @@ out:
         manager_rehearsal_reap(&m);
         m.reaper_source = sd_event_source_disable_unref(m.reaper_source);
         m.reaper = reaper_free(m.reaper);
-        snapshot_done(&m.snapshot);
-        m.rank = rank_bpf_free(m.rank);
+        select_done(&m.selector);
+        m.selector.rank = rank_bpf_free(m.selector.rank);
         if (m.proc_fd >= 0)
                 close(m.proc_fd);
         sd_event_unref(m.event);

@@ -14,7 +14,7 @@
 #include <linux/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cgroup.h"
+#include "cgroupfs.h"
 #include "rank-bpf.h"
 #include "rank.skel.h"
 #include "util.h"
@@ -22,7 +22,7 @@
 /*
  * What a run needs once loaded: the link's fd (each run creates an iterator from it) and the
  * program's .bss, mmapped (the cgroup filter). The skeleton itself, with libbpf's copy of the
- * object, its BTF and its bookkeeping (180 KB of heap here), is destroyed after loading: the
+ * object, its BTF and its bookkeeping (heap that would stay locked), is destroyed after loading: the
  * kernel keeps the link alive through the duplicated fd, the program through the link, and the
  * map through the program and the mapping.
  */

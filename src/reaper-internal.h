@@ -1,18 +1,12 @@
 #pragma once
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* reaper-internal.h - the reaper object shared by kill.c (main thread) and reaper.c (its thread) */
+/* reaper-internal.h - the reaper object shared by kill.c, kill-unit.c (main thread) and reaper.c (its thread) */
 
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "cgroupfs.h"
 #include "kill.h"
-
-/* getdents64 buffer for one directory level; 4 KiB holds ~150 /proc or cgroup entries per call. */
-#define REAPER_DENTS_SIZE 4096
-/* Cgroup subtree depth walked by a cgroup kill; systemd trees are 4-6 deep, containers add a few. */
-#define REAPER_CGROUP_MAX_DEPTH 16
-/* Chunk in which cgroup.procs is read; the parser carries a number across chunk boundaries. */
-#define REAPER_PROCS_CHUNK 4096
 
 /* Internal kill_target.release value: handed to the thread, not yet attempted. */
 #define KILL_RELEASE_QUEUED 2
@@ -49,8 +43,8 @@ struct reaper {
         bool pidfd_warned;
         bool cgroup_kill_warned;
 
-        char *dents; /* REAPER_DENTS_SIZE * REAPER_CGROUP_MAX_DEPTH, one slice per level */
-        char *procs_chunk; /* REAPER_PROCS_CHUNK */
+        struct cgroup_walk_buf *walk; /* listing a cgroup unit */
+        void *proc_dents; /* PROC_DENTS_SIZE: listing /proc for a process-group unit */
 };
 
 /* reaper_submit() - hand targets marked KILL_RELEASE_QUEUED to the thread. Returns 0 or -errno. */
@@ -58,3 +52,43 @@ int reaper_submit(struct reaper *r);
 
 /* reaper_wait() - block until a submitted batch is done and consume its event. */
 void reaper_wait(struct reaper *r);
+
+/* Internal kill_target.result while kill_start() runs: checked, not yet signalled. */
+#define KILL_PENDING 100
+
+/* The kernel's OOM_SCORE_ADJ_MIN: the admin said "never kill this". */
+#define OOM_SCORE_ADJ_MIN (-1000)
+
+/* A process gone from /proc (ENOENT) or exiting (ESRCH): either way, gone. */
+static inline int kill_gone(int r)
+{
+        return r == -ENOENT ? -ESRCH : r;
+}
+
+/* One kill_start() in progress, for kill.c and kill-unit.c. */
+struct kill_ctx {
+        struct reaper *r;
+        const struct kill_request *req;
+        struct kill_op *op;
+        pid_t self;
+        pid_t pgid; /* KILL_UNIT_PROCESS_GROUP */
+        bool unit_v1; /* membership read from the v1 memory line of /proc/<pid>/cgroup */
+        bool rescan; /* listing the unit again: members already listed are skipped */
+        char unit_path[PATH_MAX]; /* KILL_UNIT_CGROUP: the victim's cgroup, read before its SIGKILL */
+};
+
+/* kill.c: the target array. target_add() returns NULL (and marks the op truncated) when full. */
+struct kill_target *target_add(struct kill_ctx *c, pid_t pid);
+int target_open(struct kill_ctx *c, struct kill_target *t);
+void target_close(struct kill_target *t);
+
+/*
+ * kill-unit.c: kill_list_unit() - add the members of the victim's process group or cgroup to the
+ * targets (pidfd opened, membership and oom_score_adj checked); with c->rescan only those not
+ * listed yet. For a cgroup, *@ret_cgroup_kill says whether to write its cgroup.kill (first
+ * listing only). Returns 0, -ESRCH (the victim is gone), or a negative errno.
+ */
+int kill_list_unit(struct kill_ctx *c, bool *ret_cgroup_kill);
+
+/* kill_read_cgroup() - @pid's cgroup (the line of c->unit_v1's hierarchy). -ESRCH gone, -ENOENT no line. */
+int kill_read_cgroup(const struct kill_ctx *c, pid_t pid, char *ret, size_t size);

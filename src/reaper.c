@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "procfs.h"
 #include "reaper-internal.h"
 
 #ifndef __NR_process_mrelease
@@ -192,9 +193,9 @@ int reaper_new(const struct reaper_config *c, struct reaper_setup *ret_setup, st
         atomic_init(&r->mrelease_enosys, false);
 
         r->targets = malloc((size_t)KILL_MAX_PIDS * sizeof(*r->targets));
-        r->dents = malloc((size_t)REAPER_DENTS_SIZE * REAPER_CGROUP_MAX_DEPTH);
-        r->procs_chunk = malloc(REAPER_PROCS_CHUNK);
-        if (!r->targets || !r->dents || !r->procs_chunk) {
+        r->walk = malloc(sizeof(*r->walk));
+        r->proc_dents = malloc(PROC_DENTS_SIZE);
+        if (!r->targets || !r->walk || !r->proc_dents) {
                 reaper_free(r);
                 return -ENOMEM;
         }
@@ -258,8 +259,8 @@ struct reaper *reaper_free(struct reaper *r)
         if (r->done_fd >= 0)
                 close(r->done_fd);
         free(r->targets);
-        free(r->dents);
-        free(r->procs_chunk);
+        free(r->walk);
+        free(r->proc_dents);
         free(r);
         return NULL;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* score.c - the kernel's badness, prefer/avoid/ignore matching and victim selection */
+/* score.c - the kernel's badness of one process, and the prefer/avoid/ignore matching on top */
 
 #include <regex.h>
 #include <string.h>
@@ -172,106 +172,6 @@ int score_evaluate(const struct snapshot *s, size_t idx, const struct policy *p,
         c.score = c.match == SCORE_MATCH_NONE ? c.badness : score_badness(pi, adj, total, ps);
         *ret = c;
         return 0;
-}
-
-bool score_better(const struct snapshot *s, const struct candidate *a, const struct candidate *b)
-{
-        const struct proc_info *pa = &s->procs[a->idx], *pb = &s->procs[b->idx];
-
-        if (a->score != b->score)
-                return a->score > b->score;
-        if (pa->rss_kb != pb->rss_kb)
-                return pa->rss_kb > pb->rss_kb;
-        if (pa->starttime != pb->starttime)
-                return pa->starttime > pb->starttime;
-        return pa->pid > pb->pid;
-}
-
-int score_select(const struct snapshot *s, const struct policy *p, const struct score_ctx *ctx,
-                 struct candidate *ret)
-{
-        struct candidate best = {}, c;
-        bool found = false;
-
-        for (size_t i = 0; i < s->n_procs; i++) {
-                if (score_evaluate(s, i, p, ctx, &c) != 0)
-                        continue;
-                if (!found || score_better(s, &c, &best)) {
-                        best = c;
-                        found = true;
-                }
-        }
-        if (!found)
-                return SCORE_NO_CANDIDATE;
-        *ret = best;
-        return 0;
-}
-
-/* Max-heap on "worse": out[0] is the worst kept candidate, so a better one replaces it in O(log n). */
-static void sift_down(const struct snapshot *s, struct candidate *h, size_t i, size_t n)
-{
-        for (;;) {
-                size_t l = 2 * i + 1, r = l + 1, w = i;
-                struct candidate t;
-
-                if (l < n && score_better(s, &h[w], &h[l]))
-                        w = l;
-                if (r < n && score_better(s, &h[w], &h[r]))
-                        w = r;
-                if (w == i)
-                        return;
-                t = h[i];
-                h[i] = h[w];
-                h[w] = t;
-                i = w;
-        }
-}
-
-static void sift_up(const struct snapshot *s, struct candidate *h, size_t i)
-{
-        while (i > 0) {
-                size_t parent = (i - 1) / 2;
-                struct candidate t;
-
-                if (!score_better(s, &h[parent], &h[i]))
-                        return;
-                t = h[i];
-                h[i] = h[parent];
-                h[parent] = t;
-                i = parent;
-        }
-}
-
-size_t score_rank(const struct snapshot *s, const struct policy *p, const struct score_ctx *ctx,
-                  bool include_ignored, struct candidate *out, size_t max)
-{
-        size_t n = 0;
-
-        if (max == 0)
-                return 0;
-        for (size_t i = 0; i < s->n_procs; i++) {
-                struct candidate c;
-                int r = score_evaluate(s, i, p, ctx, &c);
-
-                if (r == SCORE_EXCLUDED || (r == SCORE_IGNORED && !include_ignored))
-                        continue;
-                if (n < max) {
-                        out[n] = c;
-                        sift_up(s, out, n++);
-                } else if (score_better(s, &c, &out[0])) {
-                        out[0] = c;
-                        sift_down(s, out, 0, n);
-                }
-        }
-        /* heapsort: moving the worst to the end each time leaves the array best first */
-        for (size_t end = n; end > 1; end--) {
-                struct candidate t = out[0];
-
-                out[0] = out[end - 1];
-                out[end - 1] = t;
-                sift_down(s, out, 0, end - 1);
-        }
-        return n;
 }
 
 uint64_t score_scope_total_pages(const struct cgroup_memory *m, uint64_t swap_pages,

@@ -55,6 +55,23 @@ static ssize_t read_to_end(int fd, char *buf, size_t size, bool short_is_end)
         return (ssize_t)len;
 }
 
+ssize_t read_fd_whole(int fd, char *buf, size_t size)
+{
+        ssize_t n;
+        char c;
+
+        if (size == 0 || fd < 0)
+                return -EINVAL;
+        n = read_to_end(fd, buf, size, true);
+        if (n < 0 || (size_t)n < size - 1)
+                return n;
+        /* full: one byte more tells a file that fits exactly from one that goes on */
+        c = 0;
+        if (read_retry(fd, &c, 1) > 0)
+                return -EFBIG;
+        return n;
+}
+
 ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size)
 {
         _cleanup_(closep) int fd = -1;
@@ -394,4 +411,108 @@ char *strlcpy0(char *dst, const char *src, size_t size)
         memcpy(dst, src, n);
         dst[n] = '\0';
         return dst;
+}
+
+int lines_feed(struct lines *l, const char *buf, size_t n)
+{
+        const char *p = buf, *end = buf + n;
+
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t)(end - p));
+                size_t seg = (size_t)((nl ?: end) - p), take;
+                int r;
+
+                if (nl && l->len == 0 && !l->overlong) {
+                        r = l->fn(l->userdata, p, MIN(seg, l->cap), seg > l->cap);
+                } else {
+                        take = MIN(seg, l->cap - l->len);
+                        memcpy(l->carry + l->len, p, take);
+                        l->len += take;
+                        l->overlong |= take < seg;
+                        if (!nl)
+                                return 0;
+                        r = l->fn(l->userdata, l->carry, l->len, l->overlong);
+                        l->len = 0;
+                        l->overlong = false;
+                }
+                if (r < 0)
+                        return r;
+                p = nl + 1;
+        }
+        return 0;
+}
+
+int lines_finish(struct lines *l)
+{
+        int r = 0;
+
+        if (l->len > 0 || l->overlong)
+                r = l->fn(l->userdata, l->carry, l->len, l->overlong);
+        l->len = 0;
+        l->overlong = false;
+        return r;
+}
+
+static void swap_bytes(void *a, void *b, size_t size)
+{
+        unsigned char *x = a, *y = b;
+
+        for (size_t i = 0; i < size; i++) {
+                unsigned char t = x[i];
+
+                x[i] = y[i];
+                y[i] = t;
+        }
+}
+
+#define HEAP_AT(base, i, size) ((char *)(base) + (i) * (size))
+
+void heap_sift_down(void *base, size_t n, size_t size, size_t i, heap_above_fn above, void *userdata)
+{
+        for (;;) {
+                size_t l = 2 * i + 1, r = l + 1, m = i;
+
+                if (l < n && above(HEAP_AT(base, l, size), HEAP_AT(base, m, size), userdata))
+                        m = l;
+                if (r < n && above(HEAP_AT(base, r, size), HEAP_AT(base, m, size), userdata))
+                        m = r;
+                if (m == i)
+                        return;
+                swap_bytes(HEAP_AT(base, i, size), HEAP_AT(base, m, size), size);
+                i = m;
+        }
+}
+
+void heap_sift_up(void *base, size_t size, size_t i, heap_above_fn above, void *userdata)
+{
+        while (i > 0) {
+                size_t parent = (i - 1) / 2;
+
+                if (!above(HEAP_AT(base, i, size), HEAP_AT(base, parent, size), userdata))
+                        return;
+                swap_bytes(HEAP_AT(base, i, size), HEAP_AT(base, parent, size), size);
+                i = parent;
+        }
+}
+
+void heap_make(void *base, size_t n, size_t size, heap_above_fn above, void *userdata)
+{
+        for (size_t i = n / 2; i-- > 0;)
+                heap_sift_down(base, n, size, i, above, userdata);
+}
+
+void heap_pop(void *base, size_t *n, size_t size, heap_above_fn above, void *userdata)
+{
+        if (*n == 0)
+                return;
+        --*n;
+        swap_bytes(HEAP_AT(base, 0, size), HEAP_AT(base, *n, size), size);
+        heap_sift_down(base, *n, size, 0, above, userdata);
+}
+
+void heap_sort(void *base, size_t n, size_t size, heap_above_fn above, void *userdata)
+{
+        heap_make(base, n, size, above, userdata);
+        while (n > 1)
+                heap_pop(base, &n, size, above, userdata);
 }

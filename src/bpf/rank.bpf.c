@@ -34,7 +34,7 @@ __u32 cgroup_level = 0;
 
 /*
  * get_mm_counter() as oom_badness() reads it: since 6.2 percpu_counter_read_positive(), the
- * shared count without the per-CPU deltas (snapshot.c's slack covers those); before, a plain
+ * shared count without the per-CPU deltas (select.c's slack covers those); before, a plain
  * atomic_long_t count[4]. The layout is told apart by the size of mm->rss_stat (32 bytes
  * before 6.2, four percpu_counters since) rather than by a type missing from one of them: a
  * relocation that fails in vmlinux makes libbpf search every module's BTF too.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz-cgroup-limit.c - cgroup memory files: cgroup_parse_limit() (memory.max, ...), memory.stat */
 
-#include "cgroup.h"
+#include "cgroupfs.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

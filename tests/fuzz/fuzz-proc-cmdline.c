@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "proc.h"
+#include "procfs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* fuzz-snapshot.c - snapshot_take(), snapshot_select() and score_select() over hostile proc trees */
+/* fuzz-snapshot.c - snapshot_take(), select_ranked() and select_best() over hostile proc trees */
 
 /*
  * The parsers are fuzzed one by one elsewhere; this target fuzzes what glues them: the walk
@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "score.h"
+#include "select.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -33,7 +33,8 @@ static const char *const files[FILES_PER_PROC - 1] = {"stat",      "status", "oo
                                                       "oom_score", "cgroup", "cmdline"};
 static char root[PATH_MAX];
 static int rootfd = -1;
-static struct snapshot snap, sel;
+static struct snapshot snap;
+static struct selector sel;
 static struct policy pol;
 
 static void clear_tree(void);
@@ -173,13 +174,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(r <= 0);
         if (r == 0) {
                 ctx = (struct score_ctx){.total_pages = snap.total_pages, .page_size = snap.page_size};
-                if (score_select(&snap, &pol, &ctx, &c) == 0)
+                if (select_best(&snap, &pol, &ctx, &c) == 0)
                         check_victim(&snap, &c, NULL);
         }
-        r = snapshot_select(rootfd, &opts, &pol, NULL, &sel, &c);
+        r = select_ranked(&sel, rootfd, &opts, &pol, NULL, &c);
         FUZZ_ASSERT(r <= 0 || r == SCORE_NO_CANDIDATE);
         if (r == 0)
-                check_victim(&sel, &c, NULL);
+                check_victim(&sel.snapshot, &c, NULL);
 
         /* a scope: only processes below it are listed, whatever the cgroup files say */
         opts.cgroup = "/a";
@@ -187,7 +188,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(r <= 0);
         for (size_t i = 0; r == 0 && i < snap.n_procs; i++)
                 FUZZ_ASSERT(cgroup_is_descendant(snapshot_str(&snap, snap.procs[i].cgroup), "/a"));
-        if (r == 0 && score_select(&snap, &pol, NULL, &c) == 0)
+        if (r == 0 && select_best(&snap, &pol, NULL, &c) == 0)
                 check_victim(&snap, &c, "/a");
         return 0;
 }

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "proc.h"
+#include "procfs.h"
 #include "util.h"
 
 /*

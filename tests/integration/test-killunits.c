@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "kill.h"
+#include "procfs.h"
 #include "lab.h"
 
 /* Killed sleepers exit in microseconds; a second is a generous bound. */
@@ -63,7 +64,6 @@ static void roots_init(struct cgroup_roots *roots)
         if (access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) < 0)
                 strlcpy0(roots->v2, "/sys/fs/cgroup", sizeof(roots->v2));
         strlcpy0(roots->v1_memory, "/sys/fs/cgroup/memory", sizeof(roots->v1_memory));
-        strlcpy0(roots->v1_freezer, "/sys/fs/cgroup/freezer", sizeof(roots->v1_freezer));
         snprintf(buf, sizeof(buf), "%s/cgroup.controllers", roots->v2);
         fd = open(buf, O_RDONLY | O_CLOEXEC);
         if (fd >= 0) {
@@ -110,14 +110,10 @@ static unsigned group_alive(pid_t pgid)
         unsigned n = 0;
 
         while (d && (e = readdir(d))) {
-                char path[64], buf[1024];
-                pid_t pid = (pid_t)atoi(e->d_name), pg;
+                pid_t pid = (pid_t)atoi(e->d_name);
+                struct proc_stat st;
 
-                if (pid <= 0)
-                        continue;
-                snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-                if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) > 0 &&
-                    kill_parse_stat(buf, &pg, NULL) == 0 && pg == pgid && lab_alive(pid))
+                if (pid > 0 && proc_read_stat(dirfd(d), pid, &st) == 0 && st.pgid == pgid && lab_alive(pid))
                         n++;
         }
         if (d)

@@ -4,16 +4,16 @@
 /*
  * Usage: test-noalloc HOG   (root)
  *
- * Under memory pressure malloc() can stall in reclaim or fail; kill.h and score.h promise
+ * Under memory pressure malloc() can stall in reclaim or fail; kill.h and select.h promise
  * that kill_start(), the reaper thread's process_mrelease() work, reaper_collect() and a
- * steady-state snapshot_take() + score_select() never call it. This executable interposes
+ * steady-state snapshot_take() + select_best() never call it. This executable interposes
  * malloc, calloc, realloc and the aligned allocators (glibc resolves them to the executable's
  * definitions for the whole process, libc's own internal calls such as opendir()'s included)
  * and counts every call made while "armed", from any thread. Then, against real processes
  * this test starts in cgroups it creates:
- *   1. snapshot_take() + score_select() after one warm-up scan: 0 allocations, with the
+ *   1. snapshot_take() + select_best() after one warm-up scan: 0 allocations, with the
  *      cmdline, exe and cgroup strings and xattrs read and a uid rule in the policy; and
- *      snapshot_select(), the daemon's system-wide path, after its own warm-up: 0;
+ *      select_ranked(), the daemon's system-wide path, after its own warm-up: 0;
  *   2. kill_start() + reaper work + reaper_collect() + kill_op_done() of one hog: 0;
  *   3. the same for a whole cgroup (KillUnit=cgroup) of three hogs: 0.
  * Not asserted: a policy with regex rules. glibc's regexec() allocates its matching state
@@ -32,10 +32,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup.h"
+#include "cgroupfs.h"
 #include "kill.h"
 #include "lab.h"
-#include "score.h"
+#include "select.h"
 #include "snapshot.h"
 
 extern void *__libc_malloc(size_t size);
@@ -253,8 +253,8 @@ int main(int argc, char **argv)
                 arm();
                 r = snapshot_take(proc_dirfd, &opts, &s);
                 ctx = (struct score_ctx){.total_pages = s.total_pages, .page_size = s.page_size};
-                (void)score_select(&s, &pol, &ctx, &c);
-                n = disarm("snapshot_take + score_select");
+                (void)select_best(&s, &pol, &ctx, &c);
+                n = disarm("snapshot_take + select_best");
                 /* a process started elsewhere on the machine may legitimately cross a doubling */
                 if (n == 0 || !grew(&s, np, ns, nc))
                         break;
@@ -266,31 +266,32 @@ int main(int argc, char **argv)
         /* 1b. The daemon's system-wide path: oom_score pre-ranking, then full reads of the few. */
         {
                 struct snapshot_opts sys = {.self = getpid()};
-                struct snapshot s2 = {};
+                struct selector s2 = {};
 
-                r = snapshot_take(proc_dirfd, &sys, &s2);
-                r = r < 0 ? r : snapshot_select(proc_dirfd, &sys, &pol, NULL, &s2, &c);
-                CHECK(r >= 0, "warm-up snapshot_select: %d", r);
+                r = snapshot_take(proc_dirfd, &sys, &s2.snapshot);
+                r = r < 0 ? r : select_ranked(&s2, proc_dirfd, &sys, &pol, NULL, &c);
+                CHECK(r >= 0, "warm-up select_ranked: %d", r);
                 for (int attempt = 0; attempt < 3; attempt++) {
-                        size_t np = s2.n_alloc, ns = s2.strings_alloc, nc = s2.cgroups_alloc;
+                        size_t np = s2.snapshot.n_alloc, ns = s2.snapshot.strings_alloc;
+                        size_t nc = s2.snapshot.cgroups_alloc, nr = s2.ranks_alloc;
 
                         arm();
-                        r = snapshot_select(proc_dirfd, &sys, &pol, NULL, &s2, &c);
-                        n = disarm("snapshot_select");
-                        if (n == 0 || !grew(&s2, np, ns, nc))
+                        r = select_ranked(&s2, proc_dirfd, &sys, &pol, NULL, &c);
+                        n = disarm("select_ranked");
+                        if (n == 0 || (!grew(&s2.snapshot, np, ns, nc) && s2.ranks_alloc == nr))
                                 break;
-                        printf("# the arrays grew (%zu processes); scanning again\n", s2.n_procs);
+                        printf("# the arrays grew (%zu processes); scanning again\n", s2.snapshot.n_seen);
                 }
-                CHECK(r >= 0 && n == 0, "steady-state snapshot_select allocated %lu times", n);
-                printf("steady-state snapshot_select (%zu of %zu processes read in full): %lu allocations\n",
-                       s2.n_read, s2.n_seen, n);
-                snapshot_done(&s2);
+                CHECK(r >= 0 && n == 0, "steady-state select_ranked allocated %lu times", n);
+                printf("steady-state select_ranked (%zu of %zu processes read in full): %lu allocations\n",
+                       s2.snapshot.n_read, s2.snapshot.n_seen, n);
+                select_done(&s2);
         }
 
         arm();
-        (void)score_select(&s, &regex_pol, &ctx, &c);
-        n = disarm("score_select with a regex rule");
-        printf("score_select with one regex rule (not asserted, glibc regexec): %lu allocations\n", n);
+        (void)select_best(&s, &regex_pol, &ctx, &c);
+        n = disarm("select_best with a regex rule");
+        printf("select_best with one regex rule (not asserted, glibc regexec): %lu allocations\n", n);
 
         /* 2. One process, the daemon's default unit. */
         p = snapshot_find(&s, hog);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-oracle.c - reapd's badness against the kernel's own /proc/<pid>/oom_score, on live processes;
- * snapshot_select() against the full scan */
+ * select_ranked() against the full scan */
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "proc.h"
-#include "score.h"
+#include "procfs.h"
+#include "select.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -105,14 +105,15 @@ static int kernel_oom_score(pid_t pid, unsigned *ret)
 }
 
 /*
- * snapshot_select() against snapshot_take() + score_select() on the live machine, under @p.
+ * select_ranked() against snapshot_take() + select_best() on the live machine, under @p.
  * Other processes change memory while we read, so a round only counts when the full scans
  * before and after the fast one agree. Returns the number of disagreements.
  */
 static int check_select(int fd, const struct policy *p, const char *what)
 {
         struct snapshot_opts opts = {.fields = p ? p->fields_used : 0};
-        struct snapshot full = {}, fast = {};
+        struct snapshot full = {};
+        struct selector fast = {};
         unsigned agreed = 0, unstable = 0;
         int failures = 0;
 
@@ -120,13 +121,13 @@ static int check_select(int fd, const struct policy *p, const char *what)
                 struct candidate a, b;
                 pid_t before, after, got;
 
-                if (snapshot_take(fd, &opts, &full) < 0 || score_select(&full, p, NULL, &a) != 0)
+                if (snapshot_take(fd, &opts, &full) < 0 || select_best(&full, p, NULL, &a) != 0)
                         break;
                 before = full.procs[a.idx].pid;
-                if (snapshot_select(fd, &opts, p, NULL, &fast, &b) != 0)
+                if (select_ranked(&fast, fd, &opts, p, NULL, &b) != 0)
                         break;
-                got = fast.procs[b.idx].pid;
-                if (snapshot_take(fd, &opts, &full) < 0 || score_select(&full, p, NULL, &a) != 0)
+                got = fast.snapshot.procs[b.idx].pid;
+                if (snapshot_take(fd, &opts, &full) < 0 || select_best(&full, p, NULL, &a) != 0)
                         break;
                 after = full.procs[a.idx].pid;
                 if (before != after) {
@@ -134,7 +135,7 @@ static int check_select(int fd, const struct policy *p, const char *what)
                         continue;
                 }
                 if (got != before) {
-                        fprintf(stderr, "FAIL: %s: snapshot_select() chose %d, the full scan %d\n", what,
+                        fprintf(stderr, "FAIL: %s: select_ranked() chose %d, the full scan %d\n", what,
                                 (int)got, (int)before);
                         failures++;
                         continue;
@@ -142,7 +143,7 @@ static int check_select(int fd, const struct policy *p, const char *what)
                 agreed++;
                 if (agreed == 1)
                         printf("%s: victim %d (%s); fast path read %zu of %zu processes\n", what, (int)got,
-                               fast.procs[b.idx].comm, fast.n_read, fast.n_seen);
+                               fast.snapshot.procs[b.idx].comm, fast.snapshot.n_read, fast.snapshot.n_seen);
         }
         printf("%s: %u rounds agree, %u unstable (the full scans disagreed), %d disagree\n", what, agreed,
                unstable, failures);
@@ -151,7 +152,7 @@ static int check_select(int fd, const struct policy *p, const char *what)
                 failures++;
         }
         snapshot_done(&full);
-        snapshot_done(&fast);
+        select_done(&fast);
         return failures;
 }
 
@@ -240,7 +241,7 @@ int main(void)
                         }
                 }
         /* the victim among everything on the machine must be the kernel's top scorer (ours here) */
-        if (score_select(&s, NULL, &ctx, &best) != 0) {
+        if (select_best(&s, NULL, &ctx, &best) != 0) {
                 fprintf(stderr, "FAIL: no candidate\n");
                 failures++;
         } else {
@@ -259,7 +260,7 @@ int main(void)
                        s.procs[best.idx].comm, k, top);
         }
         /*
-         * The inversion snapshot_select() relies on, on real numbers: every child's badness lies
+         * The inversion select_ranked() relies on, on real numbers: every child's badness lies
          * under the bound of its kernel oom_score plus 2 points (the margin; the per-CPU slack it
          * also adds is left out here, so this is stricter).
          */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cgroup.h"
+#include "cgroupfs.h"
 #include "lab.h"
 #include "monitor.h"
 #include "pressure.h"

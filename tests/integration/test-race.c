@@ -38,7 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup.h"
+#include "cgroupfs.h"
 #include "kill.h"
 #include "lab.h"
 #include "snapshot.h"

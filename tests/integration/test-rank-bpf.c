@@ -8,7 +8,7 @@
  *   - every process the test started is reported, under the pid fork() returned, and the test
  *     itself under getpid();
  *   - the kernel's /proc/<pid>/oom_score follows from each record's pages and adj;
- *   - snapshot_select() picks the same victim with the BPF pass 1 as with /proc, system-wide
+ *   - select_ranked() picks the same victim with the BPF pass 1 as with /proc, system-wide
  *     and scoped to the cgroup (with a scope's totalpages, where oom_score cannot be used);
  *   - repeated selections reuse the snapshot's arrays (no growth); records come in chunks of at
  *     most RANK_BPF_CHUNK, and a chunk callback's error stops the run;
@@ -31,11 +31,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup.h"
+#include "cgroupfs.h"
 #include "lab.h"
-#include "proc.h"
+#include "procfs.h"
 #include "rank-bpf.h"
-#include "score.h"
+#include "select.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -138,27 +138,26 @@ static int set_adj(pid_t pid, int adj)
         return 0;
 }
 
-/* Victim pid of snapshot_select() with or without @rank; 0 for none, negative errno on failure. */
+/* Victim pid of select_ranked() with or without @rank; 0 for none, negative errno on failure. */
 static pid_t select_pid(int proc_fd, struct snapshot_opts *opts, struct rank_bpf *rank,
                         const struct score_ctx *ctx, int64_t *ret_score, size_t *ret_read)
 {
-        struct snapshot s = {};
+        struct selector sel = {.rank = rank};
         struct candidate c;
         pid_t pid = 0;
         int r;
 
-        opts->rank = rank;
-        r = snapshot_select(proc_fd, opts, NULL, ctx, &s, &c);
+        r = select_ranked(&sel, proc_fd, opts, NULL, ctx, &c);
         if (r < 0)
                 pid = r;
         else if (r == 0) {
-                pid = s.procs[c.idx].pid;
+                pid = sel.snapshot.procs[c.idx].pid;
                 *ret_score = c.score;
         }
-        if (rank && s.rank_error)
-                pid = s.rank_error;
-        *ret_read = s.n_read;
-        snapshot_done(&s);
+        if (rank && sel.rank_error)
+                pid = sel.rank_error;
+        *ret_read = sel.snapshot.n_read;
+        select_done(&sel);
         return pid;
 }
 
@@ -344,24 +343,24 @@ int main(int argc, char **argv)
         }
         /* steady state: after one selection sized them, the snapshot's arrays do not move */
         {
-                struct snapshot_opts opts = {.self = getpid(), .rank = rank};
-                struct snapshot s = {};
+                struct snapshot_opts opts = {.self = getpid()};
+                struct selector sel = {.rank = rank};
                 struct candidate c;
                 void *ranks, *procs;
                 bool moved = false;
 
-                r = snapshot_select(proc_fd, &opts, NULL, NULL, &s, &c);
-                ranks = s.ranks;
-                procs = s.procs;
+                r = select_ranked(&sel, proc_fd, &opts, NULL, NULL, &c);
+                ranks = sel.ranks;
+                procs = sel.snapshot.procs;
                 for (int i = 0; r >= 0 && i < 5; i++) {
-                        r = snapshot_select(proc_fd, &opts, NULL, NULL, &s, &c);
-                        moved |= s.ranks != ranks || s.procs != procs;
+                        r = select_ranked(&sel, proc_fd, &opts, NULL, NULL, &c);
+                        moved |= sel.ranks != ranks || sel.snapshot.procs != procs;
                 }
-                CHECK(r >= 0 && !moved && s.rank_error == 0,
+                CHECK(r >= 0 && !moved && sel.rank_error == 0,
                       "5 more selections reuse the snapshot's arrays (%zu of %zu processes ranked, %zu "
                       "read)",
-                      s.n_ranks, s.n_seen, s.n_read);
-                snapshot_done(&s);
+                      sel.n_ranks, sel.snapshot.n_seen, sel.snapshot.n_read);
+                select_done(&sel);
         }
         /* the records come in chunks of at most RANK_BPF_CHUNK; a callback's error stops the run */
         {

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test-selfprotect-scan.c - time snapshot_take() + score_select() over the live /proc */
+/* test-selfprotect-scan.c - time snapshot_take() + select_best() over the live /proc */
 
 /*
  * Usage: test-selfprotect-scan MIN_PROCS BOUND_MS [ROUNDS [SELECT_BOUND_MS [BPF_BOUND_MS]]]
  * Scans the live /proc the way the daemon chooses a victim (system-wide, no string fields,
  * default policy) after one warm-up scan (the daemon's start-up scan sizes the arrays), ROUNDS
  * times (default 5), and prints the fastest, median and slowest round plus the memory the
- * snapshot arrays hold; then times snapshot_select() (the daemon's system-wide path, which
+ * snapshot arrays hold; then times select_ranked() (the daemon's system-wide path, which
  * reads every oom_score and only the likely victims in full), whose median must stay within
  * SELECT_BOUND_MS if given; then the same with BPF ranking (one task-iterator read instead of every
  * oom_score, the daemon's path where the iterator loads), whose median must stay within
@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "rank-bpf.h"
-#include "score.h"
+#include "select.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -37,33 +37,35 @@ static int cmp_usec(const void *a, const void *b)
         return x < y ? -1 : x > y;
 }
 
-/* snapshot_select() @rounds times after one warm-up; the median, and the fastest/slowest printed as @what. */
-static int time_select(int fd, const struct snapshot_opts *opts, const struct policy *pol, long rounds,
-                       const char *what, usec_t *ret_median)
+/* select_ranked() @rounds times after one warm-up; the median, and the fastest/slowest printed as @what. */
+static int time_select(int fd, const struct snapshot_opts *opts, struct rank_bpf *rank,
+                       const struct policy *pol, long rounds, const char *what, usec_t *ret_median)
 {
-        struct snapshot s = {};
+        struct selector sel = {.rank = rank};
         struct candidate c;
         usec_t t[ROUNDS_MAX];
         int r;
 
-        r = snapshot_select(fd, opts, pol, NULL, &s, &c);
+        r = select_ranked(&sel, fd, opts, pol, NULL, &c);
         for (long i = 0; i < rounds && r >= 0; i++) {
                 usec_t t0 = now_usec(CLOCK_MONOTONIC);
 
-                r = snapshot_select(fd, opts, pol, NULL, &s, &c);
+                r = select_ranked(&sel, fd, opts, pol, NULL, &c);
                 t[i] = now_usec(CLOCK_MONOTONIC) - t0;
         }
-        if (r < 0 || s.rank_error) {
-                fprintf(stderr, "snapshot_select (%s): %s\n", what, strerror(-(r < 0 ? r : s.rank_error)));
-                snapshot_done(&s);
-                return r < 0 ? r : s.rank_error;
+        if (r < 0 || sel.rank_error) {
+                r = r < 0 ? r : sel.rank_error;
+                fprintf(stderr, "select_ranked (%s): %s\n", what, strerror(-r));
+                select_done(&sel);
+                return r;
         }
         qsort(t, (size_t)rounds, sizeof(t[0]), cmp_usec);
         *ret_median = t[rounds / 2];
-        printf("snapshot_select (%s) over %zu processes, %zu read in full: fastest %.1f ms, median %.1f ms, "
-               "slowest %.1f ms\n",
-               what, s.n_seen, s.n_read, t[0] / 1000.0, t[rounds / 2] / 1000.0, t[rounds - 1] / 1000.0);
-        snapshot_done(&s);
+        printf("select_ranked (%s) over %zu processes, %zu read in full: fastest %.1f ms, median %.1f ms, "
+               "slowest %.1f ms; pass 1 holds %zu KiB\n",
+               what, sel.snapshot.n_seen, sel.snapshot.n_read, t[0] / 1000.0, t[rounds / 2] / 1000.0,
+               t[rounds - 1] / 1000.0, sel.ranks_alloc * sizeof(*sel.ranks) / 1024);
+        select_done(&sel);
         return 0;
 }
 
@@ -113,7 +115,7 @@ int main(int argc, char **argv)
                 r = snapshot_take(fd, &opts, &s);
                 ctx = (struct score_ctx){.total_pages = s.total_pages, .page_size = s.page_size};
                 if (r == 0)
-                        (void)score_select(&s, &pol, &ctx, &c);
+                        (void)select_best(&s, &pol, &ctx, &c);
                 t[i] = now_usec(CLOCK_MONOTONIC) - t0;
                 if (r < 0) {
                         fprintf(stderr, "snapshot_take: %s\n", strerror(-r));
@@ -122,20 +124,18 @@ int main(int argc, char **argv)
         }
         qsort(t, (size_t)rounds, sizeof(t[0]), cmp_usec);
         /* the daemon's own system-wide path without BPF: oom_score pre-ranking, full reads of the few */
-        if (time_select(fd, &opts, &pol, rounds, "system-wide, /proc oom_score ranking", &select_median) < 0)
+        if (time_select(fd, &opts, NULL, &pol, rounds, "system-wide, /proc oom_score ranking",
+                        &select_median) < 0)
                 return 1;
         /* and with it, where the iterator loads: one read ranks everyone */
         rank_r = rank_bpf_new(&rank);
         if (rank_r >= 0) {
-                struct snapshot_opts bopts = opts;
-
-                bopts.rank = rank;
-                if (time_select(fd, &bopts, &pol, rounds, "system-wide, BPF ranking", &bpf_median) < 0)
+                if (time_select(fd, &opts, rank, &pol, rounds, "system-wide, BPF ranking", &bpf_median) < 0)
                         return 1;
         } else
                 printf("BPF ranking not timed: %s\n", rank_bpf_strerror(rank_r));
         bytes = s.n_alloc * sizeof(*s.procs) + s.strings_alloc + s.cgroups_alloc * sizeof(*s.cgroups);
-        printf("scan of %zu processes (snapshot_take + score_select): fastest %.1f ms, median %.1f ms, "
+        printf("scan of %zu processes (snapshot_take + select_best): fastest %.1f ms, median %.1f ms, "
                "slowest %.1f ms over %ld rounds; arrays %zu KiB (%zu bytes per process)\n",
                s.n_procs, t[0] / 1000.0, t[rounds / 2] / 1000.0, t[rounds - 1] / 1000.0, rounds,
                bytes / 1024, sizeof(*s.procs));
@@ -150,7 +150,7 @@ int main(int argc, char **argv)
                 r = 1;
         }
         if (select_bound_ms > 0 && select_median > (usec_t)select_bound_ms * USEC_PER_MSEC) {
-                printf("FAIL: median snapshot_select %.1f ms is above the %ld ms bound\n",
+                printf("FAIL: median select_ranked %.1f ms is above the %ld ms bound\n",
                        select_median / 1000.0, select_bound_ms);
                 r = 1;
         }
@@ -159,7 +159,7 @@ int main(int argc, char **argv)
                 r = 1;
         }
         if (bpf_bound_ms > 0 && rank && bpf_median > (usec_t)bpf_bound_ms * USEC_PER_MSEC) {
-                printf("FAIL: median snapshot_select with BPF ranking %.1f ms is above the %ld ms bound\n",
+                printf("FAIL: median select_ranked with BPF ranking %.1f ms is above the %ld ms bound\n",
                        bpf_median / 1000.0, bpf_bound_ms);
                 r = 1;
         }

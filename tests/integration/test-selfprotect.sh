@@ -28,7 +28,7 @@ RSS_30K_MAX_KB=7168
 # allocation) and not on a busy CI host.
 SCAN_10K_MAX_MS=1000
 SCAN_30K_MAX_MS=3000
-# The daemon's system-wide path, snapshot_select() (every oom_score, a few processes in full):
+# The daemon's system-wide path, select_ranked() (every oom_score, a few processes in full):
 # measured ~45 ms at 10 000 and ~180 ms at 30 000; bounds about 3x again.
 SELECT_10K_MAX_MS=150
 SELECT_30K_MAX_MS=600
@@ -229,21 +229,21 @@ awk -v g="$gap" -v max="$WATCHDOG_USEC" 'BEGIN { exit !(g * 1000000 < max) }' &&
     notok "watchdog gap ${gap}s"
 
 # 2. Scan time at 10 000 and 30 000.
-# Memory trouble has a big process, and snapshot_select() is timed finding it: without one
+# Memory trouble has a big process, and select_ranked() is timed finding it: without one
 # (only equal sleepers, as on a quiet CI machine) it must read everyone in full to stay exact,
 # which the full-scan bound covers. 512 MB stands ~16 oom_score points above a sleeper here.
 lab_spawn -- "$HOG" 512 --ready-fd 3 3>"$LAB_DIR/hog.ready"
 lab_wait_ready "$LAB_DIR/hog.ready"
 phase "timing scans at $N1"
 if timeout 60 "$SCAN" "$N1" "$SCAN_10K_MAX_MS" 5 "$SELECT_10K_MAX_MS" "$BPF_10K_MAX_MS" | sed 's/^/# /'; then
-    ok "scan at $N1: full <= $SCAN_10K_MAX_MS ms, snapshot_select <= $SELECT_10K_MAX_MS ms (/proc), <= $BPF_10K_MAX_MS ms (BPF)"
+    ok "scan at $N1: full <= $SCAN_10K_MAX_MS ms, select_ranked <= $SELECT_10K_MAX_MS ms (/proc), <= $BPF_10K_MAX_MS ms (BPF)"
 else notok "scan at $N1"; fi
 phase "spawning $((N2 - N1)) more"
 spawn $((N2 - N1))
 lab_log "$N2 sleepers ready, $(ls -d /proc/[0-9]* 2>/dev/null | wc -l) processes"
 phase "timing scans at $N2"
 if timeout 60 "$SCAN" "$N2" "$SCAN_30K_MAX_MS" 5 "$SELECT_30K_MAX_MS" "$BPF_30K_MAX_MS" | sed 's/^/# /'; then
-    ok "scan at $N2: full <= $SCAN_30K_MAX_MS ms, snapshot_select <= $SELECT_30K_MAX_MS ms (/proc), <= $BPF_30K_MAX_MS ms (BPF)"
+    ok "scan at $N2: full <= $SCAN_30K_MAX_MS ms, select_ranked <= $SELECT_30K_MAX_MS ms (/proc), <= $BPF_30K_MAX_MS ms (BPF)"
 else notok "scan at $N2"; fi
 
 # 3. The daemon at 30 000: its memory, against a regression bound.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test-caps.c - status parsing, formatting, and caps_setup() run for real in a child process */
+/* test-caps.c - capability masks of status, formatting, and caps_setup() run for real in a child process */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,10 +13,13 @@
 #include <sys/wait.h>
 
 #include "caps.h"
+#include "procfs.h"
 #include "util.h"
 
 static const char status[] = "Name:\tcat\n"
                              "Umask:\t0022\n"
+                             "Tgid:\t42\n"
+                             "Uid:\t0\t0\t0\t0\n"
                              "CapInh:\t0000000000000000\n"
                              "CapPrm:\t000001fffeffffff\n"
                              "CapEff:\t000001FFFEFFFFFF\n"
@@ -24,24 +27,27 @@ static const char status[] = "Name:\tcat\n"
                              "CapAmb:\t0000000000000000\n"
                              "NoNewPrivs:\t0\n";
 
+/* The capability masks come from procfs's one status parser. */
 static void test_parse_status(void **state)
 {
-        uint64_t m = 42;
+        struct proc_status st = {.cap_eff = 42};
 
-        assert_int_equal(caps_parse_status(status, "CapEff", &m), 0);
-        assert_int_equal(m, UINT64_C(0x1fffeffffff));
-        assert_false(m & CAPS_BIT(CAP_SYS_RESOURCE)); /* this lab's machine: bit 24 clear */
-        assert_int_equal(caps_parse_status(status, "CapInh", &m), 0);
-        assert_int_equal(m, 0);
-        m = 42;
-        assert_int_equal(caps_parse_status(status, "CapFoo", &m), -ENOENT);
-        assert_int_equal(caps_parse_status(status, "Cap", &m), -ENOENT);
-        assert_int_equal(caps_parse_status("CapEff:\tzz\n", "CapEff", &m), -EINVAL);
-        assert_int_equal(caps_parse_status("CapEff:\t00000000000000001\n", "CapEff", &m), -EINVAL);
-        assert_int_equal(caps_parse_status("CapEff:\n", "CapEff", &m), -EINVAL);
-        assert_int_equal(m, 42);
-        assert_int_equal(caps_parse_status("CapEff:\t20", "CapEff", &m), 0);
-        assert_int_equal(m, CAPS_BIT(CAP_KILL));
+        assert_int_equal(proc_status_parse(status, &st), 0);
+        assert_true(st.has_caps);
+        assert_int_equal(st.cap_eff, UINT64_C(0x1fffeffffff));
+        assert_false(st.cap_eff & CAPS_BIT(CAP_SYS_RESOURCE)); /* this lab's machine: bit 24 clear */
+        assert_int_equal(st.cap_inh, 0);
+        assert_int_equal(st.cap_bnd, UINT64_C(0x1fffeffffff));
+        /* "CapFoo:" and "Cap:" are no masks: not read */
+        assert_int_equal(proc_status_parse("Tgid:\t1\nUid:\t0\nCapFoo:\tzz\nCap:\t1\n", &st), 0);
+        assert_false(st.has_caps);
+        st.cap_eff = 42;
+        assert_int_equal(proc_status_parse("Tgid:\t1\nUid:\t0\nCapEff:\tzz\n", &st), -EINVAL);
+        assert_int_equal(proc_status_parse("Tgid:\t1\nUid:\t0\nCapEff:\t00000000000000001\n", &st), -EINVAL);
+        assert_int_equal(proc_status_parse("Tgid:\t1\nUid:\t0\nCapEff:\n", &st), -EINVAL);
+        assert_int_equal(st.cap_eff, 42);
+        assert_int_equal(proc_status_parse("Tgid:\t1\nUid:\t0\nCapEff:\t20", &st), 0);
+        assert_int_equal(st.cap_eff, CAPS_BIT(CAP_KILL));
 }
 
 static void test_format(void **state)
@@ -92,7 +98,8 @@ static void test_setup(void **state)
                 };
                 struct caps_report rep;
                 char buf[4096];
-                uint64_t eff, inh, bnd;
+                struct proc_status st;
+                int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 int r;
 
                 r = caps_setup(&args, &rep);
@@ -103,14 +110,14 @@ static void test_setup(void **state)
                 if (rep.kept != (CAPS_WANTED & before) || rep.drop_error != 0)
                         _exit(12);
                 if (read_file_at(AT_FDCWD, "/proc/self/status", buf, sizeof(buf)) < 0 ||
-                    caps_parse_status(buf, "CapEff", &eff) < 0 ||
-                    caps_parse_status(buf, "CapInh", &inh) < 0 || caps_parse_status(buf, "CapBnd", &bnd) < 0)
+                    proc_read_status(proc_fd, getpid(), &st) < 0 || !st.has_caps)
                         _exit(13);
-                if (eff != rep.kept || inh != 0 || !strstr(buf, "NoNewPrivs:\t1"))
+                if (st.cap_eff != rep.kept || st.cap_inh != 0 || !strstr(buf, "NoNewPrivs:\t1"))
                         _exit(14);
                 /* With CAP_SETPCAP the bounding set shrinks to what we keep; without, -EPERM. */
-                if (before & CAPS_BIT(CAP_SETPCAP) ? rep.bounding_error != 0 || (bnd & ~CAPS_WANTED) != 0
-                                                   : rep.bounding_error != -EPERM)
+                if (before & CAPS_BIT(CAP_SETPCAP)
+                            ? rep.bounding_error != 0 || (st.cap_bnd & ~CAPS_WANTED) != 0
+                            : rep.bounding_error != -EPERM)
                         _exit(15);
                 /* A plain file stands in for /proc/self/oom_score_adj: the write must land. */
                 if (rep.oom_score_adj_error != 0 || rep.oom_score_adj != CAPS_OOM_SCORE_ADJ)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test-kill.c - identity parsing and comparison, result classification, pgid member selection */
+/* test-kill.c - identity comparison, result classification, pgid member selection */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,55 +16,6 @@
 #include <unistd.h>
 
 #include "kill.h"
-
-/* A real-looking stat line: pgid 4242, starttime 987654 (field 22). */
-#define STAT_TAIL                                                                                           \
-        "S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 12345678 300 18446744073709551615"
-
-static void test_parse_stat(void **state)
-{
-        uint64_t start = 1;
-        pid_t pgid = 1;
-
-        assert_int_equal(kill_parse_stat("123 (cat) " STAT_TAIL "\n", &pgid, &start), 0);
-        assert_int_equal(pgid, 4242);
-        assert_int_equal(start, 987654);
-
-        /* A hostile comm with ") " and digits must not shift the fields. */
-        pgid = 1;
-        start = 1;
-        assert_int_equal(kill_parse_stat("123 (foo) Z 9 9 9) " STAT_TAIL, &pgid, &start), 0);
-        assert_int_equal(pgid, 4242);
-        assert_int_equal(start, 987654);
-
-        /* Truncated or garbage: -EINVAL, out-params untouched. */
-        pgid = 7;
-        start = 7;
-        assert_int_equal(kill_parse_stat("123 (cat) S 1 4242", &pgid, &start), -EINVAL);
-        assert_int_equal(kill_parse_stat("no paren here", &pgid, &start), -EINVAL);
-        assert_int_equal(kill_parse_stat("1 (x) S 1 abc", &pgid, &start), -EINVAL);
-        assert_int_equal(kill_parse_stat(NULL, &pgid, &start), -EINVAL);
-        assert_int_equal(pgid, 7);
-        assert_int_equal(start, 7);
-
-        assert_int_equal(kill_parse_stat("1 (x) " STAT_TAIL, NULL, NULL), 0);
-}
-
-static void test_parse_status_uid(void **state)
-{
-        uid_t uid = 5;
-
-        assert_int_equal(
-                kill_parse_status_uid("Name:\tcat\nUmask:\t0022\nUid:\t1000\t0\t0\t0\nGid:\t0\n", &uid), 0);
-        assert_int_equal(uid, 1000);
-        assert_int_equal(kill_parse_status_uid("Uid:\t0\t0\t0\t0\n", &uid), 0);
-        assert_int_equal(uid, 0);
-        uid = 5;
-        assert_int_equal(kill_parse_status_uid("Name:\tcat\nGid:\t0\n", &uid), -EINVAL);
-        assert_int_equal(kill_parse_status_uid("Name:\tUid:\t7\n", &uid), -EINVAL);
-        assert_int_equal(kill_parse_status_uid("Uid:\tx\n", &uid), -EINVAL);
-        assert_int_equal(uid, 5);
-}
 
 static void test_identity_check(void **state)
 {
@@ -153,7 +104,8 @@ static void fake_proc(int dirfd, pid_t pid, pid_t pgid, const char *comm, int ad
         snprintf(buf, sizeof(buf), "%d (%s) S 1 %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1000 0 0 0\n",
                  (int)pid, comm, (int)pgid, (int)pgid);
         put(dirfd, pid, "stat", buf);
-        put(dirfd, pid, "status", "Name:\tx\nUid:\t0\t0\t0\t0\n");
+        snprintf(buf, sizeof(buf), "Name:\tx\nTgid:\t%d\nUid:\t0\t0\t0\t0\n", (int)pid);
+        put(dirfd, pid, "status", buf);
         snprintf(buf, sizeof(buf), "%d\n", adj);
         put(dirfd, pid, "oom_score_adj", buf);
 }
@@ -283,7 +235,6 @@ static void test_reaper_setup(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse_stat),       cmocka_unit_test(test_parse_status_uid),
                 cmocka_unit_test(test_identity_check),   cmocka_unit_test(test_classify),
                 cmocka_unit_test(test_victim_from_proc), cmocka_unit_test(test_pgid_members),
                 cmocka_unit_test(test_reaper_setup),

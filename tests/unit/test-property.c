@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test-property.c - score_select() over randomized snapshots against an independent brute force */
+/* test-property.c - select_best() over randomized snapshots against an independent brute force */
 
 /*
  * The victim chooser must never pick PID 1, a kernel thread, reapd itself, an exiting task,
  * an oom_score_adj -1000 process or anything an Ignore= rule or user.reapd_omit exempts, and
  * it must always pick the maximum under the policy. Hand-written cases (test-score.c) cover
  * the rules one at a time; this test throws PROPERTY_SNAPSHOTS random snapshots with random
- * flags, adjs, sizes, strings and policies at score_select() and compares each answer with a
+ * flags, adjs, sizes, strings and policies at select_best() and compares each answer with a
  * reference written here from the documented contract (score.h, policy.h), not from score.c:
  * it does its arithmetic in bytes and 128-bit integers, matches rules without regexec() (the
  * generated patterns are literals with optional ^ and $ anchors), and sorts instead of
  * scanning. Seeds are fixed, so a failure is reproducible; the failing seed is printed.
  *
  * A second test writes PROPERTY_TREES random proc trees (stat, status, oom_score_adj, the
- * kernel's oom_score for those numbers, cgroup, cmdline) and checks that snapshot_select(),
+ * kernel's oom_score for those numbers, cgroup, cmdline) and checks that select_ranked(),
  * which reads every oom_score but only the likely victims in full, picks exactly the victim
- * of snapshot_take() + score_select() over the same tree, under random policies.
+ * of snapshot_take() + select_best() over the same tree, under random policies.
  */
 
 #include <setjmp.h>
@@ -30,7 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "score.h"
+#include "select.h"
 #include "util.h"
 
 /* 10 000 snapshots of up to 48 processes: about 240 000 processes, well under a second. */
@@ -353,7 +353,7 @@ static void check_world(uint64_t seed, size_t *n_picked)
         }
         qsort_r(refs, n_refs, sizeof(refs[0]), ref_cmp, &w);
 
-        r = score_select(&w.s, &w.policy, &w.ctx, &c);
+        r = select_best(&w.s, &w.policy, &w.ctx, &c);
         if (n_refs == 0) {
                 if (r != SCORE_NO_CANDIDATE)
                         fail_msg("seed %#llx: picked pid %d, but nothing is killable",
@@ -384,12 +384,12 @@ static void check_world(uint64_t seed, size_t *n_picked)
                 (*n_picked)++;
         }
 
-        /* score_rank() must agree: the same victims, best first, as many as asked */
+        /* select_rank() must agree: the same victims, best first, as many as asked */
         {
                 struct candidate ranked[PROPERTY_MAX_PROCS];
                 size_t want = rnd_below(PROPERTY_MAX_PROCS + 1), got;
 
-                got = score_rank(&w.s, &w.policy, &w.ctx, false, ranked, want);
+                got = select_rank(&w.s, &w.policy, &w.ctx, false, ranked, want);
                 assert_int_equal(got, MIN(want, n_refs));
                 for (size_t k = 0; k < got; k++)
                         if (ranked[k].idx != refs[k].idx)
@@ -412,7 +412,7 @@ static void test_random_snapshots(void **state)
         assert_true(picked < PROPERTY_SNAPSHOTS);
 }
 
-/* ---- snapshot_select() against the full scan, over random proc trees ---- */
+/* ---- select_ranked() against the full scan, over random proc trees ---- */
 
 /* 300 trees of up to 40 processes, ~40 000 small files on tmpfs or /tmp: about a second. */
 #define PROPERTY_TREES 300
@@ -514,7 +514,8 @@ static void test_select_matches_full_scan(void **state)
         char top[] = "/tmp/reapd-property.XXXXXX", dir[64], cmd[128];
         unsigned agree_victim = 0, agree_none = 0, partial = 0;
         static struct world w;
-        struct snapshot full = {}, sel = {};
+        struct snapshot full = {};
+        struct selector sel = {};
 
         assert_non_null(mkdtemp(top));
         for (uint64_t t = 0; t < PROPERTY_TREES; t++) {
@@ -536,14 +537,14 @@ static void test_select_matches_full_scan(void **state)
 
                 assert_int_equal(snapshot_take(dirfd, &opts, &full), 0);
                 ctx = (struct score_ctx){.total_pages = full.total_pages, .page_size = full.page_size};
-                ra = score_select(&full, &pol, &ctx, &a);
-                rb = snapshot_select(dirfd, &opts, &pol, NULL, &sel, &b);
+                ra = select_best(&full, &pol, &ctx, &a);
+                rb = select_ranked(&sel, dirfd, &opts, &pol, NULL, &b);
                 assert_true(rb >= 0);
-                if (ra != rb || (ra == 0 && full.procs[a.idx].pid != sel.procs[b.idx].pid))
-                        fail_msg("tree %llu (seed %#llx, %s): full scan %s %d, snapshot_select %s %d",
+                if (ra != rb || (ra == 0 && full.procs[a.idx].pid != sel.snapshot.procs[b.idx].pid))
+                        fail_msg("tree %llu (seed %#llx, %s): full scan %s %d, select_ranked %s %d",
                                  (unsigned long long)t, (unsigned long long)seed, dir, ra ? "none" : "pid",
                                  ra ? ra : full.procs[a.idx].pid, rb ? "none" : "pid",
-                                 rb ? rb : sel.procs[b.idx].pid);
+                                 rb ? rb : sel.snapshot.procs[b.idx].pid);
                 if (ra == 0)
                         agree_victim++;
                 else
@@ -552,13 +553,13 @@ static void test_select_matches_full_scan(void **state)
                 policy_done(&pol);
                 close(dirfd);
         }
-        print_message("%d trees: the same victim in %u, no victim in both in %u; snapshot_select stopped "
+        print_message("%d trees: the same victim in %u, no victim in both in %u; select_ranked stopped "
                       "early in %u\n",
                       PROPERTY_TREES, agree_victim, agree_none, partial);
         /* the trees must exercise the early stop, or this proves nothing about it */
         assert_true(partial > PROPERTY_TREES / 4);
         snapshot_done(&full);
-        snapshot_done(&sel);
+        select_done(&sel);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
         assert_int_equal(system(cmd), 0);
 }

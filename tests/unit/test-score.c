@@ -11,7 +11,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "score.h"
+#include "select.h"
 #include "util.h"
 
 /* 1 280 000 pages: totalpages / 1000 = 1280, as in the proc-basic fixture */
@@ -67,7 +67,7 @@ static pid_t victim(struct fake *f, const struct policy *p)
 {
         struct candidate c;
 
-        if (score_select(&f->s, p, &ctx, &c) != 0)
+        if (select_best(&f->s, p, &ctx, &c) != 0)
                 return 0;
         return f->s.procs[c.idx].pid;
 }
@@ -103,8 +103,8 @@ static void test_exclusions(void **state)
         add(&f, 3, "reapd", 900000, 0)->flags = PROC_SELF;
         add(&f, 4, "zombie", 900000, 0)->flags = PROC_EXITING;
         add(&f, 5, "precious", 900000, -1000);
-        assert_int_equal(score_select(&f.s, NULL, &ctx, &c), SCORE_NO_CANDIDATE);
-        assert_int_equal(score_rank(&f.s, NULL, &ctx, true, &c, 1), 0);
+        assert_int_equal(select_best(&f.s, NULL, &ctx, &c), SCORE_NO_CANDIDATE);
+        assert_int_equal(select_rank(&f.s, NULL, &ctx, true, &c, 1), 0);
         for (size_t i = 0; i < f.s.n_procs; i++)
                 assert_int_equal(score_evaluate(&f.s, i, NULL, &ctx, &c), SCORE_EXCLUDED);
         add(&f, 6, "small", 1000, -999);
@@ -147,7 +147,7 @@ static void test_ties(void **state)
         assert_int_equal(victim(&f, NULL), 21);
         f.procs[0].pid = 22;
         assert_int_equal(victim(&f, NULL), 22);
-        assert_int_equal(score_rank(&f.s, NULL, &ctx, false, out, 4), 2);
+        assert_int_equal(select_rank(&f.s, NULL, &ctx, false, out, 4), 2);
         assert_int_equal(f.procs[out[0].idx].pid, 22);
         assert_int_equal(f.procs[out[1].idx].pid, 21);
 }
@@ -216,7 +216,7 @@ static void test_rules(void **state)
         add_rule(&p, POLICY_IGNORE, "cgroup:^/(system|user)\\.slice/");
         assert_int_equal(victim(&f, &p), 32);
         add_rule(&p, POLICY_IGNORE, "uid:0");
-        assert_int_equal(score_select(&f.s, &p, &ctx, &c), SCORE_NO_CANDIDATE);
+        assert_int_equal(select_best(&f.s, &p, &ctx, &c), SCORE_NO_CANDIDATE);
         policy_done(&p);
 
         /* uid prefer; an Ignore later in the list still wins over an earlier Prefer */
@@ -313,7 +313,7 @@ static void test_scope_totalpages(void **state)
         add(&f, 60, "a", 100000, 100); /* 25000 + 10200 */
         add(&f, 61, "b", 160000, 0); /* 40000 */
         sc.total_pages = 102400;
-        assert_int_equal(score_select(&f.s, NULL, &sc, &c), 0);
+        assert_int_equal(select_best(&f.s, NULL, &sc, &c), 0);
         assert_int_equal(f.procs[c.idx].pid, 61);
         assert_int_equal(c.badness, 40000);
         /* system-wide the same adj wins */
@@ -333,17 +333,17 @@ static void test_rank(void **state)
         add(&f, 200, "ignored", 900000, 0);
         policy_init(&p);
         add_rule(&p, POLICY_IGNORE, "^ignored$");
-        n = score_rank(&f.s, &p, &ctx, false, out, ELEMENTSOF(out));
+        n = select_rank(&f.s, &p, &ctx, false, out, ELEMENTSOF(out));
         assert_int_equal(n, 12);
         for (size_t i = 1; i < n; i++)
-                assert_true(score_better(&f.s, &out[i - 1], &out[i]));
+                assert_true(select_better(&f.s, &out[i - 1], &out[i]));
         /* a limit keeps the best ones */
-        n = score_rank(&f.s, &p, &ctx, false, out, 3);
+        n = select_rank(&f.s, &p, &ctx, false, out, 3);
         assert_int_equal(n, 3);
         assert_int_equal(f.procs[out[0].idx].rss_kb, 11000);
         assert_int_equal(f.procs[out[2].idx].rss_kb, 9000);
         /* --all lists the ignored one, by its badness */
-        n = score_rank(&f.s, &p, &ctx, true, out, 3);
+        n = select_rank(&f.s, &p, &ctx, true, out, 3);
         assert_int_equal(f.procs[out[0].idx].pid, 200);
         assert_int_equal(out[0].match, SCORE_MATCH_IGNORE);
         policy_done(&p);
@@ -424,10 +424,10 @@ static void test_fixture(void **state)
         policy_init(&p);
         assert_int_equal(snapshot_take(fd, &opts, &s), 0);
         sc.total_pages = s.total_pages;
-        assert_int_equal(score_select(&s, &p, &sc, &c), 0);
+        assert_int_equal(select_best(&s, &p, &sc, &c), 0);
         assert_int_equal(s.procs[c.idx].pid, 109); /* chrome: 37500 + 75 + 300 * 1280 */
         assert_int_equal(c.badness, 421575);
-        n = score_rank(&s, &p, &sc, false, out, ELEMENTSOF(out));
+        n = select_rank(&s, &p, &sc, false, out, ELEMENTSOF(out));
         /* 100, 101, 102, 103, 108, 109, 110 */
         assert_int_equal(n, 7);
         assert_int_equal(s.procs[out[1].idx].pid, 108);
@@ -438,7 +438,7 @@ static void test_fixture(void **state)
         assert_int_equal(s.procs[out[6].idx].pid, 102);
 
         add_rule(&p, POLICY_AVOID, "chrome");
-        assert_int_equal(score_select(&s, &p, &sc, &c), 0);
+        assert_int_equal(select_best(&s, &p, &sc, &c), 0);
         assert_int_equal(s.procs[c.idx].pid, 108);
         policy_done(&p);
         snapshot_done(&s);

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test-snapshot.c - walking a fixture proc tree: flags, skips, optional strings, cgroup scope, reuse;
- * snapshot_select() against the full scan */
+/* test-snapshot.c - walking a fixture proc tree: flags, skips, optional strings, cgroup scope, reuse */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,8 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "proc.h"
-#include "score.h"
+#include "procfs.h"
+#include "select.h"
 #include "snapshot.h"
 #include "util.h"
 #include "unit-files.h"
@@ -204,7 +203,7 @@ static void test_pidns(void **state)
         assert_int_equal(snapshot_find(&s, 1)->flags, PROC_INIT);
         assert_int_equal(snapshot_find(&s, 2)->flags, 0);
         assert_int_equal(snapshot_find(&s, 3)->flags, 0);
-        assert_int_equal(score_select(&s, NULL, &(struct score_ctx){.total_pages = s.total_pages}, &c), 0);
+        assert_int_equal(select_best(&s, NULL, &(struct score_ctx){.total_pages = s.total_pages}, &c), 0);
         assert_int_equal(s.procs[c.idx].pid, 3); /* equal twins: the larger pid */
         snapshot_done(&s);
 }
@@ -251,257 +250,6 @@ static void test_bad_root(void **state)
         snapshot_done(&s);
 }
 
-static int open_select(const char *scenario)
-{
-        char path[256];
-        int fd;
-
-        snprintf(path, sizeof(path), FIXTURES_DIR "/proc-select/%s", scenario);
-        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        assert_true(fd >= 0);
-        return fd;
-}
-
-static void add_rule(struct policy *p, enum policy_action a, const char *spec)
-{
-        char err[256];
-
-        assert_int_equal(policy_add_rule(p, a, spec, err, sizeof(err)), 0);
-}
-
-/*
- * snapshot_select() into @fast must give what the full scan gives, candidate for candidate;
- * returns the victim's pid, or 0 for SCORE_NO_CANDIDATE.
- */
-static pid_t same_victim(int fd, struct snapshot_opts *opts, const struct policy *p,
-                         const struct score_ctx *ctx, struct snapshot *fast)
-{
-        struct snapshot full = {};
-        struct candidate a, b;
-        pid_t pid = 0;
-        int r;
-
-        opts->fields = p ? p->fields_used : 0;
-        assert_int_equal(snapshot_take(fd, opts, &full), 0);
-        r = score_select(
-                &full, p,
-                ctx ? ctx
-                    : &(struct score_ctx){.total_pages = full.total_pages, .page_size = full.page_size},
-                &a);
-        assert_int_equal(snapshot_select(fd, opts, p, ctx, fast, &b), r);
-        if (r == 0) {
-                pid = full.procs[a.idx].pid;
-                assert_int_equal(fast->procs[b.idx].pid, pid);
-                assert_int_equal(b.badness, a.badness);
-                assert_int_equal(b.score, a.score);
-                assert_int_equal(b.match, a.match);
-                assert_int_equal(b.rule, a.rule);
-        } else
-                assert_int_equal(r, SCORE_NO_CANDIDATE);
-        assert_int_equal(fast->n_seen, full.n_seen);
-        assert_true(fast->n_read <= full.n_procs);
-        assert_int_equal(fast->partial, fast->n_read < full.n_procs);
-        snapshot_done(&full);
-        return pid;
-}
-
-/* The highest oom_scores belong to PID 1, self, an ignored hog, exiting tasks; 0 hides big ones. */
-static void test_select_excluded(void **state)
-{
-        _cleanup_(closep) int fd = open_select("excluded");
-        struct snapshot_opts opts = {.self = 300};
-        struct snapshot s = {};
-        struct policy p;
-
-        policy_init(&p);
-        assert_int_equal(same_victim(fd, &opts, &p, NULL, &s), 301);
-        /* the fillers' oom_scores are far below: never read */
-        assert_true(s.partial);
-        assert_int_equal(s.n_seen, 31);
-        assert_null(snapshot_find(&s, 339));
-        /* read, and all but 301 passed over: init, PID 2 and 10, self, the exiting and zombie
-         * ones, and the oom_scores of 0 or none; 303 is below 301's bound. Only the victim is kept. */
-        assert_int_equal(s.n_read, 10);
-        assert_int_equal(s.n_procs, 1);
-        assert_int_equal(s.procs[0].pid, 301);
-
-        /* oom_score 0 (a vfork child's) is no bound: 306 is read first and wins */
-        add_rule(&p, POLICY_IGNORE, "^hog-ignored$");
-        assert_int_equal(same_victim(fd, &opts, &p, NULL, &s), 306);
-        /* no oom_score file: read as well */
-        add_rule(&p, POLICY_IGNORE, "^vforked$");
-        assert_int_equal(same_victim(fd, &opts, &p, NULL, &s), 307);
-        add_rule(&p, POLICY_IGNORE, "^noscore$");
-        assert_int_equal(same_victim(fd, &opts, &p, NULL, &s), 303);
-        assert_true(s.partial);
-        add_rule(&p, POLICY_IGNORE, "^worker$");
-        assert_int_equal(same_victim(fd, &opts, &p, NULL, &s), 339);
-        add_rule(&p, POLICY_IGNORE, "^filler$");
-        assert_int_equal(same_victim(fd, &opts, &p, NULL, &s), 0);
-        assert_false(s.partial);
-        policy_done(&p);
-
-        /* self elsewhere: the fixture's reapd is a candidate, and init still is not */
-        opts.self = 99999;
-        assert_int_equal(same_victim(fd, &opts, NULL, NULL, &s), 300);
-        snapshot_done(&s);
-}
-
-/*
- * 401..403 show one oom_score: 401 and 403 tie exactly but for 403's later start, 402 is
- * smaller. 404 is the largest but its oom_score is a point low (per-CPU counters lagging).
- */
-static void test_select_ties(void **state)
-{
-        _cleanup_(closep) int fd = open_select("ties");
-        struct snapshot_opts opts = {.self = 99999};
-        struct snapshot s = {};
-        struct policy p;
-
-        assert_int_equal(same_victim(fd, &opts, NULL, NULL, &s), 404);
-        assert_true(s.partial);
-        assert_null(snapshot_find(&s, 429));
-        /* every process that shares the best oom_score is read (401..403), with 404 and the two
-         * without an oom_score */
-        assert_int_equal(s.n_read, 6);
-
-        opts.self = 404;
-        assert_int_equal(same_victim(fd, &opts, NULL, NULL, &s), 403);
-        policy_init(&p);
-        add_rule(&p, POLICY_IGNORE, "^t403$");
-        assert_int_equal(same_victim(fd, &opts, &p, NULL, &s), 401);
-        policy_done(&p);
-        snapshot_done(&s);
-}
-
-/* Prefer lifts a process from far down the oom_score order; Avoid sinks the top ones. */
-static void test_select_rules(void **state)
-{
-        _cleanup_(closep) int fd = open_select("rules");
-        struct snapshot_opts opts = {.self = 99999};
-        struct snapshot s = {};
-        struct policy p;
-
-        /* chrome: 50000 + 300 * 1280 pages */
-        assert_int_equal(same_victim(fd, &opts, NULL, NULL, &s), 504);
-        policy_init(&p);
-        add_rule(&p, POLICY_AVOID, "cmdline:^/usr/bin/java ");
-        add_rule(&p, POLICY_AVOID, "^chrome$");
-        assert_int_equal(same_victim(fd, &opts, &p, NULL, &s), 502);
-        assert_true(s.partial);
-        /* the arena keeps the cmdline of each best so far (chrome, then big), not of the others
-         * read (java's, 0 and missing ones): "" + "chrome" + "big" */
-        assert_int_equal(s.n_read, 5);
-        assert_string_equal(snapshot_str(&s, s.procs[0].cmdline), "big");
-        assert_int_equal(s.strings_len, 1 + 7 + 4);
-        policy_done(&p);
-
-        /* prefer-me, 10000 + 384000, under java's 400000 */
-        policy_init(&p);
-        add_rule(&p, POLICY_PREFER, "^prefer-me$");
-        add_rule(&p, POLICY_AVOID, "^chrome$");
-        assert_int_equal(same_victim(fd, &opts, &p, NULL, &s), 503);
-        /* and with java avoided it wins from the bottom of the oom_score order */
-        add_rule(&p, POLICY_AVOID, "exe:/jvm/");
-        assert_int_equal(same_victim(fd, &opts, &p, NULL, &s), 501);
-        /* a Prefer rule that matches nothing still raises every bound: correct, only slower */
-        policy_done(&p);
-        policy_init(&p);
-        add_rule(&p, POLICY_PREFER, "^nothing$");
-        assert_int_equal(same_victim(fd, &opts, &p, NULL, &s), 504);
-        policy_done(&p);
-        snapshot_done(&s);
-}
-
-/* Without oom_score files (proc-basic), for a cgroup scope or another totalpages: the full scan. */
-static void test_select_fallback(void **state)
-{
-        _cleanup_(closep) int fd = open_fixture();
-        struct snapshot_opts opts = {.self = FIXTURE_SELF};
-        struct score_ctx ctx = {.total_pages = 1000000, .page_size = 4096};
-        struct snapshot s = {};
-        struct policy p;
-
-        assert_int_equal(same_victim(fd, &opts, NULL, NULL, &s), 109);
-        assert_false(s.partial);
-        assert_int_equal(s.n_read, 15);
-        policy_init(&p);
-        add_rule(&p, POLICY_AVOID, "chrome");
-        add_rule(&p, POLICY_PREFER, "cgroup:session-1");
-        assert_int_equal(same_victim(fd, &opts, &p, NULL, &s), 101);
-        policy_done(&p);
-
-        opts.cgroup = "/system.slice/";
-        assert_int_equal(same_victim(fd, &opts, NULL, NULL, &s), 108);
-        assert_int_equal(s.n_procs, 4);
-        opts.cgroup = NULL;
-
-        /* a scope's own totalpages: /proc oom_score says nothing about it */
-        close(fd);
-        fd = open_select("ties");
-        assert_int_equal(same_victim(fd, &opts, NULL, &ctx, &s), 404);
-        assert_false(s.partial);
-        snapshot_done(&s);
-}
-
-static void test_select_reuse(void **state)
-{
-        _cleanup_(closep) int fd = open_select("excluded");
-        struct snapshot_opts opts = {.self = 300};
-        struct snapshot s = {};
-        struct candidate c;
-        struct proc_info *procs;
-        uint64_t *ranks;
-
-        assert_int_equal(snapshot_select(fd, &opts, NULL, NULL, &s, &c), 0);
-        /* the floor first came from 304, then 305 (exiting, a zombie): each cost a rerun, once */
-        assert_int_equal(s.prune_skip_next, 2);
-        assert_int_equal(s.prune_skip[0], 304);
-        assert_int_equal(s.prune_skip[1], 305);
-        procs = s.procs;
-        ranks = s.ranks;
-        for (int i = 0; i < 5; i++) {
-                assert_int_equal(snapshot_select(fd, &opts, NULL, NULL, &s, &c), 0);
-                assert_ptr_equal(s.procs, procs);
-                assert_ptr_equal(s.ranks, ranks);
-                assert_int_equal(s.n_seen, 31);
-                /* the 21 fillers, far below 301's oom_score, are not even kept */
-                assert_int_equal(s.n_ranks, 10);
-                assert_int_equal(s.prune_skip_next, 2);
-                assert_int_equal(s.procs[c.idx].pid, 301);
-        }
-        snapshot_done(&s);
-        assert_null(s.ranks);
-        /* an unreadable root leaves an empty snapshot, as snapshot_take() */
-        close(fd);
-        fd = open(FIXTURES_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        assert_int_equal(snapshot_select(fd, NULL, NULL, NULL, &s, &c), -ENOENT);
-        assert_int_equal(s.n_procs, 0);
-        snapshot_done(&s);
-}
-
-static void test_oom_score(void **state)
-{
-        _cleanup_(closep) int fd = open_select("excluded");
-        unsigned v = 7;
-
-        assert_int_equal(proc_read_oom_score(fd, 301, &v), 0);
-        assert_int_equal(v, 926);
-        assert_int_equal(proc_read_oom_score(fd, 302, &v), 0);
-        assert_int_equal(v, 0);
-        v = 7;
-        assert_int_equal(proc_read_oom_score(fd, 307, &v), -ENOENT);
-        assert_int_equal(proc_read_oom_score(fd, 12345, &v), -ENOENT);
-        assert_int_equal(v, 7);
-        assert_int_equal(proc_oom_score_parse(" 1333\n", &v), 0);
-        assert_int_equal(v, 1333);
-        assert_int_equal(proc_oom_score_parse("-1\n", &v), -EINVAL);
-        assert_int_equal(proc_oom_score_parse("12x\n", &v), -EINVAL);
-        assert_int_equal(proc_oom_score_parse("", &v), -EINVAL);
-        assert_int_equal(proc_oom_score_parse("99999999999\n", &v), -ERANGE);
-        assert_int_equal(v, 1333);
-}
-
 static void test_live(void **state)
 {
         _cleanup_(closep) int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -523,13 +271,10 @@ static void test_live(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_basic),           cmocka_unit_test(test_fields),
-                cmocka_unit_test(test_scope),           cmocka_unit_test(test_scope_cgroup_procs),
-                cmocka_unit_test(test_pidns),           cmocka_unit_test(test_reuse),
-                cmocka_unit_test(test_bad_root),        cmocka_unit_test(test_live),
-                cmocka_unit_test(test_select_excluded), cmocka_unit_test(test_select_ties),
-                cmocka_unit_test(test_select_rules),    cmocka_unit_test(test_select_fallback),
-                cmocka_unit_test(test_select_reuse),    cmocka_unit_test(test_oom_score),
+                cmocka_unit_test(test_basic),    cmocka_unit_test(test_fields),
+                cmocka_unit_test(test_scope),    cmocka_unit_test(test_scope_cgroup_procs),
+                cmocka_unit_test(test_pidns),    cmocka_unit_test(test_reuse),
+                cmocka_unit_test(test_bad_root), cmocka_unit_test(test_live),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -149,12 +149,80 @@ static void test_read_file_at(void **state)
         assert_int_equal(read_file_at(AT_FDCWD, path, buf, sizeof(buf)), -ENOENT);
 }
 
+struct seen {
+        char text[256];
+        size_t n;
+};
+
+/* Records each line as "<line>|" ("<first cap bytes>+|" when longer). */
+static int record(void *userdata, const char *line, size_t len, bool overlong)
+{
+        struct seen *s = userdata;
+
+        assert_true(s->n + len + 2 < sizeof(s->text));
+        memcpy(s->text + s->n, line, len);
+        s->n += len;
+        if (overlong)
+                s->text[s->n++] = '+';
+        s->text[s->n++] = '|';
+        s->text[s->n] = '\0';
+        return 0;
+}
+
+/* Whatever the cut, the same lines; a line longer than the carry is cut to it and said so. */
+static void test_lines(void **state)
+{
+        static const char text[] = "a\nbb\n0123456789abcdef\n\nlast";
+        size_t len = strlen(text);
+
+        for (size_t piece = 1; piece <= len; piece++) {
+                char carry[8];
+                struct seen s = {};
+                struct lines l = {.carry = carry, .cap = sizeof(carry), .fn = record, .userdata = &s};
+
+                for (size_t off = 0; off < len; off += piece)
+                        assert_int_equal(lines_feed(&l, text + off, MIN(piece, len - off)), 0);
+                assert_int_equal(lines_finish(&l), 0);
+                assert_string_equal(s.text, "a|bb|01234567+||last|");
+        }
+}
+
+static bool int_above(const void *a, const void *b, void *userdata)
+{
+        return *(const int *)a > *(const int *)b;
+}
+
+/* The heap: pops come largest first, and a sort ends ascending. */
+static void test_heap(void **state)
+{
+        int v[] = {5, 1, 9, 3, 9, 0, -4, 7}, w[ELEMENTSOF(v)];
+        size_t n = ELEMENTSOF(v);
+
+        memcpy(w, v, sizeof(v));
+        heap_make(v, n, sizeof(v[0]), int_above, NULL);
+        for (int last = 100; n > 0;) {
+                heap_pop(v, &n, sizeof(v[0]), int_above, NULL);
+                assert_true(v[n] <= last);
+                last = v[n];
+        }
+        heap_sort(w, ELEMENTSOF(w), sizeof(w[0]), int_above, NULL);
+        for (size_t i = 1; i < ELEMENTSOF(w); i++)
+                assert_true(w[i - 1] <= w[i]);
+        n = 0;
+        for (size_t i = 0; i < 3; i++) {
+                w[n] = (int)(10 - i);
+                heap_sift_up(w, sizeof(w[0]), n++, int_above, NULL);
+        }
+        assert_int_equal(w[0], 10);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_size),     cmocka_unit_test(test_parse_percent),
                 cmocka_unit_test(test_parse_duration), cmocka_unit_test(test_parse_int_bool),
                 cmocka_unit_test(test_format),         cmocka_unit_test(test_read_file_at),
+                cmocka_unit_test(test_lines),          cmocka_unit_test(test_heap),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

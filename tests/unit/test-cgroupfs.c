@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test-cgroup.c - mountinfo on hybrid and pure-v2 layouts, /proc/<pid>/cgroup, memory files, paths */
+/* test-cgroupfs.c - mountinfo (hybrid, pure v2), memory files, paths, the walker, cgroup.procs, xattrs */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,34 +8,23 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cgroup.h"
+#include "cgroupfs.h"
 #include "util.h"
 #include "unit-files.h"
-
-static char fixture_buf[65536];
-
-static const char *fixture(const char *name)
-{
-        char path[PATH_MAX];
-
-        snprintf(path, sizeof(path), "%s/%s", FIXTURES_DIR, name);
-        assert_true(read_file_at(AT_FDCWD, path, fixture_buf, sizeof(fixture_buf)) >= 0);
-        return fixture_buf;
-}
 
 static void test_mountinfo_hybrid(void **state)
 {
         struct cgroup_roots r;
 
-        assert_int_equal(cgroup_roots_parse_mountinfo(fixture("mountinfo-hybrid"), &r), 0);
+        assert_int_equal(cgroup_roots_parse_mountinfo(unit_fixture("mountinfo-hybrid"), &r), 0);
         assert_string_equal(r.v2, "/sys/fs/cgroup/unified");
         assert_string_equal(r.v1_memory, "/sys/fs/cgroup/memory");
-        assert_string_equal(r.v1_freezer, "/sys/fs/cgroup/freezer");
         assert_false(r.v2_has_memory);
 }
 
@@ -43,13 +32,12 @@ static void test_mountinfo_v2(void **state)
 {
         struct cgroup_roots r;
 
-        assert_int_equal(cgroup_roots_parse_mountinfo(fixture("mountinfo-v2"), &r), 0);
+        assert_int_equal(cgroup_roots_parse_mountinfo(unit_fixture("mountinfo-v2"), &r), 0);
         assert_string_equal(r.v2, "/sys/fs/cgroup");
         assert_string_equal(r.v1_memory, "");
-        assert_string_equal(r.v1_freezer, "");
 
         /* A bind mount of a subgroup listed first loses to the hierarchy root; \040 is a space. */
-        assert_int_equal(cgroup_roots_parse_mountinfo(fixture("mountinfo-v2-bind-first"), &r), 0);
+        assert_int_equal(cgroup_roots_parse_mountinfo(unit_fixture("mountinfo-v2-bind-first"), &r), 0);
         assert_string_equal(r.v2, "/sys/fs/cg root");
 }
 
@@ -57,12 +45,11 @@ static void test_mountinfo_v1_and_garbage(void **state)
 {
         struct cgroup_roots r;
 
-        assert_int_equal(cgroup_roots_parse_mountinfo(fixture("mountinfo-v1-combined"), &r), -ENOENT);
+        assert_int_equal(cgroup_roots_parse_mountinfo(unit_fixture("mountinfo-v1-combined"), &r), -ENOENT);
         assert_string_equal(r.v1_memory, "/sys/fs/cgroup/memory,freezer");
-        assert_string_equal(r.v1_freezer, "/sys/fs/cgroup/memory,freezer");
         assert_string_equal(r.v2, "");
 
-        assert_int_equal(cgroup_roots_parse_mountinfo(fixture("mountinfo-garbage"), &r), -ENOENT);
+        assert_int_equal(cgroup_roots_parse_mountinfo(unit_fixture("mountinfo-garbage"), &r), -ENOENT);
         assert_string_equal(r.v1_memory, "");
         assert_int_equal(cgroup_roots_parse_mountinfo("", &r), -ENOENT);
         assert_int_equal(cgroup_roots_parse_mountinfo("1 2 3 / /a\\0 rw - cgroup2 x rw\n", &r), 0);
@@ -77,44 +64,6 @@ static void test_discover(void **state)
         assert_int_equal(cgroup_roots_discover(FIXTURES_DIR "/mountinfo-v1-combined", &r), -ENOENT);
         assert_int_equal(cgroup_roots_discover(FIXTURES_DIR "/mountinfo-hybrid", &r), 0);
         assert_string_equal(r.v2, "/sys/fs/cgroup/unified");
-}
-
-static void test_proc_cgroup(void **state)
-{
-        char v2[PATH_MAX] = "x", v1[PATH_MAX] = "x", small[4] = "x";
-
-        assert_int_equal(
-                cgroup_parse_proc_cgroup(fixture("cgroup-proc-hybrid"), v2, sizeof(v2), v1, sizeof(v1)), 0);
-        assert_string_equal(v2, "/t1/sub");
-        assert_string_equal(v1, "/t1/sub");
-
-        assert_int_equal(cgroup_parse_proc_cgroup(fixture("cgroup-proc-v2"), v2, sizeof(v2), v1, sizeof(v1)),
-                         0);
-        assert_string_equal(v2, "/user.slice/user-1000.slice/session-2.scope");
-        assert_string_equal(v1, "");
-
-        /* memory co-mounted with cpu; a path containing ':'. Only one buffer asked for. */
-        assert_int_equal(cgroup_parse_proc_cgroup(fixture("cgroup-proc-combined"), NULL, 0, v1, sizeof(v1)),
-                         0);
-        assert_string_equal(v1, "/a:b");
-
-        strcpy(v2, "keep");
-        assert_int_equal(
-                cgroup_parse_proc_cgroup(fixture("cgroup-proc-garbage"), v2, sizeof(v2), v1, sizeof(v1)),
-                -EINVAL);
-        assert_int_equal(cgroup_parse_proc_cgroup(fixture("cgroup-proc-relative"), v2, sizeof(v2), NULL, 0),
-                         -EINVAL);
-        assert_int_equal(cgroup_parse_proc_cgroup("0:/x\n", v2, sizeof(v2), NULL, 0), -EINVAL);
-        assert_int_equal(cgroup_parse_proc_cgroup(":memory:/x\n", v2, sizeof(v2), NULL, 0), -EINVAL);
-        assert_int_equal(cgroup_parse_proc_cgroup("0::\n", v2, sizeof(v2), NULL, 0), -EINVAL);
-        assert_string_equal(v2, "keep");
-        assert_int_equal(cgroup_parse_proc_cgroup("0::/abcd\n", small, sizeof(small), NULL, 0),
-                         -ENAMETOOLONG);
-        assert_string_equal(small, "x");
-
-        assert_int_equal(cgroup_parse_proc_cgroup("", v2, sizeof(v2), v1, sizeof(v1)), 0);
-        assert_string_equal(v2, "");
-        assert_string_equal(v1, "");
 }
 
 static void test_parse_limit(void **state)
@@ -299,7 +248,8 @@ static void test_memory_stat_file(void **state)
         assert_int_equal(v, 104857600);
 
         v = 42;
-        assert_int_equal(cgroup_parse_memory_stat_file(fixture("cgroup-stat-missing"), false, &v), -EINVAL);
+        assert_int_equal(cgroup_parse_memory_stat_file(unit_fixture("cgroup-stat-missing"), false, &v),
+                         -EINVAL);
         assert_int_equal(cgroup_parse_memory_stat_file("active_file 1\ninactive_file x\n", false, &v),
                          -EINVAL);
         assert_int_equal(cgroup_parse_memory_stat_file("active_file 1\ninactive_file\n", false, &v),
@@ -366,6 +316,131 @@ static void test_descendant(void **state)
         assert_false(cgroup_is_descendant(NULL, "/a"));
 }
 
+/* A path from /proc/<pid>/cgroup outside reapd's cgroup namespace must not lead out of the mount. */
+static void test_path_join_dotdot(void **state)
+{
+        char buf[PATH_MAX] = "keep";
+
+        assert_int_equal(cgroup_path_join(buf, sizeof(buf), "/sys/fs/cgroup", "/../../etc", NULL), -EINVAL);
+        assert_int_equal(cgroup_path_join(buf, sizeof(buf), "/sys/fs/cgroup", "/a/..", "cgroup.kill"),
+                         -EINVAL);
+        assert_int_equal(cgroup_path_join(buf, sizeof(buf), "/sys/fs/cgroup", "..", NULL), -EINVAL);
+        assert_int_equal(cgroup_path_join(buf, sizeof(buf), "/sys/fs/cgroup", "/a", "../x"), -EINVAL);
+        assert_string_equal(buf, "keep");
+        /* dots inside a name are a name */
+        assert_int_equal(cgroup_path_join(buf, sizeof(buf), "/sys/fs/cgroup", "/a..b/..c/.d/.", NULL), 0);
+        assert_string_equal(buf, "/sys/fs/cgroup/a..b/..c/.d/.");
+        assert_int_equal(cgroup_kill("/sys/fs/cgroup", "/../x"), -EINVAL);
+        assert_int_equal(cgroup_kill("/sys/fs/cgroup", "/"), -EINVAL);
+        assert_int_equal(cgroup_kill("/sys/fs/cgroup", ""), -EINVAL);
+}
+
+struct pids {
+        pid_t v[64];
+        size_t n;
+};
+
+static int collect(pid_t pid, void *userdata)
+{
+        struct pids *p = userdata;
+
+        if (p->n < ELEMENTSOF(p->v))
+                p->v[p->n++] = pid;
+        return 0;
+}
+
+/* cgroup.procs in pieces cut anywhere, numbers straddling them: the same pids. */
+static void test_procs_parser(void **state)
+{
+        static const char text[] = "1\n23\n456\n7890\n2147483647\n2147483648\n0\n99999999999999999999999\n"
+                                   "31337\n65536";
+        static const pid_t want[] = {1, 23, 456, 7890, 2147483647, 31337, 65536};
+        size_t len = strlen(text);
+
+        for (size_t piece = 1; piece <= len; piece++) {
+                struct cgroup_procs_parser p = {};
+                struct pids got = {};
+
+                for (size_t off = 0; off < len; off += piece)
+                        assert_int_equal(
+                                cgroup_procs_feed(&p, text + off, MIN(piece, len - off), collect, &got), 0);
+                assert_int_equal(cgroup_procs_finish(&p, collect, &got), 0);
+                assert_int_equal(got.n, ELEMENTSOF(want));
+                for (size_t i = 0; i < ELEMENTSOF(want); i++)
+                        assert_int_equal(got.v[i], want[i]);
+        }
+}
+
+static void put_file(int dirfd, const char *path, const char *content)
+{
+        int fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+        close(fd);
+}
+
+/* One walker, one depth limit: deeper cgroups are said to be left out, as is what cannot be read. */
+static void test_walk(void **state)
+{
+        char tmpl[] = "/tmp/reapd-test-walk-XXXXXX", path[PATH_MAX], num[16], cmd[PATH_MAX];
+        _cleanup_(freep) struct cgroup_walk_buf *buf = malloc(sizeof(*buf));
+        struct pids got = {};
+        struct cgroup_walk w = {.buf = buf, .fn = collect, .userdata = &got};
+        size_t len = 0;
+        int root;
+
+        assert_non_null(buf);
+        assert_non_null(mkdtemp(tmpl));
+        root = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(root >= 0);
+        /* a chain one level deeper than the walk goes; level d holds pid 100 + d */
+        path[0] = '\0';
+        for (int d = 0; d <= CGROUP_WALK_MAX_DEPTH; d++) {
+                if (d > 0) {
+                        len += (size_t)snprintf(path + len, sizeof(path) - len, "%sd", len ? "/" : "");
+                        assert_int_equal(mkdirat(root, path, 0755), 0);
+                }
+                snprintf(num, sizeof(num), "%d\n", 100 + d);
+                snprintf(cmd, sizeof(cmd), "%s%scgroup.procs", path, len ? "/" : "");
+                put_file(root, cmd, num);
+        }
+        assert_int_equal(cgroup_walk_procs(root, &w), 0);
+        assert_true(w.truncated);
+        assert_int_equal(w.error, 0);
+        assert_int_equal(got.n, CGROUP_WALK_MAX_DEPTH);
+        for (int d = 0; d < CGROUP_WALK_MAX_DEPTH; d++)
+                assert_int_equal(got.v[d], 100 + d);
+
+        /* within the limit, and a cgroup.procs that cannot be read */
+        got.n = 0;
+        assert_int_equal(mkdirat(root, "d/d/d/broken", 0755), 0);
+        assert_int_equal(mkdirat(root, "d/d/d/broken/cgroup.procs", 0755), 0);
+        close(root);
+        snprintf(path, sizeof(path), "%s/d/d/d", tmpl);
+        root = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(root >= 0);
+        assert_int_equal(cgroup_walk_procs(root, &w), 0);
+        assert_false(w.truncated);
+        assert_int_equal(w.error, -EISDIR);
+        assert_int_equal(got.n, CGROUP_WALK_MAX_DEPTH + 1 - 3);
+        close(root);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+        assert_int_equal(system(cmd), 0);
+}
+
+static void test_xattr_flags(void **state)
+{
+        assert_int_equal(cgroup_xattr_flags(0, NULL, NULL), 0);
+        assert_int_equal(cgroup_xattr_flags(0, "1", NULL), CGROUP_XATTR_AVOID);
+        assert_int_equal(cgroup_xattr_flags(0, NULL, "yes\n"), CGROUP_XATTR_OMIT);
+        assert_int_equal(cgroup_xattr_flags(0, "true", "on"), CGROUP_XATTR_AVOID | CGROUP_XATTR_OMIT);
+        assert_int_equal(cgroup_xattr_flags(0, "0", "no"), 0);
+        assert_int_equal(cgroup_xattr_flags(0, "", "garbage-value"), 0);
+        /* a delegated (non-root) cgroup cannot exempt itself */
+        assert_int_equal(cgroup_xattr_flags(1000, "1", "1"), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -373,7 +448,6 @@ int main(void)
                 cmocka_unit_test(test_mountinfo_v2),
                 cmocka_unit_test(test_mountinfo_v1_and_garbage),
                 cmocka_unit_test(test_discover),
-                cmocka_unit_test(test_proc_cgroup),
                 cmocka_unit_test(test_parse_limit),
                 cmocka_unit_test(test_memory_read),
                 cmocka_unit_test(test_memory_reader),
@@ -382,6 +456,10 @@ int main(void)
                 cmocka_unit_test(test_path_join),
                 cmocka_unit_test(test_pressure_path),
                 cmocka_unit_test(test_descendant),
+                cmocka_unit_test(test_path_join_dotdot),
+                cmocka_unit_test(test_procs_parser),
+                cmocka_unit_test(test_walk),
+                cmocka_unit_test(test_xattr_flags),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,213 @@
+#pragma once
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cgroupfs.h - cgroup paths and mounts, walking a subtree's processes, memory files, cgroup.kill, xattrs */
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+/*
+ * Where the hierarchies are mounted. On a pure cgroup2 host v2 is /sys/fs/cgroup and carries
+ * the memory controller; on a hybrid host v2 is /sys/fs/cgroup/unified (PSI only) and memory
+ * lives in the v1 hierarchy at /sys/fs/cgroup/memory, where reapd looks at the *same relative
+ * path* as the cgroup2 one.
+ */
+struct cgroup_roots {
+        char v2[PATH_MAX]; /* "" if not mounted */
+        char v1_memory[PATH_MAX]; /* "" if not mounted */
+        bool v2_has_memory; /* "memory" listed in v2's cgroup.controllers */
+};
+
+/*
+ * cgroup_roots_parse_mountinfo() - pure: fill @ret from the text of /proc/self/mountinfo.
+ * Returns 0, or -ENOENT if no cgroup2 mount is found (v1 fields may still be set).
+ */
+int cgroup_roots_parse_mountinfo(const char *buf, struct cgroup_roots *ret);
+
+/*
+ * cgroup_roots_discover() - read @mountinfo_path (normally "/proc/self/mountinfo") whole and
+ * the v2 root's cgroup.controllers. Returns 0, -ENOENT without cgroup2, or another negative errno.
+ */
+int cgroup_roots_discover(const char *mountinfo_path, struct cgroup_roots *ret);
+
+/*
+ * cgroup_path_join() - "@root/@path/@file" into @buf (path may be "", "/" or start with "/";
+ * @path and @file may be NULL). A ".." component in @path or @file is refused: a path from
+ * /proc/<pid>/cgroup shows "/../.." for a process outside reapd's cgroup namespace, and must not
+ * lead out of the mount. Returns 0, -EINVAL ("..") or -ENAMETOOLONG.
+ */
+int cgroup_path_join(char *buf, size_t size, const char *root, const char *path, const char *file);
+
+/*
+ * cgroup_dir_stat() - stat() the directory of cgroup @path under the mount @root into @ret
+ * (its st_ino is the cgroup's id on cgroup2). Returns 0, -EINVAL, -ENAMETOOLONG, -ENOTDIR, or
+ * stat()'s negative errno (-ENOENT: no such cgroup); @ret is meaningless on failure.
+ */
+int cgroup_dir_stat(const char *root, const char *path, struct stat *ret);
+
+/*
+ * cgroup_is_descendant() - pure: true if cgroup @path is @ancestor or below it
+ * ("/a/b" is below "/a", "/ab" is not). An empty or "/" ancestor contains everything.
+ */
+bool cgroup_is_descendant(const char *path, const char *ancestor);
+
+/*
+ * cgroup_pressure_path() - "<v2 root>/@path/memory.pressure" into @buf: where PSI for cgroup @path
+ * lives, whether cgroup2 is mounted at /sys/fs/cgroup or (hybrid) /sys/fs/cgroup/unified. Does not
+ * check that the file exists. Returns 0, -ENOENT without a cgroup2 mount, -EINVAL or -ENAMETOOLONG.
+ */
+int cgroup_pressure_path(const struct cgroup_roots *roots, const char *path, char *buf, size_t size);
+
+/*
+ * cgroup.procs lists one pid a line. The parser takes the text in pieces of any size and calls
+ * @fn for each pid (1..INT32_MAX) as its number ends, so a pid cut by a piece's end is read
+ * whole. Other bytes separate numbers; a number out of range is skipped. Initialize with {}.
+ */
+struct cgroup_procs_parser {
+        uint64_t v; /* the number so far; stops growing past INT32_MAX, so it cannot wrap */
+        bool in_number;
+};
+
+/* cgroup_procs_feed() - the next @n bytes. Returns 0, or @fn's negative return (then stop). */
+int cgroup_procs_feed(struct cgroup_procs_parser *p, const char *buf, size_t n,
+                      int (*fn)(pid_t pid, void *userdata), void *userdata);
+
+/* cgroup_procs_finish() - the end of the text: a last number without its newline. As feed. */
+int cgroup_procs_finish(struct cgroup_procs_parser *p, int (*fn)(pid_t pid, void *userdata), void *userdata);
+
+/*
+ * The one walker of a cgroup subtree: cgroup.procs of a cgroup directory and of every cgroup
+ * below it, down to CGROUP_WALK_MAX_DEPTH levels, through directory fds and the caller's
+ * buffers, so it allocates nothing (the kill path preallocates them). A cgroup removed during
+ * the walk is no error: its processes went with it.
+ */
+
+/* Levels walked, the first included: systemd's trees are a handful deep, containers nest a few more. */
+#define CGROUP_WALK_MAX_DEPTH 32
+/* getdents64 buffer per level: room for several cgroup names of any length per call. */
+#define CGROUP_WALK_DENTS_SIZE 2048
+/* cgroup.procs is read in pieces of this size; the parser carries a number across them. */
+#define CGROUP_PROCS_CHUNK 4096
+
+struct cgroup_walk_buf {
+        _Alignas(8) char dents[CGROUP_WALK_MAX_DEPTH][CGROUP_WALK_DENTS_SIZE];
+        char procs[CGROUP_PROCS_CHUNK];
+};
+
+struct cgroup_walk {
+        struct cgroup_walk_buf *buf;
+        int (*fn)(pid_t pid, void *userdata); /* every pid listed, possibly twice (migrating); < 0 stops */
+        void *userdata;
+        bool truncated; /* out: cgroups below CGROUP_WALK_MAX_DEPTH levels exist and were not listed */
+        int error; /* out: the first failure to list a cgroup (negative errno), else 0 */
+};
+
+/*
+ * cgroup_walk_procs() - walk the cgroup whose directory is @dirfd (not closed, offset not
+ * moved) and its subtree, calling @w->fn. Whatever cannot be walked is said in @w->truncated
+ * and @w->error, and the walk goes on with the rest: a caller that needs every process must
+ * check both. Returns 0, or @fn's negative return (the walk stopped there).
+ */
+int cgroup_walk_procs(int dirfd, struct cgroup_walk *w);
+
+/*
+ * cgroup_kill() - write "1" to cgroup.kill of cgroup @path under the cgroup2 mount @root: the
+ * kernel SIGKILLs every process of the subtree at once. Refuses the root cgroup (the machine).
+ * Returns 0, -EINVAL, -ENAMETOOLONG or the write's negative errno (-ENOENT: no cgroup.kill, < 5.14).
+ */
+int cgroup_kill(const char *root, const char *path);
+
+/* cgroup_xattr_flags() and cgroup_read_xattrs() results. */
+#define CGROUP_XATTR_AVOID (1u << 0) /* user.reapd_avoid */
+#define CGROUP_XATTR_OMIT (1u << 1) /* user.reapd_omit */
+
+/*
+ * cgroup_xattr_flags() - pure: the CGROUP_XATTR_* flags a cgroup owned by @owner with these
+ * xattr values earns. A value is NULL when the xattr is absent; a present value counts when it
+ * is a true boolean ("1", "yes", "true", "on"), as systemd-oomd reads user.oomd_avoid. Only
+ * root-owned cgroups count: anyone with a delegated subtree could otherwise exempt their own
+ * processes.
+ */
+unsigned cgroup_xattr_flags(uid_t owner, const char *avoid, const char *omit);
+
+/*
+ * cgroup_read_xattrs() - cgroup_xattr_flags() of cgroup @path under the mount @root, read
+ * through one directory fd (its owner and both xattrs of the same directory). A cgroup that
+ * cannot be opened earns nothing: 0.
+ */
+unsigned cgroup_read_xattrs(const char *root, const char *path);
+
+/* A cgroup's memory state. Byte counts; CGROUP_LIMIT_MAX means "no limit". */
+#define CGROUP_LIMIT_MAX UINT64_MAX
+struct cgroup_memory {
+        uint64_t current; /* memory.current / memory.usage_in_bytes */
+        uint64_t max; /* memory.max / memory.limit_in_bytes (v1 huge values = max) */
+        uint64_t swap_current; /* memory.swap.current / memsw.usage - usage; 0 if unknown */
+        uint64_t swap_max; /* memory.swap.max / memsw.limit - limit; CGROUP_LIMIT_MAX if unknown */
+        bool v1; /* read from the v1 memory hierarchy */
+};
+
+/*
+ * cgroup_parse_limit() - pure: "max\n" -> CGROUP_LIMIT_MAX, a number -> bytes; v1's
+ * "unlimited" (PAGE_COUNTER_MAX pages, >= 2^62) is mapped to CGROUP_LIMIT_MAX too.
+ * Returns 0 or -EINVAL.
+ */
+int cgroup_parse_limit(const char *buf, uint64_t *ret);
+
+/*
+ * cgroup_parse_memory_stat_file() - pure: the cgroup's file-backed LRU pages in bytes, the page
+ * cache the kernel reclaims before it OOM-kills (as MemAvailable counts it system-wide), from the
+ * text of memory.stat: v2 "active_file" + "inactive_file", or with @v1 the hierarchical
+ * "total_active_file" + "total_inactive_file". Returns 0, or -EINVAL if a key is missing or
+ * garbled. @ret untouched on failure.
+ */
+int cgroup_parse_memory_stat_file(const char *buf, bool v1, uint64_t *ret);
+
+/*
+ * cgroup_memory_read() - the memory state of cgroup @path (relative to the cgroup2 root,
+ * "/" or "" for the root): v2 files when v2 has the memory controller, else the same path
+ * in the v1 memory hierarchy. Returns 0, -ENOENT (no such cgroup), -EOPNOTSUPP (no memory
+ * controller anywhere) or another negative errno.
+ */
+int cgroup_memory_read(const struct cgroup_roots *roots, const char *path, struct cgroup_memory *ret);
+
+/*
+ * cgroup_memory_file_read() - cgroup_parse_memory_stat_file() of the memory.stat that
+ * cgroup_memory_read() would use for @path. Returns 0, -ENOENT, -EOPNOTSUPP, -EINVAL, -EFBIG
+ * (longer than reapd reads) or another negative errno; @ret untouched on failure.
+ */
+int cgroup_memory_file_read(const struct cgroup_roots *roots, const char *path, uint64_t *ret);
+
+/*
+ * The same reads with their files kept open, for the monitor's every sample: an open and a
+ * close per file cost more than the read itself. Initialize with CGROUP_MEMORY_READER_INIT;
+ * the first read opens the cgroup's directory and files, later reads seek and read again.
+ * A read that fails on kept fds (a removed cgroup says -ENODEV) closes them and is retried
+ * once from @path, so the results are those of cgroup_memory_read() and
+ * cgroup_memory_file_read(). A reader serves one @path: close it before using another.
+ */
+enum {
+        CGROUP_MEMORY_CURRENT,
+        CGROUP_MEMORY_MAX,
+        CGROUP_MEMORY_SWAP_CURRENT,
+        CGROUP_MEMORY_SWAP_MAX,
+        CGROUP_MEMORY_STAT,
+        _CGROUP_MEMORY_FILES,
+};
+struct cgroup_memory_reader {
+        int dir; /* -1: not open */
+        bool v2;
+        bool no_swap; /* the machine has no swap: skip the swap files (swap_current 0, no swap_max) */
+        int fd[_CGROUP_MEMORY_FILES]; /* -1: not open */
+};
+#define CGROUP_MEMORY_READER_INIT                                                                           \
+        {                                                                                                   \
+                .dir = -1, .fd = { -1, -1, -1, -1, -1 }                                                     \
+        }
+int cgroup_memory_reader_read(struct cgroup_memory_reader *r, const struct cgroup_roots *roots,
+                              const char *path, struct cgroup_memory *ret);
+int cgroup_memory_reader_file(struct cgroup_memory_reader *r, const struct cgroup_roots *roots,
+                              const char *path, uint64_t *ret);
+void cgroup_memory_reader_close(struct cgroup_memory_reader *r);
