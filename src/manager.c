@@ -19,6 +19,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "decide.h"
+#include "instance.h"
 #include "kill.h"
 #include "manager.h"
 #include "memlock.h"
@@ -39,8 +40,6 @@
 #define LEARN_USEC (75 * USEC_PER_SEC)
 /* 10ms: how often to look at group members still exiting; a few GB unmap in that time. */
 #define KILL_RECHECK_USEC (10 * USEC_PER_MSEC)
-/* Where reapctl status finds the daemon's view when systemd gives no RuntimeDirectory=. */
-#define STATE_DIR_DEFAULT "/run/reapd"
 
 struct manager {
         sd_event *event;
@@ -105,6 +104,8 @@ static void manager_write_state(struct manager *m)
                 return;
         fprintf(f, "PID=%d\nVERSION=%s\nCONFIG=%s\nSCOPE=%s\nDRY_RUN=%d\n", (int)getpid(), REAPD_VERSION,
                 m->args->config_path, scope_name(m), m->config.dry_run);
+        if (m->args->instance)
+                fprintf(f, "INSTANCE=%s\n", m->args->instance);
         fprintf(f, "CAPABILITIES=%s\n", caps_format(caps, sizeof(caps), m->caps));
         if (mi) {
                 fprintf(f, "PRESSURE_PATH=%s\nPOLLING=%d\n", mi->pressure_path, mi->polling);
@@ -219,6 +220,7 @@ static void manager_kill_finish(struct manager *m, const char *result)
         r.exit_usec = m->dead && m->t_exit > m->op.t_signal ? m->t_exit - m->op.t_signal : 0;
         r.released_by_mrelease = m->op.n_released > 0;
         r.dry_run = false;
+        r.instance = m->args->instance;
         (void)report_kill(&r);
 
         m->n_kills++;
@@ -376,6 +378,7 @@ static void manager_report_dry_run(struct manager *m, const struct monitor_sampl
                 .result = "dry-run",
                 .kill_usec = now_usec(CLOCK_MONOTONIC) - m->t_decide,
                 .dry_run = true,
+                .instance = m->args->instance,
         };
 
         (void)report_kill(&r);
@@ -455,7 +458,8 @@ static void manager_kill(struct manager *m, enum decide_reason reason, const str
                     m->t_decide - m->last_no_candidate >= NO_CANDIDATE_INTERVAL_USEC) {
                         m->last_no_candidate = m->t_decide;
                         (void)report_no_candidate(decide_reason_to_string(reason), s->mem_available / 1024,
-                                                  s->pressure.some.avg10, m->snapshot.n_seen);
+                                                  s->pressure.some.avg10, m->snapshot.n_seen,
+                                                  m->args->instance);
                 }
                 decide_kill_started(&m->decider, m->t_decide);
                 return;
@@ -669,15 +673,16 @@ static void manager_apply_config(struct manager *m)
 }
 
 /*
- * Loads @path like config_load(), but each "file:line: message" goes to the log at error
- * priority: under systemd stderr would record them at info, and a broken drop-in must stand out.
+ * Loads @args->config_path like config_load(), but each "file:line: message" goes to the log at
+ * error priority: under systemd stderr would record them at info, and a broken drop-in must stand
+ * out. An instance's configuration must set Cgroup= as well.
  */
-static int manager_load_config(const char *path, struct reapd_config *ret)
+static int manager_load_config(const struct manager_args *args, struct reapd_config *ret)
 {
         char *text = NULL;
         size_t len = 0;
         FILE *errors = open_memstream(&text, &len);
-        int r = config_load(path, errors, ret);
+        int r = config_load(args->config_path, errors, ret);
 
         if (errors) {
                 fclose(errors);
@@ -689,6 +694,12 @@ static int manager_load_config(const char *path, struct reapd_config *ret)
                                 log_error("%s", line);
                 }
                 free(text);
+        }
+        /* Without a scope an instance would judge and kill the whole machine. */
+        if (r >= 0 && args->instance && !ret->cgroup[0]) {
+                log_error(INSTANCE_NO_CGROUP_FMT, args->config_path, args->instance);
+                config_done(ret);
+                r = -EINVAL;
         }
         return r;
 }
@@ -786,7 +797,7 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
         int r;
 
         (void)sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, now_usec(CLOCK_MONOTONIC));
-        r = manager_load_config(m->args->config_path, &c);
+        r = manager_load_config(m->args, &c);
         if (r < 0) {
                 log_error_errno(r, "Reloading %s failed; keeping the previous configuration",
                                 m->args->config_path);
@@ -838,16 +849,23 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 static void manager_setup_state_path(struct manager *m)
 {
         const char *dir = getenv("RUNTIME_DIRECTORY");
+        struct instance_paths paths;
 
-        if (!dir || !*dir) {
-                dir = STATE_DIR_DEFAULT;
-                if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-                        log_debug_errno(
-                                errno, "Cannot create %s; reapctl status will show live readings only", dir);
-                        return;
-                }
+        if (dir && *dir) {
+                if (snprintf(m->state_path, sizeof(m->state_path), "%s/state", dir) >=
+                    (int)sizeof(m->state_path))
+                        m->state_path[0] = '\0';
+                return;
         }
-        snprintf(m->state_path, sizeof(m->state_path), "%s/state", dir);
+        if (instance_paths(INSTANCE_CONF_ROOT, INSTANCE_RUN_DIR, m->args->instance, &paths) < 0)
+                return;
+        (void)mkdir(INSTANCE_RUN_DIR, 0755); /* an instance's directory is inside reapd.service's */
+        if (mkdir(paths.state_dir, 0755) < 0 && errno != EEXIST) {
+                log_debug_errno(errno, "Cannot create %s; reapctl status will show live readings only",
+                                paths.state_dir);
+                return;
+        }
+        strlcpy0(m->state_path, paths.state, sizeof(m->state_path));
 }
 
 int manager_main(const struct manager_args *args)
@@ -864,7 +882,7 @@ int manager_main(const struct manager_args *args)
         int r;
 
         log_setup(args->log_target, LOG_INFO);
-        r = manager_load_config(args->config_path, &m.config);
+        r = manager_load_config(args, &m.config);
         if (r < 0)
                 return log_error_errno(r, "Refusing to start: the configuration in %s is invalid",
                                        args->config_path);

@@ -101,6 +101,22 @@ static void test_dry_run_and_error(void **state)
         assert_string_equal(report_field_get(&f, "ERRNO"), "1");
 }
 
+/* reapd@NAME.service names itself in every record; reapd.service's records have no INSTANCE=. */
+static void test_instance(void **state)
+{
+        static struct report_fields f;
+        struct kill_report r = sample;
+
+        report_kill_fields(&r, &f);
+        assert_null(report_field_get(&f, "INSTANCE"));
+        r.instance = "batch";
+        report_kill_fields(&r, &f);
+        assert_string_equal(report_field_get(&f, "INSTANCE"), "batch");
+        r.dry_run = true;
+        report_kill_fields(&r, &f);
+        assert_string_equal(report_field_get(&f, "INSTANCE"), "batch");
+}
+
 static void test_truncation(void **state)
 {
         static struct report_fields f;
@@ -120,6 +136,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fields),
                 cmocka_unit_test(test_dry_run_and_error),
+                cmocka_unit_test(test_instance),
                 cmocka_unit_test(test_truncation),
         };
 
