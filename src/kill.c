@@ -266,6 +266,24 @@ static int read_cgroup_of(const struct kill_ctx *c, pid_t pid, char *ret, size_t
         return ret[0] ? 0 : -ENOENT;
 }
 
+/* With a scope: 0 if @pid is inside it (its cgroup2 path), KILL_OUTSIDE if not, or -errno. */
+static int check_scope(const struct kill_ctx *c, pid_t pid)
+{
+        char buf[CGROUP_BUF_SIZE], path[PATH_MAX];
+        ssize_t n;
+        int r;
+
+        if (!c->req->scope)
+                return 0;
+        n = read_proc(c->req->proc_dirfd, pid, "cgroup", buf, sizeof(buf));
+        if (n < 0)
+                return (int)n;
+        r = cgroup_parse_proc_cgroup(buf, path, sizeof(path), NULL, 0);
+        if (r < 0)
+                return r;
+        return path[0] && cgroup_is_descendant(path, c->req->scope) ? 0 : KILL_OUTSIDE;
+}
+
 static struct kill_target *target_add(struct kill_ctx *c, pid_t pid)
 {
         struct kill_target *t;
@@ -338,6 +356,10 @@ static void add_member(struct kill_ctx *c, pid_t pid)
                         r = -EINVAL;
                 else if (pgid != c->pgid)
                         r = KILL_OUTSIDE;
+                else
+                        r = check_scope(c, pid);
+                if (r < 0)
+                        r = kill_classify_errno(r);
         } else {
                 char path[PATH_MAX];
 
@@ -676,6 +698,14 @@ int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op 
                 if (e == 0 && t->pidfd >= 0 &&
                     poll(&(struct pollfd){.fd = t->pidfd, .events = POLLIN}, 1, 0) > 0)
                         e = KILL_GONE;
+                /* Chosen inside the scope, but it may have been moved out since. */
+                if (e == 0) {
+                        e = check_scope(&c, t->pid);
+                        if (e == -ESRCH)
+                                e = KILL_GONE;
+                        else if (e < 0)
+                                return abort_kill(r, e);
+                }
         }
         if (e > 0) {
                 e = finish_unsignalled(&c, e);

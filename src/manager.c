@@ -476,6 +476,7 @@ static void manager_kill(struct manager *m, enum decide_reason reason, const str
                 .release = m->config.release,
                 .proc_dirfd = m->proc_fd,
                 .roots = m->have_roots ? &m->roots : NULL,
+                .scope = m->config.cgroup[0] ? m->config.cgroup : NULL,
         };
         r = kill_start(m->reaper, &req, &m->op);
         now = now_usec(CLOCK_MONOTONIC);
@@ -495,6 +496,7 @@ static void manager_kill(struct manager *m, enum decide_reason reason, const str
         case KILL_GONE:
         case KILL_REUSED:
         case KILL_PROTECTED:
+        case KILL_OUTSIDE:
                 log_info("Victim %d (%s) not killed: %s; choosing again.", (int)m->victim.pid,
                          m->victim.comm, kill_result_to_string(r));
                 kill_op_done(&m->op);
