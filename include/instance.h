@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /*
  * reapd.service's state directory. An instance's is a subdirectory of it, so that reapctl finds
@@ -41,3 +42,25 @@ bool instance_name_valid(const char *name);
  * own paths. Returns 0, -EINVAL for an invalid @name, -ENAMETOOLONG; @ret untouched on failure.
  */
 int instance_paths(const char *conf_root, const char *run_dir, const char *name, struct instance_paths *ret);
+
+/*
+ * instance_state_get() - pure: the value of "KEY=" in a state file's text @state, copied into
+ * @buf (always terminated, cut to @size); "" if absent. Returns @buf.
+ */
+char *instance_state_get(const char *state, const char *key, char *buf, size_t size);
+
+/*
+ * instance_scopes_overlap() - pure: whether two daemons' scopes can hold the same process. A scope
+ * is a cgroup2 path, or "", "/" or "system" (a state file's SCOPE=) for the whole machine.
+ */
+bool instance_scopes_overlap(const char *a, const char *b);
+
+/*
+ * instance_for_each_running() - call @fn for each daemon whose state file under @run_dir
+ * (reapd.service's, @name NULL, then each instance's) names a live PID, with its name, PID and the
+ * file's text. Unreadable files are skipped. Returns 0, or a negative errno if @run_dir exists but
+ * cannot be listed.
+ */
+int instance_for_each_running(const char *run_dir,
+                              void (*fn)(const char *name, int pid, const char *state, void *userdata),
+                              void *userdata);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ctl-status.c - reapctl status: the daemon's view, live readings, capabilities and the last kill */
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -38,28 +37,6 @@ static void help(void)
                "     --state-file=FILE The daemon's state file (default %s)\n"
                "  -h --help            Show this help\n",
                INSTANCE_CONF_ROOT, CONFIG_FILE_DEFAULT, STATE_FILE_DEFAULT);
-}
-
-/* Value of "KEY=" in the state file's text, copied into @buf; "" if absent. */
-static const char *state_get(const char *state, const char *key, char *buf, size_t size)
-{
-        size_t l = strlen(key);
-
-        buf[0] = '\0';
-        for (const char *p = state; p && *p;) {
-                const char *nl = strchr(p, '\n');
-                size_t len = nl ? (size_t)(nl - p) : strlen(p);
-
-                if (len > l && strncmp(p, key, l) == 0 && p[l] == '=') {
-                        size_t n = MIN(len - l - 1, size - 1);
-
-                        memcpy(buf, p + l + 1, n);
-                        buf[n] = '\0';
-                        break;
-                }
-                p = nl ? nl + 1 : NULL;
-        }
-        return buf;
 }
 
 /* Whether the current entry is @instance's record: INSTANCE=@instance, or none for reapd.service. */
@@ -151,29 +128,13 @@ static void print_live(const struct reapd_config *c)
 }
 
 /* reapd.service's view: the instances running beside it, one line each. */
-static void print_instances(void)
+static void print_instance(const char *name, int pid, const char *state, void *userdata)
 {
-        DIR *d = opendir(INSTANCE_RUN_DIR);
-        struct dirent *de;
+        char v[PATH_MAX];
 
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                char path[PATH_MAX], state[4096], v[PATH_MAX];
-                int pid = 0;
-
-                if (!instance_name_valid(de->d_name) ||
-                    snprintf(path, sizeof(path), "%s/%s/state", INSTANCE_RUN_DIR, de->d_name) >=
-                            (int)sizeof(path) ||
-                    read_file_at(AT_FDCWD, path, state, sizeof(state)) <= 0)
-                        continue;
-                if (parse_int(state_get(state, "PID", v, sizeof(v)), &pid) < 0 || pid <= 0 ||
-                    (kill(pid, 0) < 0 && errno != EPERM))
-                        continue;
-                printf("  Instance:  %s, PID %d, scope %s (reapctl status -i %s)\n", de->d_name, pid,
-                       state_get(state, "SCOPE", v, sizeof(v)), de->d_name);
-        }
-        closedir(d);
+        if (name)
+                printf("  Instance:  %s, PID %d, scope %s (reapctl status -i %s)\n", name, pid,
+                       instance_state_get(state, "SCOPE", v, sizeof(v)), name);
 }
 
 int ctl_status(int argc, char **argv)
@@ -230,30 +191,32 @@ int ctl_status(int argc, char **argv)
 
         if (read_file_at(AT_FDCWD, state_path, state, sizeof(state)) < 0)
                 state[0] = '\0';
-        if (state[0] && parse_int(state_get(state, "PID", v, sizeof(v)), &pid) == 0 && pid > 0 &&
+        if (state[0] && parse_int(instance_state_get(state, "PID", v, sizeof(v)), &pid) == 0 && pid > 0 &&
             (kill(pid, 0) == 0 || errno == EPERM))
                 running = true;
 
         if (running) {
                 printf("reapd%s%s %s: running, PID %d, state %s\n", instance ? "@" : "",
-                       instance ? instance : "", state_get(state, "VERSION", v, sizeof(v)), pid,
-                       state_get(state, "STATE", caps, sizeof(caps)));
-                printf("  Config:    %s\n", state_get(state, "CONFIG", v, sizeof(v)));
-                printf("  Scope:     %s%s\n", state_get(state, "SCOPE", v, sizeof(v)),
-                       streq(state_get(state, "DRY_RUN", caps, sizeof(caps)), "1") ? " (dry run)" : "");
-                printf("  Kills:     %s since start\n", state_get(state, "KILLS", v, sizeof(v)));
+                       instance ? instance : "", instance_state_get(state, "VERSION", v, sizeof(v)), pid,
+                       instance_state_get(state, "STATE", caps, sizeof(caps)));
+                printf("  Config:    %s\n", instance_state_get(state, "CONFIG", v, sizeof(v)));
+                printf("  Scope:     %s%s\n", instance_state_get(state, "SCOPE", v, sizeof(v)),
+                       streq(instance_state_get(state, "DRY_RUN", caps, sizeof(caps)), "1") ? " (dry run)"
+                                                                                            : "");
+                printf("  Kills:     %s since start\n", instance_state_get(state, "KILLS", v, sizeof(v)));
                 printf("  Triggers:  some %s, full %s%s\n",
-                       state_get(state, "TRIGGER_SOME", v, sizeof(v))[0] ? v : "off",
-                       state_get(state, "TRIGGER_FULL", caps, sizeof(caps))[0] ? caps : "off",
-                       streq(state_get(state, "POLLING", v, sizeof(v)), "1") ? " (polling stall counters)"
-                                                                             : "");
-                printf("  Caps:      %s\n", state_get(state, "CAPABILITIES", v, sizeof(v)));
-                if (!config_path && state_get(state, "CONFIG", v, sizeof(v))[0])
+                       instance_state_get(state, "TRIGGER_SOME", v, sizeof(v))[0] ? v : "off",
+                       instance_state_get(state, "TRIGGER_FULL", caps, sizeof(caps))[0] ? caps : "off",
+                       streq(instance_state_get(state, "POLLING", v, sizeof(v)), "1")
+                               ? " (polling stall counters)"
+                               : "");
+                printf("  Caps:      %s\n", instance_state_get(state, "CAPABILITIES", v, sizeof(v)));
+                if (!config_path && instance_state_get(state, "CONFIG", v, sizeof(v))[0])
                         config_path = strdupa(v);
         } else
                 printf("reapd%s%s: not running\n", instance ? "@" : "", instance ? instance : "");
         if (!instance)
-                print_instances();
+                (void)instance_for_each_running(INSTANCE_RUN_DIR, print_instance, NULL);
         if (!config_path)
                 config_path = paths.config;
 

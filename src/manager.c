@@ -870,6 +870,21 @@ static void manager_setup_state_path(struct manager *m)
         strlcpy0(m->state_path, paths.state, sizeof(m->state_path));
 }
 
+/* Another daemon whose scope overlaps ours: say so once at start (reapd(8), INSTANCES). */
+static void warn_overlap(const char *name, int pid, const char *state, void *userdata)
+{
+        const struct manager *m = userdata;
+        char scope[PATH_MAX];
+
+        if (pid == (int)getpid() || streq(name, m->args->instance) || (!name && !m->args->instance))
+                return;
+        if (instance_scopes_overlap(instance_state_get(state, "SCOPE", scope, sizeof(scope)),
+                                    m->config.cgroup))
+                log_notice("%s%s%s (PID %d) watches %s, which overlaps %s: each may kill for the same "
+                           "trouble, with nothing to coordinate them.",
+                           name ? "reapd@" : "reapd", name ?: "", ".service", pid, scope, scope_name(m));
+}
+
 int manager_main(const struct manager_args *args)
 {
         struct manager m = {.args = args, .proc_fd = -1};
@@ -959,6 +974,7 @@ int manager_main(const struct manager_args *args)
         manager_settle(&m);
 
         manager_setup_state_path(&m);
+        (void)instance_for_each_running(INSTANCE_RUN_DIR, warn_overlap, &m);
         manager_log_monitor(&m);
         manager_update_status(&m, true);
         (void)sd_notify(false, "READY=1");

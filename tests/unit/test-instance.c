@@ -77,12 +77,43 @@ static void test_too_long(void **state)
         assert_string_equal(p.config, "untouched");
 }
 
+static void test_state_get(void **state)
+{
+        const char *text = "PID=42\nSCOPE=/user.slice\nINSTANCE=user\nEMPTY=\nLONG=abcdefgh";
+        char buf[5];
+        char big[64];
+
+        assert_string_equal(instance_state_get(text, "PID", big, sizeof(big)), "42");
+        assert_string_equal(instance_state_get(text, "SCOPE", big, sizeof(big)), "/user.slice");
+        assert_string_equal(instance_state_get(text, "EMPTY", big, sizeof(big)), "");
+        assert_string_equal(instance_state_get(text, "MISSING", big, sizeof(big)), "");
+        /* A key is a whole key: "SCOP" is not "SCOPE". */
+        assert_string_equal(instance_state_get(text, "SCOP", big, sizeof(big)), "");
+        assert_string_equal(instance_state_get(text, "LONG", buf, sizeof(buf)), "abcd");
+        assert_string_equal(instance_state_get(NULL, "PID", big, sizeof(big)), "");
+}
+
+static void test_overlap(void **state)
+{
+        /* The whole machine holds every scope. */
+        assert_true(instance_scopes_overlap("system", "/user.slice"));
+        assert_true(instance_scopes_overlap("/batch.slice", ""));
+        assert_true(instance_scopes_overlap("system", "system"));
+        /* Nested either way. */
+        assert_true(instance_scopes_overlap("/system.slice", "/system.slice/batch.slice"));
+        assert_true(instance_scopes_overlap("/system.slice/batch.slice", "/system.slice"));
+        assert_true(instance_scopes_overlap("/user.slice", "/user.slice/"));
+        /* Siblings, and names that only share a prefix. */
+        assert_false(instance_scopes_overlap("/user.slice", "/system.slice/batch.slice"));
+        assert_false(instance_scopes_overlap("/pkga.slice", "/pkga.slice-2"));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_names),
-                cmocka_unit_test(test_paths),
-                cmocka_unit_test(test_too_long),
+                cmocka_unit_test(test_names),    cmocka_unit_test(test_paths),
+                cmocka_unit_test(test_too_long), cmocka_unit_test(test_state_get),
+                cmocka_unit_test(test_overlap),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
