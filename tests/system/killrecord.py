@@ -7,8 +7,11 @@ Used by the system test (tests/system/test-nspawn.sh) and the journal integratio
 
 CLI, for the shell test: killrecord.py journal RECORD.json KEY=VALUE...
                          killrecord.py reapctl KILLS.json KEY=VALUE...
-where KEY=VALUE are expectations: pid=, comm=, uid=, cgroup=, dry_run=, min_rss_kb=,
-released=1 (a real kill must show RELEASED_KB > 0).
+                         killrecord.py scope KILLS.json CGROUP [instance=NAME]
+where KEY=VALUE are expectations: pid=, comm=, uid=, cgroup=, dry_run=, kill_unit=, min_rss_kb=,
+released=1 (a real kill must show RELEASED_KB > 0), instance=NAME (INSTANCE=NAME; "instance="
+means no INSTANCE field: a record of reapd.service). "scope" checks that every record of
+reapctl kills --json is about a process in CGROUP or below, and of the instance NAME if given.
 Prints "ok"/one problem per line, exits 1 on any problem.
 """
 
@@ -51,10 +54,12 @@ def _expect_common(get, exp, problems, what):
         elif not pat.match(v):
             problems.append(f"{what}: {k}={v!r} does not look right")
     want = {"pid": "VICTIM_PID", "comm": "VICTIM_COMM", "uid": "VICTIM_UID", "cgroup": "VICTIM_CGROUP",
-            "dry_run": "DRY_RUN"}
+            "dry_run": "DRY_RUN", "kill_unit": "KILL_UNIT"}
     for key, field in want.items():
         if key in exp and get(field) is not None and get(field) != exp[key]:
             problems.append(f"{what}: {field}={get(field)!r}, expected {exp[key]!r}")
+    if "instance" in exp and (get("INSTANCE") or "") != exp["instance"]:
+        problems.append(f"{what}: INSTANCE={get('INSTANCE')!r}, expected {exp['instance'] or None!r}")
     dry = get("DRY_RUN")
     if dry is None:
         return
@@ -134,7 +139,37 @@ def check_reapctl_json(text, **exp):
     return problems
 
 
+def check_reapctl_scope(text, cgroup, instance=None):
+    """@text: reapctl kills --json. Every record is about a process in @cgroup or below, and of
+    @instance if given; there is at least one. Returns problems."""
+    try:
+        arr = json.loads(text)
+    except ValueError as e:
+        return [f"reapctl: not JSON ({e}): {text[:200]!r}"]
+    if not isinstance(arr, list) or not arr:
+        return [f"reapctl: expected a non-empty JSON array, got {text[:200]!r}"]
+    problems = []
+    for e in arr:
+        cg = str(e.get("cgroup", ""))
+        if cg != cgroup and not cg.startswith(cgroup.rstrip("/") + "/"):
+            problems.append(f"reapctl: pid {e.get('pid')} ({e.get('comm')}) in {cg!r}, outside {cgroup!r}")
+        if instance is not None and e.get("instance") != instance:
+            problems.append(f"reapctl: pid {e.get('pid')}: instance {e.get('instance')!r}, expected {instance!r}")
+    return problems
+
+
 def main(argv):
+    if len(argv) >= 4 and argv[1] == "scope":
+        exp = dict(a.split("=", 1) for a in argv[4:])
+        try:
+            text = open(argv[2]).read()
+        except OSError as e:
+            print(f"cannot read {argv[2]}: {e.strerror}")
+            return 1
+        problems = check_reapctl_scope(text, argv[3], exp.get("instance"))
+        for p in problems:
+            print(p)
+        return 1 if problems else 0
     if len(argv) < 3 or argv[1] not in ("journal", "reapctl"):
         print(__doc__.strip(), file=sys.stderr)
         return 2
