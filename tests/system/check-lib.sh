@@ -1,9 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced INSIDE the system tests' containers by check.sh and check-package.sh: the result
-# lines and the journal helpers both use. The caller sets $out and opens fd 3 on $out/result
-# first; ok/notok/diag write "ok - what", "not ok - what" and "# ..." lines there, which the
-# outer test turns into TAP (lib.sh, results_to_tap).
+# lines and the journal helpers both use. ok/notok/diag write "ok - what", "not ok - what" and
+# "# ..." lines to $out/result (fd 3), which the outer test turns into TAP (lib.sh,
+# results_to_tap); everything else the checks print goes to $out/check.log.
+
+out=/var/tmp/systemtest
+mkdir -p "$out"
+: >"$out/result"
+exec 3>>"$out/result"
+exec >>"$out/check.log" 2>&1
 
 MID_KILL=0d34ba080ff344199e41f36a4bb9b436
 failures=0

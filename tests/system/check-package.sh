@@ -10,11 +10,6 @@
 # container's own PID namespace; reapd.service gets the protecting drop-in of lib.sh first.
 set -euo pipefail
 
-out=/var/tmp/systemtest
-mkdir -p "$out"
-: >"$out/result"
-exec 3>>"$out/result"
-exec >>"$out/check.log" 2>&1
 here=$(dirname "$0")
 # shellcheck source=check-lib.sh
 . "$here/check-lib.sh"

@@ -10,11 +10,6 @@
 # container's own PID namespace: a dry run first, then one real kill of the hog below.
 set -euo pipefail
 
-out=/var/tmp/systemtest
-mkdir -p "$out"
-: >"$out/result"
-exec 3>>"$out/result"
-exec >>"$out/check.log" 2>&1
 
 HOG_UNIT=reapdtest-hog.service
 DROPIN_DIR=/etc/reapd.conf.d

@@ -97,15 +97,23 @@ def check_journal_record(rec, **exp):
     return problems
 
 
-def check_reapctl_json(text, **exp):
-    """@text: the output of reapctl kills --json. The entry for exp['pid'] (else the last) is
-    checked. Returns problems."""
+def _load_array(text):
+    """reapctl kills --json: (the array, []) or (None, problems) unless it is a non-empty array."""
     try:
         arr = json.loads(text)
     except ValueError as e:
-        return [f"reapctl: not JSON ({e}): {text[:200]!r}"]
+        return None, [f"reapctl: not JSON ({e}): {text[:200]!r}"]
     if not isinstance(arr, list) or not arr:
-        return [f"reapctl: expected a non-empty JSON array, got {text[:200]!r}"]
+        return None, [f"reapctl: expected a non-empty JSON array, got {text[:200]!r}"]
+    return arr, []
+
+
+def check_reapctl_json(text, **exp):
+    """@text: the output of reapctl kills --json. The entry for exp['pid'] (else the last) is
+    checked. Returns problems."""
+    arr, problems = _load_array(text)
+    if arr is None:
+        return problems
     ent = arr[-1]
     if "pid" in exp:
         matching = [e for e in arr if isinstance(e, dict) and str(e.get("pid")) == exp["pid"]
@@ -142,13 +150,9 @@ def check_reapctl_json(text, **exp):
 def check_reapctl_scope(text, cgroup, instance=None):
     """@text: reapctl kills --json. Every record is about a process in @cgroup or below, and of
     @instance if given; there is at least one. Returns problems."""
-    try:
-        arr = json.loads(text)
-    except ValueError as e:
-        return [f"reapctl: not JSON ({e}): {text[:200]!r}"]
-    if not isinstance(arr, list) or not arr:
-        return [f"reapctl: expected a non-empty JSON array, got {text[:200]!r}"]
-    problems = []
+    arr, problems = _load_array(text)
+    if arr is None:
+        return problems
     for e in arr:
         cg = str(e.get("cgroup", ""))
         if cg != cgroup and not cg.startswith(cgroup.rstrip("/") + "/"):

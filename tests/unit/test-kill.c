@@ -173,6 +173,24 @@ static pid_t sleeper(void)
         return pid;
 }
 
+/* SIGKILL and reap the test's children, a 0-terminated list. */
+static void reap_children(const pid_t *pids)
+{
+        for (; *pids; pids++) {
+                kill(*pids, SIGKILL);
+                waitpid(*pids, NULL, 0);
+        }
+}
+
+static void remove_fake_proc(int dirfd, const char *dir)
+{
+        char cmd[128];
+
+        close(dirfd);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+}
+
 /*
  * Member selection of a process-group kill, dry run, over a fake /proc whose entries name
  * real children (so pidfd_open works) with made-up pgids: the victim's group members are
@@ -242,17 +260,8 @@ static void test_pgid_members(void **state)
         assert_int_equal(kill_start(r, &req, &op), -EINVAL);
 
         reaper_free(r);
-        for (pid_t *p = (pid_t[]){victim, member, protected, stranger, 0}; *p; p++) {
-                kill(*p, SIGKILL);
-                waitpid(*p, NULL, 0);
-        }
-        close(dirfd);
-        {
-                char cmd[128];
-
-                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-                assert_int_equal(system(cmd), 0);
-        }
+        reap_children((pid_t[]){victim, member, protected, stranger, 0});
+        remove_fake_proc(dirfd, dir);
 }
 
 /*
@@ -324,17 +333,8 @@ static void test_scope(void **state)
         kill_op_done(&op);
 
         reaper_free(r);
-        for (pid_t *p = (pid_t[]){victim, inside, outside, 0}; *p; p++) {
-                kill(*p, SIGKILL);
-                waitpid(*p, NULL, 0);
-        }
-        close(dirfd);
-        {
-                char cmd[128];
-
-                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-                assert_int_equal(system(cmd), 0);
-        }
+        reap_children((pid_t[]){victim, inside, outside, 0});
+        remove_fake_proc(dirfd, dir);
 }
 
 static void test_reaper_setup(void **state)
