@@ -163,27 +163,19 @@ def check_reapctl_scope(text, cgroup, instance=None):
 
 
 def main(argv):
-    if len(argv) >= 4 and argv[1] == "scope":
-        exp = dict(a.split("=", 1) for a in argv[4:])
-        try:
-            text = open(argv[2]).read()
-        except OSError as e:
-            print(f"cannot read {argv[2]}: {e.strerror}")
-            return 1
-        problems = check_reapctl_scope(text, argv[3], exp.get("instance"))
-        for p in problems:
-            print(p)
-        return 1 if problems else 0
-    if len(argv) < 3 or argv[1] not in ("journal", "reapctl"):
+    scope = len(argv) >= 4 and argv[1] == "scope"
+    if not scope and (len(argv) < 3 or argv[1] not in ("journal", "reapctl")):
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    exp = dict(a.split("=", 1) for a in argv[3:])
+    exp = dict(a.split("=", 1) for a in argv[4 if scope else 3:])
     try:
         text = open(argv[2]).read()
     except OSError as e:
         print(f"cannot read {argv[2]}: {e.strerror}")
         return 1
-    if argv[1] == "journal":
+    if scope:
+        problems = check_reapctl_scope(text, argv[3], exp.get("instance"))
+    elif argv[1] == "journal":
         try:
             rec = json.loads(text.splitlines()[0])
         except (ValueError, IndexError):
