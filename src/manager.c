@@ -915,6 +915,9 @@ int manager_main(const struct manager_args *args)
         else
                 log_notice("BPF ranking in use: one task-iterator pass ranks every process");
 
+        /* Before the malloc_trim() below: opendir()'s buffer is freed with the rest. */
+        (void)instance_for_each_running(INSTANCE_RUN_DIR, warn_overlap, &m);
+
         /* What loading freed (libbpf's copy of the object, its BTF) back to the kernel now: once
          * mlockall() has locked the heap, free pages inside it can no longer be given back. */
         (void)malloc_trim(0);
@@ -974,7 +977,6 @@ int manager_main(const struct manager_args *args)
         manager_settle(&m);
 
         manager_setup_state_path(&m);
-        (void)instance_for_each_running(INSTANCE_RUN_DIR, warn_overlap, &m);
         manager_log_monitor(&m);
         manager_update_status(&m, true);
         (void)sd_notify(false, "READY=1");
