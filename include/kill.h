@@ -52,7 +52,7 @@
 #define KILL_REUSED 2 /* the PID now names another process (start time or uid differ): not signalled */
 #define KILL_PROTECTED 3 /* oom_score_adj is -1000 now: not signalled */
 #define KILL_DRY_RUN 4 /* every check passed, the signal was not sent (dry run) */
-#define KILL_OUTSIDE 5 /* group/cgroup member that left the unit between listing and checking */
+#define KILL_OUTSIDE 5 /* a member that left the unit between listing and checking, or outside the scope */
 
 /* kill_target.release, besides 0 (released) and -errno from process_mrelease(). */
 #define KILL_RELEASE_SKIPPED 1 /* not attempted: not signalled, release=false, or no kernel support */
@@ -168,6 +168,7 @@ struct kill_request {
         bool release; /* process_mrelease() after SIGKILL */
         int proc_dirfd; /* an open "/proc" (the test may pass a fixture for the pure parts) */
         const struct cgroup_roots *roots; /* for KILL_UNIT_CGROUP; may be NULL otherwise */
+        const char *scope; /* cgroup2 path (Cgroup=) every process signalled must be in; NULL: any */
 };
 
 /*
@@ -177,12 +178,16 @@ struct kill_request {
  * PID is never signalled. With @req->release, hand the signalled pidfds to the reaper thread
  * for process_mrelease() and return at once (op->release_pending).
  *
- * Group and cgroup kills first check the victim itself; if it is gone, reused or protected,
- * nobody is signalled. Members with oom_score_adj -1000 are skipped, except by cgroup.kill,
+ * With @req->scope, the victim and every member must be in that cgroup2 subtree (their
+ * /proc/PID/cgroup, read after the pidfd is open): a process group reaches across cgroups, and a
+ * victim may have moved since it was chosen. A member outside is KILL_OUTSIDE and not signalled.
+ *
+ * Group and cgroup kills first check the victim itself; if it is gone, reused, protected or
+ * outside the scope, nobody is signalled. Members with oom_score_adj -1000 are skipped, except by cgroup.kill,
  * which the kernel applies to the whole subtree.
  *
  * Returns, about the victim: 0 signalled (see op for the other members), KILL_GONE,
- * KILL_REUSED, KILL_PROTECTED, KILL_DRY_RUN, or a negative errno: -EPERM (not allowed to
+ * KILL_REUSED, KILL_PROTECTED, KILL_OUTSIDE, KILL_DRY_RUN, or a negative errno: -EPERM (not allowed to
  * signal it), -EBUSY (the previous op was not kill_op_done()'d), -EINVAL (bad request, the victim is the
  * caller itself, or a cgroup kill of the root cgroup),
  * other -errno from /proc or the cgroup files. On success or a positive code @op is filled

@@ -8,6 +8,7 @@
 
 struct manager_args {
         const char *config_path;
+        const char *instance; /* reapd@NAME.service's NAME (--instance), or NULL */
         enum log_target log_target;
         bool force_dry_run;
 };

@@ -50,6 +50,7 @@ struct kill_report {
         bool released_by_mrelease;
         bool dry_run;
         bool rehearsal; /* reapd's own child, killed to run the kill path once: not a kill */
+        const char *instance; /* reapd@NAME.service's NAME (INSTANCE=), NULL for reapd.service */
 };
 
 #define REPORT_MAX_FIELDS 40
@@ -64,7 +65,8 @@ struct report_fields {
 
 /*
  * report_kill_fields() - pure: build the journal fields of @r (MESSAGE=, MESSAGE_ID=, PRIORITY=,
- * SYSLOG_IDENTIFIER=, VICTIM_*, TRIGGER, timings, ...) into @f. Strings are truncated to fit.
+ * SYSLOG_IDENTIFIER=, VICTIM_*, TRIGGER, timings, ..., INSTANCE= when set) into @f. Strings are
+ * truncated to fit.
  * A rehearsal gets its own MESSAGE_ID, PRIORITY=7 (debug) and REHEARSAL=1, and a MESSAGE that
  * does not read as a kill, so that neither "reapctl kills" nor a reader of the log counts it.
  */
@@ -82,10 +84,10 @@ int report_kill(const struct kill_report *r);
 
 /*
  * report_no_candidate() - "wanted to act on @trigger but nothing may be killed" record,
- * rate-limited by the caller. Returns 0 or a negative errno.
+ * rate-limited by the caller; @instance as in struct kill_report. Returns 0 or a negative errno.
  */
 int report_no_candidate(const char *trigger, uint64_t mem_available_kb, uint32_t pressure_some_avg10,
-                        size_t n_scanned);
+                        size_t n_scanned, const char *instance);
 
 /* report_field_get() - pure, for tests and reapctl: value of "KEY=" in @f, or NULL. */
 const char *report_field_get(const struct report_fields *f, const char *key);

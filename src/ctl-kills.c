@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "instance.h"
 #include "json.h"
 #include "report.h"
 #include "util.h"
@@ -44,6 +45,7 @@ static const struct {
         {"RELEASED_KB", "released_kb", true},
         {"RELEASED_BY", "released_by", false},
         {"DRY_RUN", "dry_run", true},
+        {"INSTANCE", "instance", false},
         {"MESSAGE", "message", false},
 };
 
@@ -58,6 +60,7 @@ static void help(void)
                "  --json              One JSON array, oldest first\n"
                "  -D --directory=DIR  Read the journal files in DIR (e.g. a container's)\n"
                "  -n --limit=N        Show only the N newest records\n"
+               "  -i --instance=NAME  Only the records of reapd@NAME.service (INSTANCE=NAME)\n"
                "  -h --help           Show this help\n",
                REPORT_MESSAGE_ID_KILL);
 }
@@ -167,9 +170,9 @@ static void print_json_entry(sd_journal *j, bool first)
 
 static void print_table_entry(sd_journal *j)
 {
-        static const char *const cols[] = {"VICTIM_PID", "VICTIM_COMM", "TRIGGER",
-                                           "RESULT",     "RELEASED_KB", "RELEASE_USEC"};
-        static const int widths[] = {8, 16, 14, 9, 12, 12};
+        static const char *const cols[] = {"VICTIM_PID",  "VICTIM_COMM",  "TRIGGER", "RESULT",
+                                           "RELEASED_KB", "RELEASE_USEC", "INSTANCE"};
+        static const int widths[] = {8, 16, 14, 9, 12, 12, 0}; /* 0: the last, unpadded */
         uint64_t rt = 0;
         char when[32] = "?";
         time_t t;
@@ -185,7 +188,10 @@ static void print_table_entry(sd_journal *j)
                 size_t len = 1;
                 const char *v = entry_get(j, cols[i], &len);
 
-                printf(" %-*.*s", widths[i], (int)MIN(len, (size_t)widths[i]), v ? v : "-");
+                if (widths[i])
+                        printf(" %-*.*s", widths[i], (int)MIN(len, (size_t)widths[i]), v ? v : "-");
+                else
+                        printf(" %.*s", (int)len, v ? v : "-");
         }
         printf("\n");
 }
@@ -194,18 +200,22 @@ int ctl_kills(int argc, char **argv)
 {
         enum { ARG_SINCE = 0x100, ARG_JSON };
         static const struct option options[] = {
-                {"help", no_argument, NULL, 'h'},        {"since", required_argument, NULL, ARG_SINCE},
-                {"json", no_argument, NULL, ARG_JSON},   {"directory", required_argument, NULL, 'D'},
-                {"limit", required_argument, NULL, 'n'}, {},
+                {"help", no_argument, NULL, 'h'},
+                {"since", required_argument, NULL, ARG_SINCE},
+                {"json", no_argument, NULL, ARG_JSON},
+                {"directory", required_argument, NULL, 'D'},
+                {"limit", required_argument, NULL, 'n'},
+                {"instance", required_argument, NULL, 'i'},
+                {},
         };
-        const char *directory = NULL;
+        const char *directory = NULL, *instance = NULL;
         uint64_t since = 0, limit = 0, skip = 0, total = 0, shown = 0;
         bool json = false;
         sd_journal *j = NULL;
         int c, r;
 
         optind = 1;
-        while ((c = getopt_long(argc, argv, "hD:n:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "hD:n:i:", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         help();
@@ -221,6 +231,13 @@ int ctl_kills(int argc, char **argv)
                         break;
                 case 'D':
                         directory = optarg;
+                        break;
+                case 'i':
+                        if (!instance_name_valid(optarg)) {
+                                fprintf(stderr, "reapctl kills: invalid --instance '%s'\n", optarg);
+                                return 2;
+                        }
+                        instance = optarg;
                         break;
                 case 'n':
                         if (parse_u64(optarg, &limit) < 0 || limit == 0) {
@@ -246,6 +263,12 @@ int ctl_kills(int argc, char **argv)
                 return 1;
         }
         r = sd_journal_add_match(j, "MESSAGE_ID=" REPORT_MESSAGE_ID_KILL, 0);
+        if (r >= 0 && instance) {
+                char match[sizeof("INSTANCE=") + INSTANCE_NAME_MAX];
+
+                snprintf(match, sizeof(match), "INSTANCE=%s", instance);
+                r = sd_journal_add_match(j, match, 0);
+        }
         if (r >= 0)
                 r = since ? sd_journal_seek_realtime_usec(j, since) : sd_journal_seek_head(j);
         if (r < 0) {
@@ -263,8 +286,8 @@ int ctl_kills(int argc, char **argv)
         if (json)
                 printf("[");
         else
-                printf("%-20s %-8s %-16s %-14s %-9s %-12s %-12s\n", "TIME", "PID", "COMM", "TRIGGER",
-                       "RESULT", "RELEASED_KB", "RELEASE_USEC");
+                printf("%-20s %-8s %-16s %-14s %-9s %-12s %-12s %s\n", "TIME", "PID", "COMM", "TRIGGER",
+                       "RESULT", "RELEASED_KB", "RELEASE_USEC", "INSTANCE");
         while (sd_journal_next(j) > 0) {
                 uint64_t rt = 0;
 

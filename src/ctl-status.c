@@ -14,13 +14,14 @@
 #include "cgroupfs.h"
 #include "config.h"
 #include "ctl.h"
+#include "instance.h"
 #include "meminfo.h"
 #include "monitor.h"
 #include "pressure.h"
 #include "report.h"
 #include "util.h"
 
-#define STATE_FILE_DEFAULT "/run/reapd/state"
+#define STATE_FILE_DEFAULT INSTANCE_RUN_DIR "/state"
 /* Exit status when the daemon is not running, as systemctl status and LSB use it. */
 #define EXIT_NOT_RUNNING 3
 
@@ -31,45 +32,41 @@ static void help(void)
                "Show what reapd sees: its effective configuration, current pressure and\n"
                "headroom of the monitored scope, the capabilities it holds and its last kill.\n"
                "\n"
+               "  -i --instance=NAME   The instance reapd@NAME.service: its configuration\n"
+               "                       (%s/reapd/NAME.conf), state file and kill records\n"
                "  -c --config=FILE     Configuration to show (default %s)\n"
                "     --state-file=FILE The daemon's state file (default %s)\n"
                "  -h --help            Show this help\n",
-               CONFIG_FILE_DEFAULT, STATE_FILE_DEFAULT);
+               INSTANCE_CONF_ROOT, CONFIG_FILE_DEFAULT, STATE_FILE_DEFAULT);
 }
 
-/* Value of "KEY=" in the state file's text, copied into @buf; "" if absent. */
-static const char *state_get(const char *state, const char *key, char *buf, size_t size)
+/* Whether the current entry is @instance's record: INSTANCE=@instance, or none for reapd.service. */
+static bool entry_of_instance(sd_journal *j, const char *instance)
 {
-        size_t l = strlen(key);
+        const void *d;
+        size_t l;
 
-        buf[0] = '\0';
-        for (const char *p = state; p && *p;) {
-                const char *nl = strchr(p, '\n');
-                size_t len = nl ? (size_t)(nl - p) : strlen(p);
-
-                if (len > l && strncmp(p, key, l) == 0 && p[l] == '=') {
-                        size_t n = MIN(len - l - 1, size - 1);
-
-                        memcpy(buf, p + l + 1, n);
-                        buf[n] = '\0';
-                        break;
-                }
-                p = nl ? nl + 1 : NULL;
-        }
-        return buf;
+        if (sd_journal_get_data(j, "INSTANCE", &d, &l) < 0)
+                return !instance;
+        return instance && l == strlen("INSTANCE=") + strlen(instance) &&
+               memcmp((const char *)d + strlen("INSTANCE="), instance, strlen(instance)) == 0;
 }
 
-static void print_last_kill(void)
+static void print_last_kill(const char *instance)
 {
         sd_journal *j = NULL;
         const void *d;
         size_t l;
+        int r = 0;
 
         if (sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY) < 0)
                 return;
         if (sd_journal_add_match(j, "MESSAGE_ID=" REPORT_MESSAGE_ID_KILL, 0) >= 0 &&
-            sd_journal_seek_tail(j) >= 0 && sd_journal_previous(j) > 0 &&
-            sd_journal_get_data(j, "MESSAGE", &d, &l) >= 0 && l > 8) {
+            sd_journal_seek_tail(j) >= 0)
+                /* Newest first, past the other daemons' records. */
+                while ((r = sd_journal_previous(j)) > 0 && !entry_of_instance(j, instance))
+                        ;
+        if (r > 0 && sd_journal_get_data(j, "MESSAGE", &d, &l) >= 0 && l > 8) {
                 uint64_t rt = 0;
                 char when[32] = "?";
 
@@ -148,6 +145,16 @@ static void print_live(const struct reapd_config *c)
                 printf("  Pressure:  unavailable%s%s\n", path[0] ? " at " : "", path);
 }
 
+/* reapd.service's view: the instances running beside it, one line each. */
+static void print_instance(const char *name, int pid, const char *state, void *userdata)
+{
+        char v[PATH_MAX];
+
+        if (name)
+                printf("  Instance:  %s, PID %d, scope %s (reapctl status -i %s)\n", name, pid,
+                       instance_state_get(state, "SCOPE", v, sizeof(v)), name);
+}
+
 int ctl_status(int argc, char **argv)
 {
         enum { ARG_STATE_FILE = 0x100 };
@@ -155,16 +162,18 @@ int ctl_status(int argc, char **argv)
                 {"help", no_argument, NULL, 'h'},
                 {"config", required_argument, NULL, 'c'},
                 {"state-file", required_argument, NULL, ARG_STATE_FILE},
+                {"instance", required_argument, NULL, 'i'},
                 {},
         };
-        const char *config_path = CONFIG_FILE_DEFAULT, *state_path = STATE_FILE_DEFAULT;
+        const char *config_path = NULL, *state_path = NULL, *instance = NULL;
         char state[4096], v[PATH_MAX], caps[512];
+        struct instance_paths paths;
         struct reapd_config c;
         bool running = false;
         int pid = 0, opt;
 
         optind = 1;
-        while ((opt = getopt_long(argc, argv, "hc:", options, NULL)) >= 0) {
+        while ((opt = getopt_long(argc, argv, "hc:i:", options, NULL)) >= 0) {
                 switch (opt) {
                 case 'h':
                         help();
@@ -175,6 +184,13 @@ int ctl_status(int argc, char **argv)
                 case ARG_STATE_FILE:
                         state_path = optarg;
                         break;
+                case 'i':
+                        if (!instance_name_valid(optarg)) {
+                                fprintf(stderr, "reapctl status: invalid --instance '%s'\n", optarg);
+                                return 2;
+                        }
+                        instance = optarg;
+                        break;
                 default:
                         fprintf(stderr, "Try 'reapctl status --help' for more information.\n");
                         return 2;
@@ -184,35 +200,51 @@ int ctl_status(int argc, char **argv)
                 fprintf(stderr, "reapctl status: unexpected argument '%s'\n", argv[optind]);
                 return 2;
         }
+        if (instance_paths(INSTANCE_CONF_ROOT, INSTANCE_RUN_DIR, instance, &paths) < 0) {
+                fprintf(stderr, "reapctl status: --instance '%s': path too long\n", instance);
+                return 2;
+        }
+        if (!state_path)
+                state_path = paths.state;
 
         if (read_file_at(AT_FDCWD, state_path, state, sizeof(state)) < 0)
                 state[0] = '\0';
-        if (state[0] && parse_int(state_get(state, "PID", v, sizeof(v)), &pid) == 0 && pid > 0 &&
+        if (state[0] && parse_int(instance_state_get(state, "PID", v, sizeof(v)), &pid) == 0 && pid > 0 &&
             (kill(pid, 0) == 0 || errno == EPERM))
                 running = true;
 
         if (running) {
-                printf("reapd %s: running, PID %d, state %s\n", state_get(state, "VERSION", v, sizeof(v)),
-                       pid, state_get(state, "STATE", caps, sizeof(caps)));
-                printf("  Config:    %s\n", state_get(state, "CONFIG", v, sizeof(v)));
-                printf("  Scope:     %s%s\n", state_get(state, "SCOPE", v, sizeof(v)),
-                       streq(state_get(state, "DRY_RUN", caps, sizeof(caps)), "1") ? " (dry run)" : "");
-                printf("  Kills:     %s since start\n", state_get(state, "KILLS", v, sizeof(v)));
+                printf("reapd%s%s %s: running, PID %d, state %s\n", instance ? "@" : "",
+                       instance ? instance : "", instance_state_get(state, "VERSION", v, sizeof(v)), pid,
+                       instance_state_get(state, "STATE", caps, sizeof(caps)));
+                printf("  Config:    %s\n", instance_state_get(state, "CONFIG", v, sizeof(v)));
+                printf("  Scope:     %s%s\n", instance_state_get(state, "SCOPE", v, sizeof(v)),
+                       streq(instance_state_get(state, "DRY_RUN", caps, sizeof(caps)), "1") ? " (dry run)"
+                                                                                            : "");
+                printf("  Kills:     %s since start\n", instance_state_get(state, "KILLS", v, sizeof(v)));
                 printf("  Triggers:  some %s, full %s%s\n",
-                       state_get(state, "TRIGGER_SOME", v, sizeof(v))[0] ? v : "off",
-                       state_get(state, "TRIGGER_FULL", caps, sizeof(caps))[0] ? caps : "off",
-                       streq(state_get(state, "POLLING", v, sizeof(v)), "1") ? " (polling stall counters)"
-                                                                             : "");
-                printf("  Caps:      %s\n", state_get(state, "CAPABILITIES", v, sizeof(v)));
-                if (!config_path || streq(config_path, CONFIG_FILE_DEFAULT))
-                        config_path = state_get(state, "CONFIG", v, sizeof(v))[0] ? strdupa(v) : config_path;
+                       instance_state_get(state, "TRIGGER_SOME", v, sizeof(v))[0] ? v : "off",
+                       instance_state_get(state, "TRIGGER_FULL", caps, sizeof(caps))[0] ? caps : "off",
+                       streq(instance_state_get(state, "POLLING", v, sizeof(v)), "1")
+                               ? " (polling stall counters)"
+                               : "");
+                printf("  Caps:      %s\n", instance_state_get(state, "CAPABILITIES", v, sizeof(v)));
+                if (!config_path && instance_state_get(state, "CONFIG", v, sizeof(v))[0])
+                        config_path = strdupa(v);
         } else
-                printf("reapd: not running\n");
+                printf("reapd%s%s: not running\n", instance ? "@" : "", instance ? instance : "");
+        if (!instance)
+                (void)instance_for_each_running(INSTANCE_RUN_DIR, print_instance, NULL);
+        if (!config_path)
+                config_path = paths.config;
 
         if (config_load(config_path, stderr, &c) < 0) {
                 fprintf(stderr, "reapctl status: %s is invalid\n", config_path);
                 return 1;
         }
+        if (instance && !c.cgroup[0])
+                printf("  Scope:     none: %s has no Cgroup=, reapd@%s refuses to start\n", config_path,
+                       instance);
         print_live(&c);
         if (!running) {
                 uint64_t eff = 0;
@@ -221,7 +253,7 @@ int ctl_status(int argc, char **argv)
                         printf("  Caps:      started like this, reapd would keep %s\n",
                                caps_format(caps, sizeof(caps), eff & CAPS_WANTED));
         }
-        print_last_kill();
+        print_last_kill(instance);
         printf("\nEffective configuration (%s):\n", config_path);
         config_dump(&c, stdout);
         config_done(&c);

@@ -19,6 +19,19 @@ int kill_read_cgroup(const struct kill_ctx *c, pid_t pid, char *ret, size_t size
         return ret[0] ? 0 : -ENOENT;
 }
 
+int kill_check_scope(const struct kill_ctx *c, pid_t pid)
+{
+        char path[PATH_MAX];
+        int r;
+
+        if (!c->req->scope)
+                return 0;
+        r = proc_read_cgroup(c->req->proc_dirfd, pid, path, sizeof(path), NULL, 0);
+        if (r < 0)
+                return kill_gone(r);
+        return path[0] && cgroup_is_descendant(path, c->req->scope) ? 0 : KILL_OUTSIDE;
+}
+
 /* 0 if @pid is (still) in the unit, KILL_OUTSIDE if not, else why it cannot be told (KILL_GONE, -errno). */
 static int member_check(struct kill_ctx *c, pid_t pid)
 {
@@ -30,7 +43,11 @@ static int member_check(struct kill_ctx *c, pid_t pid)
                 r = proc_read_stat(c->req->proc_dirfd, pid, &st);
                 if (r < 0)
                         return kill_classify_errno(kill_gone(r));
-                return st.pgid == c->pgid ? 0 : KILL_OUTSIDE;
+                if (st.pgid != c->pgid)
+                        return KILL_OUTSIDE;
+                /* a process group reaches across cgroups: a scoped reapd kills only inside */
+                r = kill_check_scope(c, pid);
+                return r < 0 ? kill_classify_errno(r) : r;
         }
         r = kill_read_cgroup(c, pid, path, sizeof(path));
         if (r == -ENOENT)

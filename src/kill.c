@@ -294,6 +294,14 @@ int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op 
                 if (e == 0 && t->pidfd >= 0 &&
                     poll(&(struct pollfd){.fd = t->pidfd, .events = POLLIN}, 1, 0) > 0)
                         e = KILL_GONE;
+                /* Chosen inside the scope, but it may have been moved out since. */
+                if (e == 0) {
+                        e = kill_check_scope(&c, t->pid);
+                        if (e == -ESRCH)
+                                e = KILL_GONE;
+                        else if (e < 0)
+                                return abort_kill(r, e);
+                }
         }
         if (e > 0) {
                 e = finish_unsignalled(&c, e);

@@ -58,6 +58,7 @@ void manager_kill_finish(struct manager *m, const char *result)
         r.exit_usec = m->dead ? sub_sat(m->t_exit, m->op.t_signal) : 0;
         r.released_by_mrelease = m->op.n_released > 0;
         r.rehearsal = m->rehearsing;
+        r.instance = m->args->instance;
         (void)report_kill(&r);
 
         m->death_source = sd_event_source_disable_unref(m->death_source);
@@ -246,6 +247,7 @@ static void manager_report_dry_run(struct manager *m, const struct monitor_sampl
                 .result = "dry-run",
                 .kill_usec = now_usec(CLOCK_MONOTONIC) - m->t_decide,
                 .dry_run = true,
+                .instance = m->args->instance,
         };
 
         report_victim(&m->victim, &r);
@@ -312,6 +314,7 @@ static enum decide_outcome outcome_of(int kill_result)
         case KILL_DRY_RUN:
                 return DECIDE_OUTCOME_DRY_RUN;
         case KILL_GONE:
+        case KILL_OUTSIDE: /* moved out of the scope since it was chosen: as good as gone */
                 return DECIDE_OUTCOME_GONE;
         case KILL_REUSED:
                 return DECIDE_OUTCOME_REUSED;
@@ -345,7 +348,8 @@ void manager_kill(struct manager *m, enum decide_reason reason, const struct mon
                 decide_kill_outcome(&m->decider, DECIDE_OUTCOME_NO_CANDIDATE, m->t_decide, &v);
                 if (v.report)
                         (void)report_no_candidate(decide_reason_to_string(reason), s->mem_available / 1024,
-                                                  s->pressure.some.avg10, m->selector.snapshot.n_seen);
+                                                  s->pressure.some.avg10, m->selector.snapshot.n_seen,
+                                                  m->args->instance);
                 return;
         }
 
@@ -360,6 +364,7 @@ void manager_kill(struct manager *m, enum decide_reason reason, const struct mon
                 .release = m->config.release,
                 .proc_dirfd = m->proc_fd,
                 .roots = m->have_roots ? &m->roots : NULL,
+                .scope = m->config.cgroup[0] ? m->config.cgroup : NULL,
         };
         r = manager_kill_start(m, &req);
         if (r < 0)

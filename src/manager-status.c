@@ -9,14 +9,13 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "instance.h"
 #include "manager-internal.h"
 
 /* 1s: STATUS= and the state file follow pressure closely enough for a human, without a write per sample. */
 #define STATUS_INTERVAL_USEC (1 * USEC_PER_SEC)
 /* 60s: the state file's readings are a courtesy; reapctl status reads live figures itself. */
 #define STATE_INTERVAL_USEC (60 * USEC_PER_SEC)
-/* Where reapctl status finds the daemon's view when systemd gives no RuntimeDirectory=. */
-#define STATE_DIR_DEFAULT "/run/reapd"
 
 const char *manager_scope_name(const struct manager *m)
 {
@@ -37,6 +36,8 @@ static void manager_write_state(struct manager *m)
                 return;
         fprintf(f, "PID=%d\nVERSION=%s\nCONFIG=%s\nSCOPE=%s\nDRY_RUN=%d\n", (int)getpid(), REAPD_VERSION,
                 m->args->config_path, manager_scope_name(m), m->config.dry_run);
+        if (m->args->instance)
+                fprintf(f, "INSTANCE=%s\n", m->args->instance);
         fprintf(f, "CAPABILITIES=%s\n", caps_format(caps, sizeof(caps), m->caps));
         if (mi) {
                 fprintf(f, "PRESSURE_PATH=%s\nPOLLING=%d\n", mi->pressure_path, mi->polling);
@@ -116,14 +117,21 @@ void manager_update_status(struct manager *m, bool force)
 void manager_setup_state_path(struct manager *m)
 {
         const char *dir = getenv("RUNTIME_DIRECTORY");
+        struct instance_paths paths;
 
-        if (!dir || !*dir) {
-                dir = STATE_DIR_DEFAULT;
-                if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-                        log_debug_errno(
-                                errno, "Cannot create %s; reapctl status will show live readings only", dir);
-                        return;
-                }
+        if (dir && *dir) {
+                if (snprintf(m->state_path, sizeof(m->state_path), "%s/state", dir) >=
+                    (int)sizeof(m->state_path))
+                        m->state_path[0] = '\0';
+                return;
         }
-        snprintf(m->state_path, sizeof(m->state_path), "%s/state", dir);
+        if (instance_paths(INSTANCE_CONF_ROOT, INSTANCE_RUN_DIR, m->args->instance, &paths) < 0)
+                return;
+        (void)mkdir(INSTANCE_RUN_DIR, 0755); /* an instance's directory is inside reapd.service's */
+        if (mkdir(paths.state_dir, 0755) < 0 && errno != EEXIST) {
+                log_debug_errno(errno, "Cannot create %s; reapctl status will show live readings only",
+                                paths.state_dir);
+                return;
+        }
+        strlcpy0(m->state_path, paths.state, sizeof(m->state_path));
 }

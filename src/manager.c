@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "instance.h"
 #include "manager-internal.h"
 #include "rank-bpf.h"
 
@@ -132,15 +133,16 @@ static void manager_apply_config(struct manager *m)
 }
 
 /*
- * Loads @path like config_load(), but each "file:line: message" goes to the log at error
- * priority: under systemd stderr would record them at info, and a broken drop-in must stand out.
+ * Loads @args->config_path like config_load(), but each "file:line: message" goes to the log at
+ * error priority: under systemd stderr would record them at info, and a broken drop-in must stand
+ * out. An instance's configuration must set Cgroup= as well.
  */
-static int manager_load_config(const char *path, struct reapd_config *ret)
+static int manager_load_config(const struct manager_args *args, struct reapd_config *ret)
 {
         char *text = NULL;
         size_t len = 0;
         FILE *errors = open_memstream(&text, &len);
-        int r = config_load(path, errors, ret);
+        int r = config_load(args->config_path, errors, ret);
 
         if (errors) {
                 fclose(errors);
@@ -153,7 +155,29 @@ static int manager_load_config(const char *path, struct reapd_config *ret)
                 }
                 free(text);
         }
+        /* Without a scope an instance would judge and kill the whole machine. */
+        if (r >= 0 && args->instance && !ret->cgroup[0]) {
+                log_error(INSTANCE_NO_CGROUP_FMT, args->config_path, args->instance);
+                config_done(ret);
+                r = -EINVAL;
+        }
         return r;
+}
+
+/* Another daemon whose scope overlaps ours: say so once at start (reapd(8), INSTANCES). */
+static void warn_overlap(const char *name, int pid, const char *state, void *userdata)
+{
+        const struct manager *m = userdata;
+        char scope[PATH_MAX];
+
+        if (pid == (int)getpid() || streq(name, m->args->instance) || (!name && !m->args->instance))
+                return;
+        if (instance_scopes_overlap(instance_state_get(state, "SCOPE", scope, sizeof(scope)),
+                                    m->config.cgroup))
+                log_notice("%s%s%s (PID %d) watches %s, which overlaps %s: each may kill for the same "
+                           "trouble, with nothing to coordinate them.",
+                           name ? "reapd@" : "reapd", name ?: "", ".service", pid, scope,
+                           manager_scope_name(m));
 }
 
 /*
@@ -178,7 +202,7 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
         int r;
 
         (void)sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, now_usec(CLOCK_MONOTONIC));
-        r = manager_load_config(m->args->config_path, &c);
+        r = manager_load_config(m->args, &c);
         if (r < 0) {
                 log_error_errno(r, "Reloading %s failed; keeping the previous configuration",
                                 m->args->config_path);
@@ -243,7 +267,7 @@ int manager_main(const struct manager_args *args)
         int r;
 
         log_setup(args->log_target, LOG_INFO);
-        r = manager_load_config(args->config_path, &m.config);
+        r = manager_load_config(args, &m.config);
         if (r < 0)
                 return log_error_errno(r, "Refusing to start: the configuration in %s is invalid",
                                        args->config_path);
@@ -258,6 +282,9 @@ int manager_main(const struct manager_args *args)
                 log_notice("BPF ranking unavailable: %s; using /proc oom_score", rank_bpf_strerror(r));
         else
                 log_notice("BPF ranking in use: one task-iterator pass ranks every process");
+
+        /* Before the malloc_trim() below: opendir()'s buffer is freed with the rest. */
+        (void)instance_for_each_running(INSTANCE_RUN_DIR, warn_overlap, &m);
 
         /* What loading freed (libbpf's copy of the object, its BTF) back to the kernel now: once
          * mlockall() has locked the heap, free pages inside it can no longer be given back. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "instance.h"
 #include "log.h"
 #include "manager.h"
 
@@ -19,12 +20,15 @@ static void help(void)
                "  -h --help              Show this help and exit\n"
                "     --version           Show the version and exit\n"
                "  -c --config=FILE       Read FILE and FILE.d/*.conf instead of %s\n"
+               "  -i --instance=NAME     Be reapd@NAME.service: read %s/reapd/NAME.conf (unless\n"
+               "                         --config), keep state in %s/NAME, name NAME in the\n"
+               "                         kill records; Cgroup= must be set\n"
                "     --check-config      Validate the configuration, print it and exit\n"
                "  -n --dry-run           Do everything but send signals (overrides DryRun=)\n"
                "     --log-target=TARGET auto, journal or stderr (default: auto)\n"
                "\n"
                "See reapd(8) and reapd.conf(5).\n",
-               CONFIG_FILE_DEFAULT);
+               CONFIG_FILE_DEFAULT, INSTANCE_CONF_ROOT, INSTANCE_RUN_DIR);
 }
 
 int main(int argc, char **argv)
@@ -34,6 +38,7 @@ int main(int argc, char **argv)
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, ARG_VERSION},
                 {"config", required_argument, NULL, 'c'},
+                {"instance", required_argument, NULL, 'i'},
                 {"check-config", no_argument, NULL, ARG_CHECK_CONFIG},
                 {"dry-run", no_argument, NULL, 'n'},
                 {"log-target", required_argument, NULL, ARG_LOG_TARGET},
@@ -43,10 +48,11 @@ int main(int argc, char **argv)
                 .config_path = CONFIG_FILE_DEFAULT,
                 .log_target = LOG_TARGET_AUTO,
         };
-        bool check_config = false;
+        static struct instance_paths paths;
+        bool check_config = false, config_given = false;
         int c;
 
-        while ((c = getopt_long(argc, argv, "hc:n", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "hc:i:n", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         help();
@@ -56,6 +62,17 @@ int main(int argc, char **argv)
                         return 0;
                 case 'c':
                         args.config_path = optarg;
+                        config_given = true;
+                        break;
+                case 'i':
+                        if (!instance_name_valid(optarg)) {
+                                fprintf(stderr,
+                                        "reapd: invalid --instance '%s' (1 to %d of A-Z a-z 0-9 : _ . - \\, "
+                                        "not starting with '.')\n",
+                                        optarg, INSTANCE_NAME_MAX);
+                                return 2;
+                        }
+                        args.instance = optarg;
                         break;
                 case ARG_CHECK_CONFIG:
                         check_config = true;
@@ -88,11 +105,25 @@ int main(int argc, char **argv)
                 return 2;
         }
 
+        if (args.instance) {
+                if (instance_paths(INSTANCE_CONF_ROOT, INSTANCE_RUN_DIR, args.instance, &paths) < 0) {
+                        fprintf(stderr, "reapd: --instance '%s': path too long\n", args.instance);
+                        return 2;
+                }
+                if (!config_given)
+                        args.config_path = paths.config;
+        }
+
         if (check_config) {
                 struct reapd_config cfg;
 
                 if (config_load(args.config_path, stderr, &cfg) < 0) {
                         fprintf(stderr, "reapd: configuration is invalid\n");
+                        return 1;
+                }
+                if (args.instance && !cfg.cgroup[0]) {
+                        fprintf(stderr, INSTANCE_NO_CGROUP_FMT "\n", args.config_path, args.instance);
+                        config_done(&cfg);
                         return 1;
                 }
                 config_dump(&cfg, stdout);

@@ -92,3 +92,9 @@ int kill_list_unit(struct kill_ctx *c, bool *ret_cgroup_kill);
 
 /* kill_read_cgroup() - @pid's cgroup (the line of c->unit_v1's hierarchy). -ESRCH gone, -ENOENT no line. */
 int kill_read_cgroup(const struct kill_ctx *c, pid_t pid, char *ret, size_t size);
+
+/*
+ * kill_check_scope() - with c->req->scope: 0 if @pid's cgroup2 path is inside it, KILL_OUTSIDE if
+ * not (or it has no cgroup2 line), -ESRCH if gone, or another negative errno. 0 without a scope.
+ */
+int kill_check_scope(const struct kill_ctx *c, pid_t pid);

@@ -109,6 +109,8 @@ void report_kill_fields(const struct kill_report *r, struct report_fields *f)
         add(f, "DRY_RUN=%d", r->dry_run ? 1 : 0);
         if (r->rehearsal)
                 add(f, "REHEARSAL=1");
+        if (r->instance)
+                add(f, "INSTANCE=%s", r->instance);
 }
 
 const char *report_field_get(const struct report_fields *f, const char *key)
@@ -139,7 +141,7 @@ int report_kill(const struct kill_report *r)
 }
 
 int report_no_candidate(const char *trigger, uint64_t mem_available_kb, uint32_t pressure_some_avg10,
-                        size_t n_scanned)
+                        size_t n_scanned, const char *instance)
 {
         char msg[256];
         int ret = 0;
@@ -154,7 +156,7 @@ int report_no_candidate(const char *trigger, uint64_t mem_available_kb, uint32_t
                                       str_or(trigger, "unknown"), "MEM_AVAILABLE_KB=%" PRIu64,
                                       mem_available_kb, "PRESSURE_SOME_AVG10=%u.%02u",
                                       pressure_some_avg10 / 100, pressure_some_avg10 % 100, "SCANNED=%zu",
-                                      n_scanned, NULL);
+                                      n_scanned, instance ? "INSTANCE=%s" : NULL, instance, NULL);
                 if (ret >= 0)
                         return 0;
         }

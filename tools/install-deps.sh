@@ -5,10 +5,13 @@
 set -euo pipefail
 
 # libbpf-dev, bpftool and clang: the BPF ranking iterator (meson option bpf, auto: built when found).
+# debhelper, dpkg-dev, fakeroot and lintian (test): the Debian package's build and its checks
+# (tests/system/test-package.sh); the package's other build dependencies are in run_pkgs.
 run_pkgs=(gcc meson ninja-build pkg-config libsystemd-dev libcap-dev libbpf-dev bpftool clang)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev clang-format mandoc groff-base
            earlyoom gnuplot-nox systemd systemd-container debootstrap valgrind
-           util-linux procps kmod psmisc python3 jq bc ca-certificates)
+           util-linux procps kmod psmisc python3 jq bc ca-certificates
+           debhelper dpkg-dev fakeroot lintian)
 
 want=("${run_pkgs[@]}")
 [ "${1:-test}" = test ] && want+=("${test_pkgs[@]}")
@@ -26,7 +29,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+# Other jobs on the machine may be installing at the same moment: wait for dpkg's lock.
+lock=(-o DPkg::Lock::Timeout=600)
+apt-get "${lock[@]}" update -qq
 # Keep Debian's maintainer scripts from starting earlyoom (installed only to be benchmarked
 # against) on a host where systemd is PID 1; the benchmark starts it itself.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -34,4 +39,4 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
     chmod +x /usr/sbin/policy-rc.d
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+apt-get "${lock[@]}" install -y -qq --no-install-recommends "${missing[@]}"

@@ -10,65 +10,13 @@
 # container's own PID namespace: a dry run first, then one real kill of the hog below.
 set -euo pipefail
 
-out=/var/tmp/systemtest
-mkdir -p "$out"
-: >"$out/result"
-exec 3>>"$out/result"
-exec >>"$out/check.log" 2>&1
 
-MID_KILL=0d34ba080ff344199e41f36a4bb9b436
 MID_REHEARSAL=6deea06f5c464a728764cea84f6aa5e8
 HOG_UNIT=reapdtest-hog.service
 DROPIN_DIR=/etc/reapd.conf.d
-failures=0
+# shellcheck source=check-lib.sh
+. "$(dirname "$0")/check-lib.sh"
 
-ok() { echo "ok - $1" >&3; }
-notok() {
-        echo "not ok - $1" >&3
-        failures=$((failures + 1))
-        shift
-        local l
-        for l in "$@"; do
-                printf '%s\n' "$l" | sed 's/^/#   /' >&3
-        done
-}
-diag() { printf '%s\n' "$*" | sed 's/^/# /' >&3; }
-# check DESC DETAIL CMD...: ok if CMD succeeds, else not ok with DETAIL.
-check() {
-        local desc=$1 detail=$2
-        shift 2
-        if "$@"; then ok "$desc"; else notok "$desc" "$detail"; fi
-}
-# wait_for SECONDS CMD...: poll CMD every 0.2 s until it succeeds or time runs out.
-wait_for() {
-        local end=$((SECONDS + $1))
-        shift
-        until "$@"; do
-                [ "$SECONDS" -lt "$end" ] || return 1
-                sleep 0.2
-        done
-}
-prop() { systemctl show -p "$2" --value "$1"; }
-cursor() { journalctl -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p'; }
-# journal_json CURSOR [FIELD=VALUE...]: the entries after CURSOR (all if it is empty) as JSON
-# lines, filtered here rather than by journalctl: systemd 252's journalctl skips the first
-# matching entry after --after-cursor when given matches, and finds nothing for three matches
-# on different fields (both seen in this container).
-journal_json() {
-        local c=$1 out m
-        shift
-        if [ -n "$c" ]; then
-                out=$(journalctl --no-pager -q -o json --after-cursor="$c")
-        else
-                out=$(journalctl --no-pager -q -o json)
-        fi
-        for m in "$@"; do
-                out=$(grep -F "\"${m%%=*}\":\"${m#*=}\"" <<<"$out" || true)
-        done
-        [ -z "$out" ] || printf '%s\n' "$out"
-}
-# msg: the MESSAGE of each JSON line on stdin.
-msg() { sed -En 's/.*"MESSAGE":"((\\.|[^"\\])*)".*/\1/p'; }
 is_active() { [ "$(prop reapd.service ActiveState)" = active ]; }
 loaded() { [ "$(prop reapd.service LoadState)" = loaded ]; }
 # unit_and CMD...: CMD, but false when reapd.service does not even exist (so that checks like
@@ -80,22 +28,6 @@ same_pid_active() { is_active && [ "$(prop reapd.service MainPID)" = "$pid" ]; }
 state() {
         systemctl show -p ActiveState,SubState,Result,NRestarts,MainPID,StatusText,ExecMainStatus reapd.service |
                 tr '\n' ' '
-}
-# kill_record CURSOR FILTER...: wait up to 30 s for a kill record after CURSOR matching the
-# journal FILTERs, save the first one as JSON on stdout. Fails if none came.
-kill_record() {
-        local c=$1 rec
-        shift
-        local end=$((SECONDS + $(patience 30)))
-        while :; do
-                rec=$(journal_json "$c" MESSAGE_ID=$MID_KILL "$@" | head -n 1)
-                if [ -n "$rec" ]; then
-                        printf '%s\n' "$rec"
-                        return 0
-                fi
-                [ "$SECONDS" -lt "$end" ] || return 1
-                sleep 0.5
-        done
 }
 reload_reapd() {
         local rc=0
@@ -230,7 +162,7 @@ EOF
 rc=0
 reload_reapd || rc=$?
 check "reload with the scoped dry-run drop-in succeeds" "exit code $rc; $(state)" [ "$rc" = 0 ]
-if kill_record "$c" DRY_RUN=1 >"$out/record-dry-run.json"; then
+if kill_record "$(patience 30)" "$c" DRY_RUN=1 >"$out/record-dry-run.json"; then
         ok "a dry-run kill record (MESSAGE_ID=$MID_KILL, DRY_RUN=1) reached the journal"
 else
         notok "a dry-run kill record (MESSAGE_ID=$MID_KILL, DRY_RUN=1) reached the journal" \
@@ -256,7 +188,7 @@ reload_reapd || true
 kill -KILL "$hog_pid" 2>/dev/null || true
 systemctl kill -s SIGKILL "$HOG_UNIT" 2>/dev/null || true
 timeout 10 systemctl stop "$HOG_UNIT" 2>/dev/null || true
-if kill_record "$c" DRY_RUN=0 VICTIM_PID="$hog_pid" >"$out/record-kill.json"; then
+if kill_record "$(patience 30)" "$c" DRY_RUN=0 VICTIM_PID="$hog_pid" >"$out/record-kill.json"; then
         ok "a kill record (DRY_RUN=0, VICTIM_PID=$hog_pid) reached the journal"
 else
         notok "a kill record (DRY_RUN=0, VICTIM_PID=$hog_pid) reached the journal" \

@@ -7,8 +7,11 @@ Used by the system test (tests/system/test-nspawn.sh) and the journal integratio
 
 CLI, for the shell test: killrecord.py journal RECORD.json KEY=VALUE...
                          killrecord.py reapctl KILLS.json KEY=VALUE...
-where KEY=VALUE are expectations: pid=, comm=, uid=, cgroup=, dry_run=, min_rss_kb=,
-released=1 (a real kill must show RELEASED_KB > 0).
+                         killrecord.py scope KILLS.json CGROUP [instance=NAME]
+where KEY=VALUE are expectations: pid=, comm=, uid=, cgroup=, dry_run=, kill_unit=, min_rss_kb=,
+released=1 (a real kill must show RELEASED_KB > 0), instance=NAME (INSTANCE=NAME; "instance="
+means no INSTANCE field: a record of reapd.service). "scope" checks that every record of
+reapctl kills --json is about a process in CGROUP or below, and of the instance NAME if given.
 Prints "ok"/one problem per line, exits 1 on any problem.
 """
 
@@ -51,10 +54,12 @@ def _expect_common(get, exp, problems, what):
         elif not pat.match(v):
             problems.append(f"{what}: {k}={v!r} does not look right")
     want = {"pid": "VICTIM_PID", "comm": "VICTIM_COMM", "uid": "VICTIM_UID", "cgroup": "VICTIM_CGROUP",
-            "dry_run": "DRY_RUN"}
+            "dry_run": "DRY_RUN", "kill_unit": "KILL_UNIT"}
     for key, field in want.items():
         if key in exp and get(field) is not None and get(field) != exp[key]:
             problems.append(f"{what}: {field}={get(field)!r}, expected {exp[key]!r}")
+    if "instance" in exp and (get("INSTANCE") or "") != exp["instance"]:
+        problems.append(f"{what}: INSTANCE={get('INSTANCE')!r}, expected {exp['instance'] or None!r}")
     dry = get("DRY_RUN")
     if dry is None:
         return
@@ -92,15 +97,23 @@ def check_journal_record(rec, **exp):
     return problems
 
 
-def check_reapctl_json(text, **exp):
-    """@text: the output of reapctl kills --json. The entry for exp['pid'] (else the last) is
-    checked. Returns problems."""
+def _load_array(text):
+    """reapctl kills --json: (the array, []) or (None, problems) unless it is a non-empty array."""
     try:
         arr = json.loads(text)
     except ValueError as e:
-        return [f"reapctl: not JSON ({e}): {text[:200]!r}"]
+        return None, [f"reapctl: not JSON ({e}): {text[:200]!r}"]
     if not isinstance(arr, list) or not arr:
-        return [f"reapctl: expected a non-empty JSON array, got {text[:200]!r}"]
+        return None, [f"reapctl: expected a non-empty JSON array, got {text[:200]!r}"]
+    return arr, []
+
+
+def check_reapctl_json(text, **exp):
+    """@text: the output of reapctl kills --json. The entry for exp['pid'] (else the last) is
+    checked. Returns problems."""
+    arr, problems = _load_array(text)
+    if arr is None:
+        return problems
     ent = arr[-1]
     if "pid" in exp:
         matching = [e for e in arr if isinstance(e, dict) and str(e.get("pid")) == exp["pid"]
@@ -134,17 +147,35 @@ def check_reapctl_json(text, **exp):
     return problems
 
 
+def check_reapctl_scope(text, cgroup, instance=None):
+    """@text: reapctl kills --json. Every record is about a process in @cgroup or below, and of
+    @instance if given; there is at least one. Returns problems."""
+    arr, problems = _load_array(text)
+    if arr is None:
+        return problems
+    for e in arr:
+        cg = str(e.get("cgroup", ""))
+        if cg != cgroup and not cg.startswith(cgroup.rstrip("/") + "/"):
+            problems.append(f"reapctl: pid {e.get('pid')} ({e.get('comm')}) in {cg!r}, outside {cgroup!r}")
+        if instance is not None and e.get("instance") != instance:
+            problems.append(f"reapctl: pid {e.get('pid')}: instance {e.get('instance')!r}, expected {instance!r}")
+    return problems
+
+
 def main(argv):
-    if len(argv) < 3 or argv[1] not in ("journal", "reapctl"):
+    scope = len(argv) >= 4 and argv[1] == "scope"
+    if not scope and (len(argv) < 3 or argv[1] not in ("journal", "reapctl")):
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    exp = dict(a.split("=", 1) for a in argv[3:])
+    exp = dict(a.split("=", 1) for a in argv[4 if scope else 3:])
     try:
         text = open(argv[2]).read()
     except OSError as e:
         print(f"cannot read {argv[2]}: {e.strerror}")
         return 1
-    if argv[1] == "journal":
+    if scope:
+        problems = check_reapctl_scope(text, argv[3], exp.get("instance"))
+    elif argv[1] == "journal":
         try:
             rec = json.loads(text.splitlines()[0])
         except (ValueError, IndexError):

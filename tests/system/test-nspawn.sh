@@ -5,9 +5,8 @@
 #
 # Usage: test-nspawn.sh SOURCE_ROOT BUILD_ROOT      (meson passes both; run as root)
 #
-# - The debootstrapped tree is cached in $REAPD_TEST_CACHE (default /var/cache/reapd-test) as
-#   bookworm/, built in a temporary directory and renamed into place; its stamp holds the
-#   package list, so a changed list (e.g. reapd linking a new library) rebuilds it.
+# - The debootstrapped tree is cached in $REAPD_TEST_CACHE (default /var/cache/reapd-test), see
+#   lib.sh, which test-package.sh shares.
 # - Each run copies the cache (cp -a --reflink=auto) so the cache stays pristine, installs reapd
 #   with meson install --destdir from a private build (BUILD_ROOT/systemtest-usr), adds
 #   reapd-systemtest.service + check.sh, and boots with systemd-nspawn -b, with its own network
@@ -30,86 +29,11 @@ fi
 src=$(realpath "$1")
 build=$(realpath "$2")
 here=$src/tests/system
-cache=${REAPD_TEST_CACHE:-/var/cache/reapd-test}
 modes=${REAPD_SYSTEMTEST_MODES:-hybrid unified}
-boot_timeout=${REAPD_SYSTEMTEST_TIMEOUT:-180}
-suite=bookworm
-# procps: /bin/kill, which reapd.service's ExecReload= runs; "important" in Debian, so on every
-# standard install, but not in minbase. libinih1: reapd no longer links it (issue 12); it stays
-# until every branch is merged, so that the shared cache is not rebuilt by each in turn.
-base_pkgs=(systemd systemd-sysv dbus libinih1 libcap2 procps)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
-# --- TAP output: stdout carries only TAP, everything else is a "# " comment -------------------
-n=0
-failed=0
-ok() {
-        n=$((n + 1))
-        echo "ok $n - $1"
-}
-notok() {
-        n=$((n + 1))
-        failed=$((failed + 1))
-        echo "not ok $n - $1"
-        shift
-        local l
-        for l in "$@"; do
-                printf '%s\n' "$l" | sed 's/^/#   /'
-        done
-}
-comment() { printf '%s\n' "$*" | sed 's/^/# /'; }
-# run_logged LOG CMD...: run CMD with its output in LOG; on failure show LOG's tail as comments.
-run_logged() {
-        local log=$1
-        shift
-        local rc=0
-        "$@" >"$log" 2>&1 || rc=$?
-        [ "$rc" != 0 ] || return 0
-        comment "command failed (exit $rc): $*"
-        tail -n 30 "$log" | sed 's/^/#   /'
-        return $rc
-}
-elapsed() { echo "$(($(date +%s) - $1)) s"; }
-
-if [ "$(id -u)" -ne 0 ]; then
-        echo "1..0 # SKIP needs root (debootstrap, systemd-nspawn)"
-        exit 0
-fi
-for tool in systemd-nspawn debootstrap systemctl journalctl meson flock python3; do
-        if ! command -v "$tool" >/dev/null; then
-                notok "$tool is installed" "run tools/install-deps.sh test"
-                echo "1..$n"
-                exit 1
-        fi
-done
-
-# --- Cleanup: the container's process group, temporary trees; never the cache ------------------
-work_dirs=()
-nspawn_pid=
-new=
-cleanup() {
-        local rc=$?
-        if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
-                kill -TERM -- "-$nspawn_pid" 2>/dev/null || true
-                for _ in $(seq 50); do
-                        kill -0 "$nspawn_pid" 2>/dev/null || break
-                        sleep 0.2
-                done
-                kill -KILL -- "-$nspawn_pid" 2>/dev/null || true
-                wait "$nspawn_pid" 2>/dev/null || true
-        fi
-        local d
-        for d in "${work_dirs[@]}"; do
-                if [ "${REAPD_SYSTEMTEST_KEEP:-0}" = 1 ]; then
-                        echo "# kept $d" >&2
-                else
-                        rm -rf --one-file-system "$d"
-                fi
-        done
-        [ -z "$new" ] || rm -rf --one-file-system "$new"
-        exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+require_root_and_tools systemd-nspawn debootstrap systemctl journalctl meson flock python3
 
 t_all=$(date +%s)
 work=$(mktemp -d /var/tmp/reapd-systemtest.XXXXXX)
@@ -120,71 +44,23 @@ pbuild=$build/systemtest-usr
 t=$(date +%s)
 if [ ! -f "$pbuild/build.ninja" ]; then
         rm -rf "$pbuild"
-        if ! run_logged "$work/setup.log" meson setup "$pbuild" "$src" --prefix=/usr --sysconfdir=/etc \
-                --localstatedir=/var -Dtests=disabled -Dsystem_tests=false -Dfuzz=false; then
-                notok "meson setup --prefix=/usr --sysconfdir=/etc (private build)"
-                echo "1..$n"
-                exit 1
-        fi
+        run_logged "$work/setup.log" meson setup "$pbuild" "$src" --prefix=/usr --sysconfdir=/etc \
+                --localstatedir=/var -Dtests=disabled -Dsystem_tests=false -Dfuzz=false ||
+                bail_out "meson setup --prefix=/usr --sysconfdir=/etc (private build)"
 fi
 if run_logged "$work/compile.log" meson compile -C "$pbuild"; then
         ok "reapd builds with --prefix=/usr --sysconfdir=/etc ($(elapsed "$t"))"
 else
-        notok "reapd builds with --prefix=/usr --sysconfdir=/etc"
-        echo "1..$n"
-        exit 1
+        bail_out "reapd builds with --prefix=/usr --sysconfdir=/etc"
 fi
 
-# --- 2. The cached Debian tree -----------------------------------------------------------------
-# Packages: the base set plus whatever package provides each library reapd and reapctl link.
-mapfile -t lib_pkgs < <(
-        for exe in "$pbuild/src/reapd" "$pbuild/src/reapctl"; do
-                ldd "$exe" | awk '$3 ~ /^\// { print $3 }'
-        done | sort -u | while read -r lib; do
-                dpkg -S "$lib" 2>/dev/null || dpkg -S "$(realpath "$lib")" 2>/dev/null ||
-                        dpkg -S "/usr$lib" 2>/dev/null || echo "unknown: $lib" >&2
-        done | cut -d: -f1 | sort -u
-)
-mapfile -t pkgs < <(printf '%s\n' "${base_pkgs[@]}" "${lib_pkgs[@]}" | sort -u)
-mirror=${REAPD_TEST_MIRROR:-$(sed -n 's/^URIs: *\([^ ]*\/debian\)\/\?$/\1/p' \
-        /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)}
-mirror=${mirror:-http://deb.debian.org/debian}
-stamp="suite=$suite variant=minbase mirror=$mirror packages=${pkgs[*]} layout=1"
-
-mkdir -p "$cache"
-exec 9>"$cache/.lock"
-flock -w 900 9
-t=$(date +%s)
-if [ -f "$cache/$suite/.reapd-test-stamp" ] && [ "$(cat "$cache/$suite/.reapd-test-stamp")" = "$stamp" ]; then
-        ok "cached Debian $suite tree is current ($cache/$suite)"
-else
-        comment "building $cache/$suite: debootstrap --variant=minbase --include=$(IFS=,; echo "${pkgs[*]}") from $mirror"
-        new=$(mktemp -d "$cache/.$suite.new.XXXXXX")
-        if run_logged "$work/debootstrap.log" debootstrap --variant=minbase \
-                --include="$(IFS=,; echo "${pkgs[*]}")" "$suite" "$new/root" "$mirror"; then
-                rm -rf "$new/root/var/cache/apt/archives/"*.deb "$new/root/var/lib/apt/lists/"*_Packages
-                echo "$stamp" >"$new/root/.reapd-test-stamp"
-                [ ! -e "$cache/$suite" ] || mv -T "$cache/$suite" "$new/old"
-                mv -T "$new/root" "$cache/$suite"
-                rm -rf --one-file-system "$new"
-                new=
-                ok "built the Debian $suite tree in $(elapsed "$t")"
-        else
-                rm -rf --one-file-system "$new"
-                new=
-                notok "debootstrap $suite"
-                echo "1..$n"
-                exit 1
-        fi
-fi
-exec 9>&-
+# --- 2. The cached Debian tree: the base set plus whatever package provides each library --------
+mapfile -t lib_pkgs < <(linked_pkgs "$pbuild/src/reapd" "$pbuild/src/reapctl")
+cache_tree "$work" "${lib_pkgs[@]}" || { echo "1..$n"; exit 1; }
 
 # --- 3. One container per cgroup layout -------------------------------------------------------
-# field FILE KEY: KEY=VALUE from an env-style file.
-field() { sed -n "s/^$2=//p" "$1" 2>/dev/null | head -n 1; }
-
 run_mode() {
-        local mode=$1 w root rc t out logs
+        local mode=$1 w root t out logs
         w=$(mktemp -d /var/tmp/reapd-systemtest-"$mode".XXXXXX)
         work_dirs+=("$w")
         root=$w/root
@@ -194,10 +70,7 @@ run_mode() {
         mkdir -p "$logs"
 
         t=$(date +%s)
-        exec 9>"$cache/.lock"
-        flock -s -w 900 9 # no rebuild of the cache while we copy it
-        cp -a --reflink=auto "$cache/$suite" "$root"
-        exec 9>&-
+        container_copy "$root"
         comment "[$mode] copied the tree in $(elapsed "$t")"
 
         if run_logged "$logs/install.log" meson install -C "$pbuild" --no-rebuild --destdir "$root"; then
@@ -207,16 +80,9 @@ run_mode() {
         fi
         install -D -m 644 "$here/reapd-systemtest.service" "$root/etc/systemd/system/reapd-systemtest.service"
         install -D -m 755 "$here/check.sh" "$root/usr/local/lib/reapd-systemtest/check.sh"
+        install -D -m 644 "$here/check-lib.sh" "$root/usr/local/lib/reapd-systemtest/check-lib.sh"
         mkdir -p "$root/var/log/journal"
-        # The container sees the host's /proc/pressure/memory: when the host is under pressure
-        # (another job's benchmark), a system-wide reapd inside would kill the container's own
-        # services (seen: systemd-journald). Keep them out of reach; the hog in reapdtest.slice
-        # stays a candidate, and Ignore= is a list, so the test's later drop-ins keep this.
-        install -d "$root/etc/reapd.conf.d"
-        printf '%s\n' '# system test: only reapdtest.slice may be killed in this container' '[Policy]' \
-                'Ignore=cgroup:^/(system\.slice|init\.scope|user\.slice)(/|$)' \
-                'Ignore=comm:^(systemd.*|dbus-daemon|bash|sleep|systemctl|journalctl|timeout)$' \
-                >"$root/etc/reapd.conf.d/10-systemtest-protect.conf"
+        protect_dropin "$root/etc/reapd.conf.d/10-systemtest-protect.conf"
         rm -rf "$out"
 
         if run_logged "$logs/enable.log" systemctl --root="$root" enable reapd.service; then
@@ -238,41 +104,9 @@ run_mode() {
         # cgroup2 at /sys/fs/cgroup/unified); "0" would force pure v1, which has no cgroup2 at all.
         local -a layout=()
         [ "$mode" != unified ] || layout=(SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1)
-        t=$(date +%s)
-        rc=0
-        env "${layout[@]}" setsid timeout -k 10 "$boot_timeout" \
-                systemd-nspawn --quiet --register=no --keep-unit --machine="reapdtest-$mode" \
-                --private-network --capability=CAP_IPC_LOCK --system-call-filter=process_mrelease \
-                -D "$root" -b --console=pipe </dev/null >"$logs/console.log" 2>&1 &
-        nspawn_pid=$!
-        wait "$nspawn_pid" || rc=$?
-        nspawn_pid=
-        if [ "$rc" = 0 ]; then
-                ok "[$mode] the container booted, ran the checks and powered off ($(elapsed "$t"))"
-        else
-                notok "[$mode] the container booted, ran the checks and powered off" \
-                        "systemd-nspawn exit code $rc$([ "$rc" = 124 ] && echo ", timed out after ${boot_timeout} s")" \
-                        "$(tail -n 20 "$logs/console.log")"
-        fi
-
-        # The checks made inside.
-        if [ -f "$out/result" ]; then
-                local line
-                while IFS= read -r line; do
-                        case $line in
-                        "ok - "*) ok "[$mode] ${line#ok - }" ;;
-                        "not ok - "*) notok "[$mode] ${line#not ok - }" ;;
-                        "# done") ;;
-                        "#"*) echo "$line" ;;
-                        *) comment "$line" ;;
-                        esac
-                done <"$out/result"
-        fi
-        if grep -qx '# done' "$out/result" 2>/dev/null; then
-                ok "[$mode] check.sh ran to the end"
-        else
-                notok "[$mode] check.sh ran to the end" "$(tail -n 15 "$out/check.log" 2>/dev/null)"
-        fi
+        container_boot "$root" "$logs/console.log" "reapdtest-$mode" \
+                "[$mode] the container booted, ran the checks and powered off" "${layout[@]}"
+        results_to_tap "$out" "[$mode] "
 
         # The kill records, read from the journal files outside, and reapctl's JSON.
         local hog_pid hog_cg expect problems

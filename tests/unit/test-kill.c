@@ -125,6 +125,24 @@ static pid_t sleeper(void)
         return pid;
 }
 
+/* SIGKILL and reap the test's children, a 0-terminated list. */
+static void reap_children(const pid_t *pids)
+{
+        for (; *pids; pids++) {
+                kill(*pids, SIGKILL);
+                waitpid(*pids, NULL, 0);
+        }
+}
+
+static void remove_fake_proc(int dirfd, const char *dir)
+{
+        char cmd[128];
+
+        close(dirfd);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+}
+
 /*
  * Member selection of a process-group kill, dry run, over a fake /proc whose entries name
  * real children (so pidfd_open works) with made-up pgids: the victim's group members are
@@ -194,17 +212,81 @@ static void test_pgid_members(void **state)
         assert_int_equal(kill_start(r, &req, &op), -EINVAL);
 
         reaper_free(r);
-        for (pid_t *p = (pid_t[]){victim, member, protected, stranger, 0}; *p; p++) {
-                kill(*p, SIGKILL);
-                waitpid(*p, NULL, 0);
-        }
-        close(dirfd);
-        {
-                char cmd[128];
+        reap_children((pid_t[]){victim, member, protected, stranger, 0});
+        remove_fake_proc(dirfd, dir);
+}
 
-                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-                assert_int_equal(system(cmd), 0);
+/*
+ * A scoped daemon (Cgroup=) kills nothing outside its scope: a process group reaches across
+ * cgroups, so a member elsewhere is KILL_OUTSIDE; a victim moved out since it was chosen is not
+ * signalled, and neither is its group.
+ */
+static void test_scope(void **state)
+{
+        char dir[] = "/tmp/reapd-test-kill-XXXXXX";
+        pid_t victim = sleeper(), inside = sleeper(), outside = sleeper();
+        struct reaper_config rc = {0};
+        struct reaper *r = NULL;
+        struct victim v = {.pid = victim, .uid = 0, .starttime = 1000};
+        struct kill_request req = {
+                .victim = &v, .unit = KILL_UNIT_PROCESS_GROUP, .dry_run = true, .scope = "/batch.slice"};
+        struct kill_op op = {0};
+        bool seen_inside = false, seen_outside = false;
+        int dirfd;
+
+        assert_non_null(mkdtemp(dir));
+        dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(dirfd >= 0);
+        fake_proc(dirfd, victim, 4242, "victim", 0);
+        fake_proc(dirfd, inside, 4242, "inside", 0);
+        fake_proc(dirfd, outside, 4242, "outside", 0);
+        put(dirfd, victim, "cgroup", "0::/batch.slice/job.scope\n");
+        put(dirfd, inside, "cgroup", "12:memory:/x\n0::/batch.slice/other.scope\n");
+        /* A prefix of the name is not a descendant. */
+        put(dirfd, outside, "cgroup", "0::/batch.slice-2/job.scope\n");
+        req.proc_dirfd = dirfd;
+
+        assert_int_equal(reaper_new(&rc, NULL, &r), 0);
+        assert_int_equal(kill_start(r, &req, &op), KILL_DRY_RUN);
+        assert_int_equal(op.n_targets, 3);
+        for (size_t i = 1; i < op.n_targets; i++) {
+                if (op.targets[i].pid == inside) {
+                        assert_int_equal(op.targets[i].result, KILL_DRY_RUN);
+                        seen_inside = true;
+                } else if (op.targets[i].pid == outside) {
+                        assert_int_equal(op.targets[i].result, KILL_OUTSIDE);
+                        seen_outside = true;
+                }
         }
+        assert_true(seen_inside && seen_outside);
+        kill_op_done(&op);
+
+        /* Without a scope the whole group is the unit, as before. */
+        req.scope = NULL;
+        assert_int_equal(kill_start(r, &req, &op), KILL_DRY_RUN);
+        for (size_t i = 1; i < op.n_targets; i++)
+                assert_int_equal(op.targets[i].result, KILL_DRY_RUN);
+        kill_op_done(&op);
+
+        /* The victim itself left the scope: nobody is listed or signalled. */
+        req.scope = "/batch.slice";
+        put(dirfd, victim, "cgroup", "0::/user.slice\n");
+        assert_int_equal(kill_start(r, &req, &op), KILL_OUTSIDE);
+        assert_int_equal(op.n_targets, 1);
+        assert_int_equal(op.n_signalled, 0);
+        kill_op_done(&op);
+
+        /* The scope is the victim's cgroup itself: inside. A real kill, process unit. */
+        req.unit = KILL_UNIT_PROCESS;
+        req.scope = "/user.slice";
+        req.dry_run = false;
+        assert_int_equal(kill_start(r, &req, &op), 0);
+        assert_int_equal(op.n_signalled, 1);
+        kill_op_done(&op);
+
+        reaper_free(r);
+        reap_children((pid_t[]){victim, inside, outside, 0});
+        remove_fake_proc(dirfd, dir);
 }
 
 static void test_reaper_setup(void **state)
@@ -235,8 +317,11 @@ static void test_reaper_setup(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_identity_check),   cmocka_unit_test(test_classify),
-                cmocka_unit_test(test_victim_from_proc), cmocka_unit_test(test_pgid_members),
+                cmocka_unit_test(test_identity_check),
+                cmocka_unit_test(test_classify),
+                cmocka_unit_test(test_victim_from_proc),
+                cmocka_unit_test(test_pgid_members),
+                cmocka_unit_test(test_scope),
                 cmocka_unit_test(test_reaper_setup),
         };
 

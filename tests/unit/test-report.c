@@ -124,6 +124,22 @@ static void test_rehearsal(void **state)
         assert_non_null(strstr(report_field_get(&f, "MESSAGE"), "rehearsed on reapd's own child 4242"));
 }
 
+/* reapd@NAME.service names itself in every record; reapd.service's records have no INSTANCE=. */
+static void test_instance(void **state)
+{
+        static struct report_fields f;
+        struct kill_report r = sample;
+
+        report_kill_fields(&r, &f);
+        assert_null(report_field_get(&f, "INSTANCE"));
+        r.instance = "batch";
+        report_kill_fields(&r, &f);
+        assert_string_equal(report_field_get(&f, "INSTANCE"), "batch");
+        r.dry_run = true;
+        report_kill_fields(&r, &f);
+        assert_string_equal(report_field_get(&f, "INSTANCE"), "batch");
+}
+
 static void test_truncation(void **state)
 {
         static struct report_fields f;
@@ -141,9 +157,8 @@ static void test_truncation(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_fields),
-                cmocka_unit_test(test_dry_run_and_error),
-                cmocka_unit_test(test_rehearsal),
+                cmocka_unit_test(test_fields),     cmocka_unit_test(test_dry_run_and_error),
+                cmocka_unit_test(test_rehearsal),  cmocka_unit_test(test_instance),
                 cmocka_unit_test(test_truncation),
         };
 
