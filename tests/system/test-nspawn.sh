@@ -30,44 +30,11 @@ fi
 src=$(realpath "$1")
 build=$(realpath "$2")
 here=$src/tests/system
+. "$here/lib.sh"
 cache=${REAPD_TEST_CACHE:-/var/cache/reapd-test}
 modes=${REAPD_SYSTEMTEST_MODES:-hybrid unified}
 boot_timeout=${REAPD_SYSTEMTEST_TIMEOUT:-180}
-suite=bookworm
-# procps: /bin/kill, which reapd.service's ExecReload= runs; "important" in Debian, so on every
-# standard install, but not in minbase.
-base_pkgs=(systemd systemd-sysv dbus libinih1 libcap2 procps)
-
-# --- TAP output: stdout carries only TAP, everything else is a "# " comment -------------------
-n=0
-failed=0
-ok() {
-        n=$((n + 1))
-        echo "ok $n - $1"
-}
-notok() {
-        n=$((n + 1))
-        failed=$((failed + 1))
-        echo "not ok $n - $1"
-        shift
-        local l
-        for l in "$@"; do
-                printf '%s\n' "$l" | sed 's/^/#   /'
-        done
-}
-comment() { printf '%s\n' "$*" | sed 's/^/# /'; }
-# run_logged LOG CMD...: run CMD with its output in LOG; on failure show LOG's tail as comments.
-run_logged() {
-        local log=$1
-        shift
-        local rc=0
-        "$@" >"$log" 2>&1 || rc=$?
-        [ "$rc" != 0 ] || return 0
-        comment "command failed (exit $rc): $*"
-        tail -n 30 "$log" | sed 's/^/#   /'
-        return $rc
-}
-elapsed() { echo "$(($(date +%s) - $1)) s"; }
+suite=$DEBIAN_SUITE
 
 if [ "$(id -u)" -ne 0 ]; then
         echo "1..0 # SKIP needs root (debootstrap, systemd-nspawn)"
@@ -116,67 +83,10 @@ work_dirs+=("$work")
 
 # --- 1. Private build with the install layout of a distribution package --------------------------
 pbuild=$build/systemtest-usr
-t=$(date +%s)
-if [ ! -f "$pbuild/build.ninja" ]; then
-        rm -rf "$pbuild"
-        if ! run_logged "$work/setup.log" meson setup "$pbuild" "$src" --prefix=/usr --sysconfdir=/etc \
-                --localstatedir=/var -Dtests=disabled -Dsystem_tests=false -Dfuzz=false; then
-                notok "meson setup --prefix=/usr --sysconfdir=/etc (private build)"
-                echo "1..$n"
-                exit 1
-        fi
-fi
-if run_logged "$work/compile.log" meson compile -C "$pbuild"; then
-        ok "reapd builds with --prefix=/usr --sysconfdir=/etc ($(elapsed "$t"))"
-else
-        notok "reapd builds with --prefix=/usr --sysconfdir=/etc"
-        echo "1..$n"
-        exit 1
-fi
+private_build "$src" "$pbuild" "$work" || bail
 
 # --- 2. The cached Debian tree -----------------------------------------------------------------
-# Packages: the base set plus whatever package provides each library reapd and reapctl link.
-mapfile -t lib_pkgs < <(
-        for exe in "$pbuild/src/reapd" "$pbuild/src/reapctl"; do
-                ldd "$exe" | awk '$3 ~ /^\// { print $3 }'
-        done | sort -u | while read -r lib; do
-                dpkg -S "$lib" 2>/dev/null || dpkg -S "$(realpath "$lib")" 2>/dev/null ||
-                        dpkg -S "/usr$lib" 2>/dev/null || echo "unknown: $lib" >&2
-        done | cut -d: -f1 | sort -u
-)
-mapfile -t pkgs < <(printf '%s\n' "${base_pkgs[@]}" "${lib_pkgs[@]}" | sort -u)
-mirror=${REAPD_TEST_MIRROR:-$(sed -n 's/^URIs: *\([^ ]*\/debian\)\/\?$/\1/p' \
-        /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)}
-mirror=${mirror:-http://deb.debian.org/debian}
-stamp="suite=$suite variant=minbase mirror=$mirror packages=${pkgs[*]} layout=1"
-
-mkdir -p "$cache"
-exec 9>"$cache/.lock"
-flock -w 900 9
-t=$(date +%s)
-if [ -f "$cache/$suite/.reapd-test-stamp" ] && [ "$(cat "$cache/$suite/.reapd-test-stamp")" = "$stamp" ]; then
-        ok "cached Debian $suite tree is current ($cache/$suite)"
-else
-        comment "building $cache/$suite: debootstrap --variant=minbase --include=$(IFS=,; echo "${pkgs[*]}") from $mirror"
-        new=$(mktemp -d "$cache/.$suite.new.XXXXXX")
-        if run_logged "$work/debootstrap.log" debootstrap --variant=minbase \
-                --include="$(IFS=,; echo "${pkgs[*]}")" "$suite" "$new/root" "$mirror"; then
-                rm -rf "$new/root/var/cache/apt/archives/"*.deb "$new/root/var/lib/apt/lists/"*_Packages
-                echo "$stamp" >"$new/root/.reapd-test-stamp"
-                [ ! -e "$cache/$suite" ] || mv -T "$cache/$suite" "$new/old"
-                mv -T "$new/root" "$cache/$suite"
-                rm -rf --one-file-system "$new"
-                new=
-                ok "built the Debian $suite tree in $(elapsed "$t")"
-        else
-                rm -rf --one-file-system "$new"
-                new=
-                notok "debootstrap $suite"
-                echo "1..$n"
-                exit 1
-        fi
-fi
-exec 9>&-
+debian_tree "$cache" "$pbuild" "$work" || bail
 
 # --- 3. One container per cgroup layout -------------------------------------------------------
 # field FILE KEY: KEY=VALUE from an env-style file.
