@@ -67,17 +67,19 @@ case_run() {
                 guest_reset
         }
 }
-killers=${VMTEST_KILLERS:-reapd oomd-tuned oomd-default earlyoom}
-[ -n "${VMTEST_SCENARIOS:-}" ] || case_run self reapd 240
-for s in ${VMTEST_SCENARIOS:-runaway stuck thrash desktop}; do
-        for k in $killers; do
-                case_run "$s" "$k" 240
+# Every scenario under each killer of its list: the peer workloads under reapd and the peers,
+# the reapd-only ones under reapd alone. VMTEST_SCENARIOS and VMTEST_KILLERS (from the host's
+# REAPD_VM_SCENARIOS and REAPD_VM_KILLERS) pick a subset.
+for s in ${VMTEST_SCENARIOS:-self runaway stuck thrash desktop killunits}; do
+        case $s in
+        self) ks=reapd t=240 ;;
+        killunits) ks="reapd-cgroup reapd-process-group" t=240 ;;
+        *) ks=${VMTEST_KILLERS:-reapd oomd-tuned oomd-default earlyoom} t=240 ;;
+        esac
+        for k in $ks; do
+                case_run "$s" "$k" "$t"
         done
 done
-if [ -z "${VMTEST_SCENARIOS:-}" ]; then
-        case_run killunits reapd-cgroup 240
-        case_run killunits reapd-process-group 240
-fi
 
 # --- logs back to the host ------------------------------------------------------------------------
 SCEN=guest
