@@ -35,8 +35,10 @@ def main(argv):
         print("|---|---|---|---|---|---|---|---|")
         for r in (r for r in rows if r["scenario"] == s):
             back = "n/a" if r["kill_ms"] < 0 else ms(r["back_ms"], "ms")
+            if r["kill_ms"] >= 0 and r["back_ms"] == 0:
+                back = "at the same sample"
             if r["kill_ms"] >= 0 and r["back_ms"] < 0:
-                back = "not within 10 s"
+                back = "not within 5 s"
             kill = ms(r["kill_ms"]) if r["kill_ms"] >= 0 else f"none in {r['max_s']} s"
             note = r.get("note", "").replace("|", "\\|")
             print(f"| {r['killer']} | {r['died']} | {r['units']} | {kill} | {back} "

@@ -37,6 +37,11 @@ killers_stop() {
         oomd-*) systemctl unmask --runtime systemd-oomd.service systemd-oomd.socket 2>/dev/null ;;
         *) systemctl mask --runtime systemd-oomd.service systemd-oomd.socket 2>/dev/null ;;
         esac
+        # Before the setup: the scenario's ManagedOOM*= settings may start systemd-oomd at once.
+        if [ "$KILLER" = oomd-tuned ]; then
+                mkdir -p "${OOMD_CONF%/*}"
+                printf '[OOM]\nDefaultMemoryPressureDurationSec=3s\n' >"$OOMD_CONF"
+        fi
         return 0
 }
 # killer_start: start KILLER (none runs: killers_stop came before the setup); reapd gets the
@@ -48,15 +53,11 @@ killer_start() {
                 reapd_configure < <(reapd_conf)
                 return
                 ;;
-        oomd-tuned)
-                mkdir -p "${OOMD_CONF%/*}"
-                printf '[OOM]\nDefaultMemoryPressureDurationSec=3s\n' >"$OOMD_CONF"
-                unit=systemd-oomd.service
-                ;;
-        oomd-default) unit=systemd-oomd.service ;;
+        oomd-*) unit=systemd-oomd.service ;;
         earlyoom) unit=earlyoom.service ;;
         esac
-        timeout 30 systemctl start "$unit" || true
+        # restart: systemd-oomd may already run, pulled in by the setup's ManagedOOM*= settings.
+        timeout 30 systemctl restart "$unit" || true
         unit_active() { [ "$(prop "$1" ActiveState)" = active ]; }
         wait_for 10 unit_active "$unit" || notok "$unit is active" \
                 "$(systemctl status --no-pager "$unit" 2>&1 | tail -n 5)"
@@ -66,8 +67,8 @@ killer_note() {
         local unit re
         case $KILLER in
         reapd*) unit=reapd.service re='[Kk]illed|[Kk]illing|victim' ;;
-        oomd-*) unit=systemd-oomd.service re='[Kk]illed|[Kk]illing' ;;
-        earlyoom) unit=earlyoom.service re='sending SIG|[Kk]ill' ;;
+        oomd-*) unit=systemd-oomd.service re='^Killed ' ;;
+        earlyoom) unit=earlyoom.service re='SIG(TERM|KILL) to process|[Kk]ill(ed|ing) ' ;;
         esac
         journalctl -q -o json --no-pager _SYSTEMD_UNIT="$unit" |
                 jq -r --argjson t "$1" 'select((.__REALTIME_TIMESTAMP | tonumber) >= $t) | .MESSAGE |

@@ -166,6 +166,23 @@ wait_records() {
         wait_for 10 have_records "$1" || true
         kill_records
 }
+# one_record [PREFIX]: waits for reapd's kill records, checks there is exactly one, shows its
+# figures, prints it (the first, if there are more). PREFIX starts the check's description.
+one_record() {
+        local rec n
+        rec=$(wait_records 1)
+        n=$(grep -c . <<<"$rec")
+        check "${1:-}exactly one kill record (journalctl -o json MESSAGE_ID=$MID_KILL)" "$n records" [ "$n" = 1 ]
+        rec=$(head -n 1 <<<"$rec")
+        record_figures "$rec"
+        printf '%s\n' "$rec"
+}
+# check_no_oom_kill CGROUP: the kernel's memcg OOM killer never fired in CGROUP or below.
+check_no_oom_kill() {
+        local k
+        k=$(cg_key "$1" memory.events oom_kill)
+        check "the kernel's memcg OOM killer never fired in $1 (memory.events oom_kill = 0)" "oom_kill $k" [ "$k" = 0 ]
+}
 # field JSON KEY: one field of a record.
 field() { jq -r --arg k "$2" '.[$k] // empty' <<<"$1"; }
 # check_record REC KEY=VALUE...: one check per expectation; KEY>=N for numbers.

@@ -69,7 +69,7 @@ scenario_go() { t0=$(now_us); }
 scenario_measure() { :; }
 all_dead() { local p; for p in "$@"; do alive "$p" && return 1; done; return 0; }
 scenario_check() {
-        local rec n
+        local rec
         if [ "$KILLER" = reapd-cgroup ]; then
                 check "KillUnit=cgroup: all of vt-ua.service/work died, the oom_score_adj -1000 hog too: cgroup.kill (${UA[*]})" \
                         "$(for p in "${UA[@]}"; do echo "$p $(pstate "$p")"; done)" wait_for 15 all_dead "${UA[@]}"
@@ -80,11 +80,7 @@ scenario_check() {
                         eval 'alive "$ua" && [ "$(prop vt-ua.service ActiveState)" = active ]'
                 sleep 2
                 check "KillUnit=cgroup: vt-ub.service lives" "$(unit_result vt-ub.service)" alive "$ub"
-                rec=$(wait_records 1)
-                n=$(grep -c . <<<"$rec")
-                check "KillUnit=cgroup: exactly one kill record" "$n records" [ "$n" = 1 ]
-                rec=$(head -n 1 <<<"$rec")
-                record_figures "$rec"
+                rec=$(one_record "KillUnit=cgroup: ")
                 check_record "$rec" KILL_UNIT=cgroup VICTIM_CGROUP=$CG/vt-ua.service/work RESULT=killed \
                         'KILLED_COUNT>=2' 'RELEASED_KB>=250000'
         else
@@ -95,11 +91,7 @@ scenario_check() {
                         "$(for p in "${OTHER[@]}"; do echo "$p $(pstate "$p")"; done)" eval 'alive "${OTHER[0]}" && alive "${OTHER[1]}"'
                 check "KillUnit=process-group: vt-pg.service is still active" "$(unit_result vt-pg.service)" \
                         [ "$(prop vt-pg.service ActiveState)" = active ]
-                rec=$(wait_records 1)
-                n=$(grep -c . <<<"$rec")
-                check "KillUnit=process-group: exactly one kill record" "$n records" [ "$n" = 1 ]
-                rec=$(head -n 1 <<<"$rec")
-                record_figures "$rec"
+                rec=$(one_record "KillUnit=process-group: ")
                 check_record "$rec" KILL_UNIT=process-group KILLED_COUNT=3 VICTIM_CGROUP=$CG/vt-pg.service RESULT=killed \
                         'RELEASED_KB>=250000'
         fi
