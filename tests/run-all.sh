@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The whole test suite, as README.md's second command and .ci/run call it:
-# install what is missing, build with werror, run unit, lint, integration and system tests,
-# rerun the unit tests under valgrind memcheck, rebuild and rerun them under ASan+UBSan,
+# install what is missing, build with werror, run unit, lint, integration and system tests and
+# the VM tier, rerun the unit tests under valgrind memcheck, rebuild and rerun them under ASan+UBSan,
 # build and briefly run every fuzz target, and end with one line "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +54,14 @@ setup() {
 # 1. The normal werror build: unit, lint, integration and system suites.
 if setup build -Dtests=enabled; then
     meson test -C build --print-errorlogs --suite unit --suite lint --suite integration --suite system
+    count build
+fi
+
+# 1a. The VM tier (tests/vm): Debian 12 under qemu with systemd, pure cgroup2 and every
+# capability, the real reapd.service, and the peers systemd-oomd and earlyoom. About 10-20
+# minutes under software emulation; its own meson run, so its log is its own.
+if [ -f build/build.ninja ]; then
+    meson test -C build --print-errorlogs --suite vm
     count build
 fi
 

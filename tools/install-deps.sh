@@ -7,11 +7,14 @@ set -euo pipefail
 # libbpf-dev, bpftool and clang: the BPF ranking iterator (meson option bpf, auto: built when found).
 # debhelper, dpkg-dev, fakeroot and lintian (test): the Debian package's build and its checks
 # (tests/system/test-package.sh); the package's other build dependencies are in run_pkgs.
+# The VM tier (tests/vm) boots Debian's kernel under qemu: qemu-system-x86 and qemu-utils
+# (qemu-img), linux-image-amd64 with initramfs-tools (its initrd in /boot), e2fsprogs (mkfs.ext4 -d).
 run_pkgs=(gcc meson ninja-build pkg-config libsystemd-dev libcap-dev libbpf-dev bpftool clang)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev clang-format mandoc groff-base
            earlyoom gnuplot-nox systemd systemd-container debootstrap valgrind
            util-linux procps kmod psmisc python3 jq bc ca-certificates
-           debhelper dpkg-dev fakeroot lintian)
+           debhelper dpkg-dev fakeroot lintian
+           qemu-system-x86 qemu-utils linux-image-amd64 initramfs-tools e2fsprogs)
 
 want=("${run_pkgs[@]}")
 [ "${1:-test}" = test ] && want+=("${test_pkgs[@]}")

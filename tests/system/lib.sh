@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Shared by the system tests that boot Debian 12 with systemd in systemd-nspawn
-# (test-nspawn.sh, test-package.sh); sourced, not run. It gives:
-# - TAP output: ok, notok, comment (stdout carries only TAP), run_logged, elapsed, field;
+# (test-nspawn.sh, test-package.sh) or qemu (tests/vm/test-vm.sh); sourced, not run. It gives:
+# - TAP output: ok, notok, comment (stdout carries only TAP), run_logged, elapsed, field, bail;
+# - private_build SRC PBUILD WORK: reapd built with a distribution package's install layout;
 # - a cleanup trap for the container's process group and the temporary trees (never the cache);
 # - cache_tree PACKAGE...: the cached debootstrapped tree $cache/$suite with these packages;
 # - container_copy DEST: a private copy of it; container_boot ...: boot a copy, run its checks;
@@ -52,11 +53,36 @@ run_logged() {
 elapsed() { echo "$(($(date +%s) - $1)) s"; }
 # field FILE KEY: KEY=VALUE from an env-style file.
 field() { sed -n "s/^$2=//p" "$1" 2>/dev/null | head -n 1; }
+# bail: end the TAP stream after a failure that makes the rest pointless.
+bail() {
+        echo "1..$n"
+        exit 1
+}
 # bail_out DESC [DETAIL...]: a failed check that makes the rest pointless; ends the test.
 bail_out() {
         notok "$@"
-        echo "1..$n"
-        exit 1
+        bail
+}
+
+# private_build SRC PBUILD WORK: configure (once) and compile reapd in PBUILD with --prefix=/usr
+# --sysconfdir=/etc, the layout of a distribution package; logs in WORK. One TAP line.
+private_build() {
+        local src=$1 pbuild=$2 work=$3 t
+        t=$(date +%s)
+        if [ ! -f "$pbuild/build.ninja" ]; then
+                rm -rf "$pbuild"
+                if ! run_logged "$work/setup.log" meson setup "$pbuild" "$src" --prefix=/usr --sysconfdir=/etc \
+                        --localstatedir=/var -Dtests=disabled -Dsystem_tests=false -Dfuzz=false; then
+                        notok "meson setup --prefix=/usr --sysconfdir=/etc (private build)"
+                        return 1
+                fi
+        fi
+        if run_logged "$work/compile.log" meson compile -C "$pbuild"; then
+                ok "reapd builds with --prefix=/usr --sysconfdir=/etc ($(elapsed "$t"))"
+        else
+                notok "reapd builds with --prefix=/usr --sysconfdir=/etc"
+                return 1
+        fi
 }
 
 # require_root_and_tools TOOL...: skip the whole test without root, fail without a tool.

@@ -41,18 +41,7 @@ work_dirs+=("$work")
 
 # --- 1. Private build with the install layout of a distribution package --------------------------
 pbuild=$build/systemtest-usr
-t=$(date +%s)
-if [ ! -f "$pbuild/build.ninja" ]; then
-        rm -rf "$pbuild"
-        run_logged "$work/setup.log" meson setup "$pbuild" "$src" --prefix=/usr --sysconfdir=/etc \
-                --localstatedir=/var -Dtests=disabled -Dsystem_tests=false -Dfuzz=false ||
-                bail_out "meson setup --prefix=/usr --sysconfdir=/etc (private build)"
-fi
-if run_logged "$work/compile.log" meson compile -C "$pbuild"; then
-        ok "reapd builds with --prefix=/usr --sysconfdir=/etc ($(elapsed "$t"))"
-else
-        bail_out "reapd builds with --prefix=/usr --sysconfdir=/etc"
-fi
+private_build "$src" "$pbuild" "$work" || bail
 
 # --- 2. The cached Debian tree: the base set plus whatever package provides each library --------
 mapfile -t lib_pkgs < <(linked_pkgs "$pbuild/src/reapd" "$pbuild/src/reapctl")
