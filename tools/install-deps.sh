@@ -7,11 +7,16 @@ set -euo pipefail
 # libbpf-dev, bpftool and clang: the BPF ranking iterator (meson option bpf, auto: built when found).
 # debhelper, dpkg-dev, fakeroot and lintian (test): the Debian package's build and its checks
 # (tests/system/test-package.sh); the package's other build dependencies are in run_pkgs.
+# dbus-daemon, dbus-bin, libglib2.0-bin (gdbus), prometheus-node-exporter and curl (test): the real
+# consumers of the Killed signal, the notification agent and the metrics file (tests/integration:
+# test-bus.sh, test-metrics.sh). The package's postinst does not start node_exporter here: the
+# policy-rc.d below refuses, and the test starts its own on loopback.
 run_pkgs=(gcc meson ninja-build pkg-config libsystemd-dev libcap-dev libbpf-dev bpftool clang)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev clang-format mandoc groff-base
            earlyoom gnuplot-nox systemd systemd-container debootstrap valgrind
            util-linux procps kmod psmisc python3 jq bc ca-certificates
-           debhelper dpkg-dev fakeroot lintian)
+           debhelper dpkg-dev fakeroot lintian
+           dbus-daemon dbus-bin libglib2.0-bin prometheus-node-exporter curl)
 
 want=("${run_pkgs[@]}")
 [ "${1:-test}" = test ] && want+=("${test_pkgs[@]}")
@@ -33,7 +38,7 @@ export DEBIAN_FRONTEND=noninteractive
 lock=(-o DPkg::Lock::Timeout=600)
 apt-get "${lock[@]}" update -qq
 # Keep Debian's maintainer scripts from starting earlyoom (installed only to be benchmarked
-# against) on a host where systemd is PID 1; the benchmark starts it itself.
+# against) and node_exporter (the metrics test starts its own) on a host where systemd is PID 1.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
     chmod +x /usr/sbin/policy-rc.d
