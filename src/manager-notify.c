@@ -233,7 +233,7 @@ static void log_prekill(struct manager *m, const struct prekill *p)
 {
         const struct prekill_result *res = prekill_last(p);
         const struct prekill_hook *h;
-        char t[32], w[32];
+        char w[32];
         size_t n;
 
         h = prekill_hooks(p, &n);
@@ -243,13 +243,14 @@ static void log_prekill(struct manager *m, const struct prekill *p)
                           h[i].answer[0] ? "\"" : "", h[i].error ? " (error)" : "");
         if (res->n_sockets == 0)
                 return;
-        log_info(
-                "Pre-kill hooks told of %d (%s) in %s: %u answered, %u closed, %u did not answer within %s, "
-                "%u not listening, %u failed, %u not told (more than %d); killing it now.",
-                (int)m->victim.pid, m->victim.comm, format_duration(t, sizeof(t), res->elapsed),
-                res->n_answered, res->n_closed, res->n_timeout,
-                format_duration(w, sizeof(w), m->config.prekill_timeout), res->n_refused, res->n_failed,
-                res->n_skipped, PREKILL_MAX_HOOKS);
+        log_info("Pre-kill hooks told of %d (%s) in %" PRIu64 ".%03" PRIu64
+                 "s: %u answered, %u closed, %u did "
+                 "not answer within %s, %u not listening, %u failed, %u not told (more than %d); killing it "
+                 "now.",
+                 (int)m->victim.pid, m->victim.comm, res->elapsed / USEC_PER_SEC,
+                 res->elapsed % USEC_PER_SEC / USEC_PER_MSEC, res->n_answered, res->n_closed, res->n_timeout,
+                 format_duration(w, sizeof(w), m->config.prekill_timeout), res->n_refused, res->n_failed,
+                 res->n_skipped, PREKILL_MAX_HOOKS);
 }
 
 static void on_prekill_done(struct prekill *p, void *userdata)
