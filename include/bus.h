@@ -51,7 +51,7 @@ enum bus_event {
         BUS_EVENT_UNAVAILABLE, /* could not connect (error); a retry is armed */
         BUS_EVENT_DISCONNECTED, /* the bus closed the connection; a reconnection is armed */
         BUS_EVENT_NAME_ACQUIRED, /* connected, and the name is ours */
-        BUS_EVENT_NAME_FAILED, /* connected, but the name is not ours (error: -EEXIST taken, -EACCES policy) */
+        BUS_EVENT_NAME_FAILED, /* connected, the name not ours (-EEXIST taken, -EACCES policy); asked again later */
 };
 
 struct reapd_bus;

@@ -145,19 +145,27 @@ static int on_name(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         int r;
 
         b->name_slot = sd_bus_slot_unref(b->name_slot);
+        /* The connection is closing: its pending calls fail, and BUS_EVENT_DISCONNECTED follows. */
+        if (sd_bus_is_open(sd_bus_message_get_bus(m)) <= 0)
+                return 0;
         if (e) {
                 r = sd_bus_error_get_errno(e);
-                bus_event(b, BUS_EVENT_NAME_FAILED, r > 0 ? -r : -EIO);
-                return 0;
+                r = r > 0 ? -r : -EIO;
+        } else {
+                r = sd_bus_message_read(m, "u", &reply);
+                if (r >= 0)
+                        r = reply == 1 /* primary owner */ || reply == 4 /* already the owner */ ? 0
+                                                                                                 : -EEXIST;
         }
-        r = sd_bus_message_read(m, "u", &reply);
-        if (r < 0)
-                bus_event(b, BUS_EVENT_NAME_FAILED, r);
-        else if (reply == 1 /* primary owner */ || reply == 4 /* already the owner */) {
+        if (r == 0) {
                 b->retry_usec = BUS_RETRY_MIN_USEC;
                 bus_event(b, BUS_EVENT_NAME_ACQUIRED, 0);
-        } else
-                bus_event(b, BUS_EVENT_NAME_FAILED, -EEXIST);
+                return 0;
+        }
+        /* Asked again later: the owner may leave, the policy may be installed meanwhile (dbus reads
+         * it when the package is unpacked, and the package starts reapd right after). */
+        bus_event(b, BUS_EVENT_NAME_FAILED, r);
+        bus_retry_later(b);
         return 0;
 }
 
@@ -200,6 +208,14 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
         struct reapd_bus *b = userdata;
         int r;
 
+        if (b->bus && sd_bus_is_open(b->bus) > 0) {
+                /* Connected: only the name is missing. */
+                r = b->name_slot ? 0
+                                 : sd_bus_request_name_async(b->bus, &b->name_slot, b->name, 0, on_name, b);
+                if (r < 0)
+                        bus_retry_later(b);
+                return 0;
+        }
         bus_drop(b);
         r = bus_connect(b);
         if (r < 0) {

@@ -19,6 +19,7 @@
 struct notifier {
         struct reapd_bus *bus;
         bool bus_trouble; /* no bus, or it went away: said once, until it is back */
+        int bus_name_error; /* why the name is not ours, said once until it is */
         struct prekill *prekill;
         int prekill_error; /* the last error of PreKillDirectory= logged, so it is said once */
         struct metrics metrics;
@@ -54,11 +55,17 @@ static void on_bus_event(struct reapd_bus *b, enum bus_event ev, int error, void
                 return;
         case BUS_EVENT_NAME_ACQUIRED:
                 n->bus_trouble = false;
+                n->bus_name_error = 0;
                 log_info("%s %s on the system bus: a Killed signal follows each kill.",
                          trouble ? "Back as" : "Owning", bus_get_name(b));
                 return;
         case BUS_EVENT_NAME_FAILED:
                 n->bus_trouble = false;
+                if (error == n->bus_name_error) {
+                        log_debug_errno(error, "%s is still not ours", bus_get_name(b));
+                        return;
+                }
+                n->bus_name_error = error;
                 if (error == -EEXIST)
                         log_notice("%s belongs to another process; Killed signals go out all the same, from "
                                    "reapd's own connection.",
