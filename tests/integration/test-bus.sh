@@ -12,8 +12,8 @@
 #   Notify call) on it, and two agents: "reapctl notify" and "reapctl notify --all".
 # - Kills: reapd scoped (Cgroup=) to a cgroup made here with two hogs, one of root's and one of
 #   nobody's (in a child cgroup named "x&y", for the markup escaping). reapd starts harmless
-#   (MinAvailable=0, no PSI), owns org.reapd.Reapd1, then a reload (MinAvailable=100%) makes it
-#   kill both. Checked: the Killed signals with every field (busctl monitor, as root), their
+#   (MinAvailable=0 and MinSwapFree=0, so that another test's swap file does not count; no PSI),
+#   owns org.reapd.Reapd1, then a reload (both at 100%) makes it kill both. Checked: the Killed signals with every field (busctl monitor, as root), their
 #   arrival at an unprivileged listener (gdbus monitor as nobody), the properties readable by
 #   nobody, the notifications each agent asked for and their text.
 # - Then the bus goes away and comes back: one notice, the agents end (exit 1), reapd owns the
@@ -116,12 +116,12 @@ lab_wait_ready "$LAB_DIR/h1"
 lab_wait_ready "$LAB_DIR/h2"
 lab_log "hogs: root's $h1 (96 MB) in $LAB_CG, nobody's $h2 (64 MB) in $LAB_CG/x&y"
 
-conf() { # conf FILE MIN_AVAILABLE [EXTRA_DAEMON_LINE]
+conf() { # conf FILE THRESHOLD [EXTRA_DAEMON_LINE]: THRESHOLD is MinAvailable= and MinSwapFree=
         cat >"$1" <<EOF
 [Monitor]
 Cgroup=$LAB_CG
 MinAvailable=$2
-MinSwapFree=100%
+MinSwapFree=$2
 HeadroomMode=or
 PressureSome=0
 PressureFull=0

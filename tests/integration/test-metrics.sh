@@ -7,8 +7,8 @@
 # Usage: test-metrics.sh REAPD HOG
 #
 # The real daemon, scoped (Cgroup=) to a cgroup made here with a 512M limit and one hog, starts
-# harmless (MinAvailable=0, no PSI), writes its file, then a reload (MinAvailable=100%) makes it
-# kill the hog. The scrape must hold every reapd series with the right values (build info, the
+# harmless (MinAvailable=0 and MinSwapFree=0, so that another test's swap file does not count;
+# no PSI), writes its file, then a reload (both at 100%) makes it kill the hog. The scrape must hold every reapd series with the right values (build info, the
 # kill by reason, kill unit and result, bytes released, both duration histograms, the last kill's
 # time, the scope's pressure and headroom) and no textfile parse error; a MetricsFile= in a
 # directory that is not there is one warning; at stop the file, and the series, are gone.
@@ -58,12 +58,12 @@ lab_spawn -- "$HOG" 64 --ready-fd 3 3>"$LAB_DIR/hog.ready"
 hog=$LAB_LAST_PID
 lab_wait_ready "$LAB_DIR/hog.ready"
 
-conf() { # conf MIN_AVAILABLE METRICS_FILE
+conf() { # conf THRESHOLD METRICS_FILE: THRESHOLD is MinAvailable= and MinSwapFree=
         cat >"$LAB_DIR/reapd.conf" <<EOF
 [Monitor]
 Cgroup=$LAB_CG
 MinAvailable=$1
-MinSwapFree=100%
+MinSwapFree=$1
 HeadroomMode=or
 PressureSome=0
 PressureFull=0
