@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -134,44 +133,20 @@ char *metrics_label_escape(char *buf, size_t size, const char *s)
         return buf;
 }
 
-/* Text being rendered: formatted straight into the caller's buffer, no allocation. */
-struct out {
-        char *buf;
-        size_t size, len;
-        bool full;
-};
-
-_printf_(2, 3) static void out(struct out *o, const char *fmt, ...)
+static void out_header(struct textbuf *o, const char *name, const char *type, const char *help)
 {
-        va_list ap;
-        int n;
-
-        if (o->full)
-                return;
-        va_start(ap, fmt);
-        n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
-        va_end(ap);
-        if (n < 0 || (size_t)n >= o->size - o->len) {
-                o->full = true;
-                return;
-        }
-        o->len += (size_t)n;
-}
-
-static void out_header(struct out *o, const char *name, const char *type, const char *help)
-{
-        out(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+        textbuf_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* A plain series: NAME{service="..."} VALUE. */
-static void out_u64(struct out *o, const char *name, const char *type, const char *help, const char *service,
-                    uint64_t v)
+static void out_u64(struct textbuf *o, const char *name, const char *type, const char *help,
+                    const char *service, uint64_t v)
 {
         out_header(o, name, type, help);
-        out(o, "%s{service=\"%s\"} %" PRIu64 "\n", name, service, v);
+        textbuf_printf(o, "%s{service=\"%s\"} %" PRIu64 "\n", name, service, v);
 }
 
-static void out_histogram(struct out *o, const char *name, const char *help, const char *service,
+static void out_histogram(struct textbuf *o, const char *name, const char *help, const char *service,
                           const struct metrics_histogram *h)
 {
         uint64_t cumulative = 0;
@@ -179,25 +154,25 @@ static void out_histogram(struct out *o, const char *name, const char *help, con
         out_header(o, name, "histogram", help);
         for (size_t i = 0; i < METRICS_BUCKETS; i++) {
                 cumulative += h->buckets[i];
-                out(o, "%s_bucket{service=\"%s\",le=\"%s\"} %" PRIu64 "\n", name, service, bucket_le[i],
-                    cumulative);
+                textbuf_printf(o, "%s_bucket{service=\"%s\",le=\"%s\"} %" PRIu64 "\n", name, service,
+                               bucket_le[i], cumulative);
         }
-        out(o, "%s_sum{service=\"%s\"} %" PRIu64 ".%06" PRIu64 "\n", name, service,
-            h->sum_usec / USEC_PER_SEC, h->sum_usec % USEC_PER_SEC);
-        out(o, "%s_count{service=\"%s\"} %" PRIu64 "\n", name, service, h->count);
+        textbuf_printf(o, "%s_sum{service=\"%s\"} %" PRIu64 ".%06" PRIu64 "\n", name, service,
+                       h->sum_usec / USEC_PER_SEC, h->sum_usec % USEC_PER_SEC);
+        textbuf_printf(o, "%s_count{service=\"%s\"} %" PRIu64 "\n", name, service, h->count);
 }
 
-static void out_ratio(struct out *o, const char *name, const char *help, const char *service,
+static void out_ratio(struct textbuf *o, const char *name, const char *help, const char *service,
                       uint32_t permyriad)
 {
         out_header(o, name, "gauge", help);
-        out(o, "%s{service=\"%s\"} %u.%04u\n", name, service, permyriad / PERMYRIAD_MAX,
-            permyriad % PERMYRIAD_MAX);
+        textbuf_printf(o, "%s{service=\"%s\"} %u.%04u\n", name, service, permyriad / PERMYRIAD_MAX,
+                       permyriad % PERMYRIAD_MAX);
 }
 
 ssize_t metrics_render(const struct metrics *m, const struct metrics_labels *l, char *buf, size_t size)
 {
-        struct out o = {.buf = buf, .size = size};
+        struct textbuf o = {.buf = buf, .size = size};
         char service[2 * METRICS_LABEL_MAX + 64], scope[2 * PATH_MAX], version[64];
         char a[2 * METRICS_LABEL_MAX], b[2 * METRICS_LABEL_MAX], c[2 * METRICS_LABEL_MAX];
 
@@ -209,7 +184,8 @@ ssize_t metrics_render(const struct metrics *m, const struct metrics_labels *l, 
         metrics_label_escape(version, sizeof(version), str_or(l->version, "unknown"));
 
         out_header(&o, "reapd_build_info", "gauge", "reapd's version, and the scope it watches (Cgroup=).");
-        out(&o, "reapd_build_info{service=\"%s\",version=\"%s\",scope=\"%s\"} 1\n", service, version, scope);
+        textbuf_printf(&o, "reapd_build_info{service=\"%s\",version=\"%s\",scope=\"%s\"} 1\n", service,
+                       version, scope);
 
         out_header(&o, "reapd_kills_total", "counter",
                    "Victims chosen, by trigger, kill unit and the record's RESULT (dry-run: nothing was "
@@ -217,12 +193,12 @@ ssize_t metrics_render(const struct metrics *m, const struct metrics_labels *l, 
         for (size_t i = 0; i < m->n_kills; i++) {
                 const struct metrics_kill_series *k = &m->kills[i];
 
-                out(&o,
-                    "reapd_kills_total{service=\"%s\",reason=\"%s\",kill_unit=\"%s\",result=\"%s\"} %" PRIu64
-                    "\n",
-                    service, metrics_label_escape(a, sizeof(a), k->reason),
-                    metrics_label_escape(b, sizeof(b), k->kill_unit),
-                    metrics_label_escape(c, sizeof(c), k->result), k->count);
+                textbuf_printf(&o,
+                               "reapd_kills_total{service=\"%s\",reason=\"%s\",kill_unit=\"%s\",result=\"%"
+                               "s\"} %" PRIu64 "\n",
+                               service, metrics_label_escape(a, sizeof(a), k->reason),
+                               metrics_label_escape(b, sizeof(b), k->kill_unit),
+                               metrics_label_escape(c, sizeof(c), k->result), k->count);
         }
         out_u64(&o, "reapd_futile_kills_total", "counter",
                 "Kills that gave back much less memory than the victim held (RESULT=" METRICS_RESULT_FUTILE
@@ -239,8 +215,8 @@ ssize_t metrics_render(const struct metrics *m, const struct metrics_labels *l, 
         out_header(
                 &o, "reapd_last_kill_timestamp_seconds", "gauge",
                 "When the last kill was recorded, in seconds since the epoch; 0: none since reapd started.");
-        out(&o, "reapd_last_kill_timestamp_seconds{service=\"%s\"} %" PRIu64 ".%06" PRIu64 "\n", service,
-            m->last_kill_realtime / USEC_PER_SEC, m->last_kill_realtime % USEC_PER_SEC);
+        textbuf_printf(&o, "reapd_last_kill_timestamp_seconds{service=\"%s\"} %" PRIu64 ".%06" PRIu64 "\n",
+                       service, m->last_kill_realtime / USEC_PER_SEC, m->last_kill_realtime % USEC_PER_SEC);
 
         if (m->have_pressure) {
                 out_ratio(&o, "reapd_pressure_some_avg10_ratio",

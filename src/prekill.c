@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,34 +53,11 @@ const char *prekill_hook_state_to_string(enum prekill_hook_state s)
         return (size_t)s < ELEMENTSOF(hook_state_names) ? hook_state_names[s] : NULL;
 }
 
-/* Text being formatted into a caller's buffer: no allocation, a line that does not fit is refused. */
-struct line {
-        char *buf;
-        size_t size, len;
-        bool full;
-};
-
-_printf_(2, 3) static void put(struct line *l, const char *fmt, ...)
-{
-        va_list ap;
-        int n;
-
-        if (l->full)
-                return;
-        va_start(ap, fmt);
-        n = vsnprintf(l->buf + l->len, l->size - l->len, fmt, ap);
-        va_end(ap);
-        if (n < 0 || (size_t)n >= l->size - l->len)
-                l->full = true;
-        else
-                l->len += (size_t)n;
-}
-
-static void put_string(struct line *l, const char *key, const char *s)
+static void put_string(struct textbuf *l, const char *key, const char *s)
 {
         ssize_t n;
 
-        put(l, ",\"%s\":", key);
+        textbuf_printf(l, ",\"%s\":", key);
         if (l->full)
                 return;
         s = s ? s : "";
@@ -95,20 +71,20 @@ static void put_string(struct line *l, const char *key, const char *s)
 ssize_t prekill_format_line(const struct victim *v, const char *reason, const char *kill_unit,
                             const char *instance, usec_t timeout, char *buf, size_t size)
 {
-        struct line l = {.buf = buf, .size = size};
+        struct textbuf l = {.buf = buf, .size = size};
 
         if (size == 0)
                 return -ENOBUFS;
-        put(&l, "{\"pid\":%d,\"starttime\":%" PRIu64 ",\"uid\":%u", (int)v->pid, v->starttime,
-            (unsigned)v->uid);
+        textbuf_printf(&l, "{\"pid\":%d,\"starttime\":%" PRIu64 ",\"uid\":%u", (int)v->pid, v->starttime,
+                       (unsigned)v->uid);
         put_string(&l, "comm", v->comm);
         put_string(&l, "cgroup", v->cgroup);
-        put(&l, ",\"rss_kb\":%" PRIu64 ",\"swap_kb\":%" PRIu64 ",\"oom_score_adj\":%d", v->rss_kb,
-            v->swap_kb, v->oom_score_adj);
+        textbuf_printf(&l, ",\"rss_kb\":%" PRIu64 ",\"swap_kb\":%" PRIu64 ",\"oom_score_adj\":%d", v->rss_kb,
+                       v->swap_kb, v->oom_score_adj);
         put_string(&l, "reason", reason);
         put_string(&l, "kill_unit", kill_unit);
         put_string(&l, "instance", instance);
-        put(&l, ",\"timeout_ms\":%" PRIu64 "}\n", timeout / USEC_PER_MSEC);
+        textbuf_printf(&l, ",\"timeout_ms\":%" PRIu64 "}\n", timeout / USEC_PER_MSEC);
         if (l.full) {
                 buf[0] = '\0';
                 return -ENOBUFS;

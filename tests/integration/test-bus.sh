@@ -23,35 +23,13 @@
 set -euo pipefail
 SRC=$1 REAPD=$(realpath "$2") REAPCTL=$(realpath "$3") HOG=$(realpath "$4") NOTIFY_SERVER=$(realpath "$5")
 . "$(dirname "$0")/lab.sh"
+. "$(dirname "$0")/tap.sh"
 
 if [ "$(id -u)" -ne 0 ]; then echo "1..0 # SKIP needs root"; exit 77; fi
 for t in dbus-daemon busctl gdbus setpriv jq; do
         command -v "$t" >/dev/null || { echo "1..0 # SKIP needs $t (tools/install-deps.sh test)"; exit 77; }
 done
 
-n=0 status=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() {
-        n=$((n + 1))
-        echo "not ok $n - $1"
-        status=1
-        shift
-        local l
-        for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
-}
-check() { # check DESC DETAIL CMD...
-        local desc=$1 detail=$2
-        shift 2
-        if "$@"; then ok "$desc"; else notok "$desc" "$detail"; fi
-}
-wait_for() { # wait_for SECONDS CMD...
-        local end=$((SECONDS + $1))
-        shift
-        until "$@"; do
-                [ "$SECONDS" -lt "$end" ] || return 1
-                sleep 0.1
-        done
-}
 
 lab_init reapd-test-bus
 chmod 755 "$LAB_DIR" # nobody's listener and hog reach the socket and the binary
@@ -116,18 +94,8 @@ lab_wait_ready "$LAB_DIR/h1"
 lab_wait_ready "$LAB_DIR/h2"
 lab_log "hogs: root's $h1 (96 MB) in $LAB_CG, nobody's $h2 (64 MB) in $LAB_CG/x&y"
 
-conf() { # conf FILE THRESHOLD [EXTRA_DAEMON_LINE]: THRESHOLD is MinAvailable= and MinSwapFree=
-        cat >"$1" <<EOF
-[Monitor]
-Cgroup=$LAB_CG
-MinAvailable=$2
-MinSwapFree=$2
-HeadroomMode=or
-PressureSome=0
-PressureFull=0
-[Daemon]
-${3:-}
-EOF
+conf() { # conf FILE THRESHOLD [DAEMON_LINE]
+        scoped_conf "$1" "$LAB_CG" "$2" "[Daemon]" ${3:+"$3"}
 }
 conf "$LAB_DIR/reapd.conf" 0
 RUNTIME_DIRECTORY=$LAB_DIR "$REAPD" --config "$LAB_DIR/reapd.conf" --log-target=stderr 2>"$LAB_DIR/reapd.log" &
@@ -277,5 +245,4 @@ rc=0
 for p in "$r2" "$r3" "$r4" "$r5" "$reapd"; do wait "$p" || rc=$?; done
 check "every reapd stops cleanly (exit 0)" "exit $rc" [ "$rc" = 0 ]
 grep -i -e bus -e signal "$LAB_DIR/reapd.log" | sed 's/^/# reapd: /'
-echo "1..$n"
-exit $status
+tap_done

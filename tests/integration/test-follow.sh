@@ -10,30 +10,13 @@ set -euo pipefail
 REAPD=$(realpath "$1") REAPCTL=$(realpath "$2") HOG=$(realpath "$3")
 . "$(dirname "$0")/lab.sh"
 . "$(dirname "$0")/journal.sh"
+. "$(dirname "$0")/tap.sh"
 
 if [ "$(id -u)" -ne 0 ]; then echo "1..0 # SKIP needs root"; exit 77; fi
 lab_init reapd-test-follow
 lab_limit $((512 << 20))
 journal_start
 
-n=0 status=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() {
-        n=$((n + 1))
-        echo "not ok $n - $1"
-        status=1
-        shift
-        local l
-        for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
-}
-wait_for() { # wait_for SECONDS CMD...
-        local end=$((SECONDS + $1))
-        shift
-        until "$@"; do
-                [ "$SECONDS" -lt "$end" ] || return 1
-                sleep 0.1
-        done
-}
 
 "$REAPCTL" kills --follow --json >"$LAB_DIR/follow.json" 2>"$LAB_DIR/follow.err" &
 fj=$!
@@ -48,17 +31,7 @@ before=$(grep -c . "$LAB_DIR/follow-n1.json" || true)
 lab_spawn -- "$HOG" 64 --ready-fd 3 3>"$LAB_DIR/hog.ready"
 hog=$LAB_LAST_PID
 lab_wait_ready "$LAB_DIR/hog.ready"
-cat >"$LAB_DIR/reapd.conf" <<EOF
-[Monitor]
-Cgroup=$LAB_CG
-MinAvailable=100%
-MinSwapFree=100%
-HeadroomMode=or
-PressureSome=0
-PressureFull=0
-[Daemon]
-DBus=no
-EOF
+scoped_conf "$LAB_DIR/reapd.conf" "$LAB_CG" 100% "[Daemon]" "DBus=no"
 reapd_start "$REAPD" "$LAB_DIR/reapd.conf"
 t0=$SECONDS
 wait_for 20 bash -c "! kill -0 $hog 2>/dev/null || [ \"\$(awk '{print \$3}' /proc/$hog/stat)\" = Z ]" ||
@@ -107,5 +80,4 @@ for p in "$fj" "$ft" "$fn"; do
                 notok "reapctl kills --follow ($p) was still following" "it ended: $(cat "$LAB_DIR/follow.err")"
         fi
 done
-echo "1..$n"
-exit $status
+tap_done

@@ -16,6 +16,7 @@
 set -euo pipefail
 REAPD=$(realpath "$1") HOG=$(realpath "$2")
 . "$(dirname "$0")/lab.sh"
+. "$(dirname "$0")/tap.sh"
 
 if [ "$(id -u)" -ne 0 ]; then echo "1..0 # SKIP needs root"; exit 77; fi
 NODE_EXPORTER=$(command -v prometheus-node-exporter || command -v node_exporter || true)
@@ -24,29 +25,6 @@ for t in "$NODE_EXPORTER" curl python3; do
                 { echo "1..0 # SKIP needs prometheus-node-exporter, curl and python3 (tools/install-deps.sh test)"; exit 77; }
 done
 
-n=0 status=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() {
-        n=$((n + 1))
-        echo "not ok $n - $1"
-        status=1
-        shift
-        local l
-        for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
-}
-check() { # check DESC DETAIL CMD...
-        local desc=$1 detail=$2
-        shift 2
-        if "$@"; then ok "$desc"; else notok "$desc" "$detail"; fi
-}
-wait_for() { # wait_for SECONDS CMD...
-        local end=$((SECONDS + $1))
-        shift
-        until "$@"; do
-                [ "$SECONDS" -lt "$end" ] || return 1
-                sleep 0.1
-        done
-}
 
 lab_init reapd-test-metrics
 lab_limit $((512 << 20))
@@ -58,19 +36,8 @@ lab_spawn -- "$HOG" 64 --ready-fd 3 3>"$LAB_DIR/hog.ready"
 hog=$LAB_LAST_PID
 lab_wait_ready "$LAB_DIR/hog.ready"
 
-conf() { # conf THRESHOLD METRICS_FILE: THRESHOLD is MinAvailable= and MinSwapFree=
-        cat >"$LAB_DIR/reapd.conf" <<EOF
-[Monitor]
-Cgroup=$LAB_CG
-MinAvailable=$1
-MinSwapFree=$1
-HeadroomMode=or
-PressureSome=0
-PressureFull=0
-[Daemon]
-DBus=no
-MetricsFile=$2
-EOF
+conf() { # conf THRESHOLD METRICS_FILE
+        scoped_conf "$LAB_DIR/reapd.conf" "$LAB_CG" "$1" "[Daemon]" "DBus=no" "MetricsFile=$2"
 }
 conf 0 "$prom"
 RUNTIME_DIRECTORY=$LAB_DIR "$REAPD" --config "$LAB_DIR/reapd.conf" --log-target=stderr 2>"$LAB_DIR/reapd.log" &
@@ -175,5 +142,4 @@ scrape || true
 check "at stop reapd removes its file, and node_exporter serves no reapd series" \
         "exit $rc; $(ls "$dir"); $(grep -c '^reapd_' "$LAB_DIR/scrape.txt")" \
         bash -c "[ $rc = 0 ] && [ ! -e '$prom' ] && ! grep -q '^reapd_' '$LAB_DIR/scrape.txt'"
-echo "1..$n"
-exit $status
+tap_done

@@ -17,33 +17,12 @@
 set -euo pipefail
 REAPD=$(realpath "$1") HOG=$(realpath "$2") LISTENER=$(realpath "$3")
 . "$(dirname "$0")/lab.sh"
+. "$(dirname "$0")/tap.sh"
+TAP_POLL=0.02 # the hog's death is timed against the hooks' deadline
 
 if [ "$(id -u)" -ne 0 ]; then echo "1..0 # SKIP needs root"; exit 77; fi
 command -v python3 >/dev/null && command -v jq >/dev/null || { echo "1..0 # SKIP needs python3 and jq"; exit 77; }
 
-n=0 status=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() {
-        n=$((n + 1))
-        echo "not ok $n - $1"
-        status=1
-        shift
-        local l
-        for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
-}
-check() { # check DESC DETAIL CMD...
-        local desc=$1 detail=$2
-        shift 2
-        if "$@"; then ok "$desc"; else notok "$desc" "$detail"; fi
-}
-wait_for() { # wait_for SECONDS CMD...
-        local end=$((SECONDS + $1))
-        shift
-        until "$@"; do
-                [ "$SECONDS" -lt "$end" ] || return 1
-                sleep 0.02
-        done
-}
 now() { date +%s.%N; }
 # seconds A B: B - A, to the millisecond
 seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
@@ -75,21 +54,8 @@ phase() {
         lab_spawn -- "$HOG" 64 --ready-fd 3 3>"$LAB_DIR/$name.ready"
         hog=$LAB_LAST_PID
         lab_wait_ready "$LAB_DIR/$name.ready"
-        cat >"$LAB_DIR/$name.conf" <<EOF
-[Monitor]
-Cgroup=$LAB_CG
-MinAvailable=100%
-MinSwapFree=100%
-HeadroomMode=or
-PressureSome=0
-PressureFull=0
-[Kill]
-DryRun=$dry
-PreKillTimeout=$timeout
-PreKillDirectory=$dir
-[Daemon]
-DBus=no
-EOF
+        scoped_conf "$LAB_DIR/$name.conf" "$LAB_CG" 100% "[Kill]" "DryRun=$dry" "PreKillTimeout=$timeout" \
+                "PreKillDirectory=$dir" "[Daemon]" "DBus=no"
         mkdir -p "$LAB_DIR/$name.run"
         RUNTIME_DIRECTORY=$LAB_DIR/$name.run "$REAPD" --config "$LAB_DIR/$name.conf" --log-target=stderr \
                 2>"$LAB_DIR/$name.log" &
@@ -161,5 +127,4 @@ check "the dry run did choose the hog" "$(cat "$LAB_DIR/dry.log")" grep -q "Woul
 kill -KILL "$hog" 2>/dev/null || true
 wait "$hog" 2>/dev/null || true
 
-echo "1..$n"
-exit $status
+tap_done
