@@ -6,7 +6,7 @@
  * bus for reapd's Killed signals (a match, nothing polled) and, for each kill of one of the
  * user's own processes (or of anyone's, with --all), asks the session's notification server
  * (org.freedesktop.Notifications) to show what was killed, why, and how much memory came back.
- * Idle it sleeps in the event loop. It ends when either bus goes away: with the session, or (the
+ * Signals from anyone but root are ignored. Idle it sleeps in the event loop. It ends when either bus goes away: with the session, or (the
  * system bus) with an error, for systemd to start it again.
  */
 
@@ -142,6 +142,37 @@ static int on_notify_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_
         return 0;
 }
 
+/*
+ * Anyone may send a signal on the system bus, with any interface and path: only those sent by
+ * root, as reapd runs, are shown (the policy lets only root own reapd's names).
+ */
+static bool sent_by_root(sd_bus *bus, sd_bus_message *m)
+{
+        const char *sender = sd_bus_message_get_sender(m);
+        sd_bus_creds *c = NULL;
+        uid_t uid = 1;
+        int r;
+
+        if (!sender)
+                return false;
+        r = sd_bus_get_name_creds(bus, sender, SD_BUS_CREDS_EUID, &c);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(c, &uid);
+        sd_bus_creds_unref(c);
+        if (r < 0) {
+                fprintf(stderr,
+                        "reapctl notify: cannot tell who sent a Killed signal (%s): %s; ignoring it\n",
+                        sender, strerror(-r));
+                return false;
+        }
+        if (uid != 0)
+                fprintf(stderr,
+                        "reapctl notify: a Killed signal from %s, which runs as uid %u, not root; ignoring "
+                        "it\n",
+                        sender, (unsigned)uid);
+        return uid == 0;
+}
+
 static int on_killed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         struct agent *a = userdata;
@@ -157,7 +188,7 @@ static int on_killed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                         BUS_KILLED_SIGNATURE, strerror(-r));
                 return 0;
         }
-        if (!a->all && k.uid != a->uid)
+        if ((!a->all && k.uid != a->uid) || !sent_by_root(a->system, m))
                 return 0;
         notify_text(&k, a->markup, summary, sizeof(summary), body, sizeof(body));
         r = sd_bus_call_method_async(a->session, NULL, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,

@@ -7,16 +7,17 @@ set -euo pipefail
 # libbpf-dev, bpftool and clang: the BPF ranking iterator (meson option bpf, auto: built when found).
 # debhelper, dpkg-dev, fakeroot and lintian (test): the Debian package's build and its checks
 # (tests/system/test-package.sh); the package's other build dependencies are in run_pkgs.
-# dbus-daemon, dbus-bin, libglib2.0-bin (gdbus), prometheus-node-exporter and curl (test): the real
-# consumers of the Killed signal, the notification agent and the metrics file (tests/integration:
-# test-bus.sh, test-metrics.sh). The package's postinst does not start node_exporter here: the
+# dbus-daemon, dbus-bin, libglib2.0-bin (gdbus), prometheus-node-exporter and curl (test): the
+# real consumers of the Killed signal, the notification agent and the metrics file
+# (tests/integration: test-bus.sh, test-metrics.sh); python3-dbus: a signal from another user
+# that stays connected while the agent asks who sent it. The package's postinst does not start node_exporter here: the
 # policy-rc.d below refuses, and the test starts its own on loopback.
 run_pkgs=(gcc meson ninja-build pkg-config libsystemd-dev libcap-dev libbpf-dev bpftool clang)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev clang-format mandoc groff-base
            earlyoom gnuplot-nox systemd systemd-container debootstrap valgrind
            util-linux procps kmod psmisc python3 jq bc ca-certificates
            debhelper dpkg-dev fakeroot lintian
-           dbus-daemon dbus-bin libglib2.0-bin prometheus-node-exporter curl)
+           dbus-daemon dbus-bin libglib2.0-bin prometheus-node-exporter curl python3-dbus)
 
 want=("${run_pkgs[@]}")
 [ "${1:-test}" = test ] && want+=("${test_pkgs[@]}")

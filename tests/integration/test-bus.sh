@@ -193,6 +193,28 @@ note_text_ok() {
 check "its text says what, why and how much: app reapd, urgency normal, the reason, the size, the cgroup escaped" \
         "$note" note_text_ok
 
+# Anyone may send a signal with reapd's interface: the agents show only root's. The sender stays
+# connected while they ask who it is (python3-dbus: busctl emit would be gone by then).
+if /usr/bin/python3 -c 'import dbus.lowlevel' 2>/dev/null; then
+        as_nobody /usr/bin/python3 -c '
+import sys, time, dbus, dbus.lowlevel
+bus = dbus.bus.BusConnection(sys.argv[1])
+m = dbus.lowlevel.SignalMessage("/org/reapd/Reapd1", "org.reapd.Reapd1", "Killed")
+m.append(dbus.UInt32(1), "spoofed", dbus.UInt32(0), "/", "memory", "process", dbus.UInt32(1),
+         dbus.UInt64(1), dbus.UInt64(1), "killed", "", signature="ususssuttss")
+bus.send_message(m)
+bus.flush()
+time.sleep(3)' "$DBUS_SYSTEM_BUS_ADDRESS" &
+        LAB_PIDS+=("$!")
+        spoof_seen() { grep -q 'runs as uid 65534, not root; ignoring it' "$LAB_DIR/agent-all.err"; }
+        wait_for 5 spoof_seen || true
+        spoof_ignored() { spoof_seen && ! grep -q spoofed "$LAB_DIR/notes.json" "$LAB_DIR/agent-all.out"; }
+        check "a Killed signal sent by nobody is not shown ($(grep -o 'from .*' "$LAB_DIR/agent-all.err"))" \
+                "$(cat "$LAB_DIR/agent-all.err" "$LAB_DIR/notes.json")" spoof_ignored
+else
+        echo "# no python3-dbus (tools/install-deps.sh test): a signal from another user not tried"
+fi
+
 # --- the bus goes away and comes back --------------------------------------------------------------
 kill -TERM "$sysbus"
 wait "$sysbus" 2>/dev/null || true
