@@ -12,8 +12,8 @@
 #include "metrics.h"
 #include "prekill.h"
 
-/* 15s: the scrape interval of most Prometheus set-ups (node_exporter's own examples); rewriting
- * the file for every sample in between would only cost writes nobody reads. A kill is written at once. */
+/* 15s: the scrape interval of Prometheus' example configuration; rewriting the file for every sample
+ * in between would cost writes nobody reads. A kill is written at once. */
 #define METRICS_INTERVAL_USEC (15 * USEC_PER_SEC)
 
 struct notifier {
@@ -73,8 +73,8 @@ static void on_bus_event(struct reapd_bus *b, enum bus_event ev, int error, void
                 else if (error == -EACCES || error == -EPERM)
                         log_notice("The bus policy does not let reapd own %s (is "
                                    "/usr/share/dbus-1/system.d/" BUS_NAME
-                                   ".conf installed?); Killed signals go "
-                                   "out all the same, from reapd's own connection.",
+                                   ".conf installed?); Killed signals go out all the same, from "
+                                   "reapd's own connection.",
                                    bus_get_name(b));
                 else
                         log_notice_errno(error, "Could not own %s; Killed signals go out all the same",
