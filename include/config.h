@@ -56,6 +56,10 @@ uint64_t threshold_bytes(const struct threshold *t, uint64_t total);
 /* 5s: with process_mrelease a victim's memory is back in well under a second; 5s covers a
  * victim whose exit is slow for reasons mrelease cannot help (e.g. a huge file-backed mapping). */
 #define CONFIG_KILL_TIMEOUT_USEC (5 * USEC_PER_SEC)
+/* 0: a kill waits for nobody unless the admin asks; listeners hear of it afterwards (D-Bus Killed). */
+#define CONFIG_PREKILL_TIMEOUT_USEC 0
+/* In reapd's runtime directory: a listener's socket there goes with a reboot, as the listener does. */
+#define CONFIG_PREKILL_DIRECTORY "/run/reapd/prekill.d"
 
 struct reapd_config {
         /* [Monitor] */
@@ -79,12 +83,16 @@ struct reapd_config {
         int reaper_nice; /* -20..19 */
         int reaper_sched_policy; /* SCHED_OTHER, SCHED_FIFO or SCHED_RR */
         int reaper_sched_priority; /* 1..99 for fifo/rr, 0 for other */
+        usec_t prekill_timeout; /* 0: pre-kill hooks are not contacted */
+        char prekill_directory[PATH_MAX]; /* where the hooks' *.sock live (absolute) */
 
         /* [Policy] */
         struct policy policy;
 
         /* [Daemon] */
         int log_level; /* syslog level, default LOG_INFO */
+        bool dbus; /* take the bus name and send Killed signals on the system bus (default yes) */
+        char metrics_file[PATH_MAX]; /* "" = off; else an absolute path ending in ".prom" */
 };
 
 const char *kill_unit_to_string(enum kill_unit u);

@@ -6,3 +6,4 @@
 int ctl_status(int argc, char **argv);
 int ctl_candidates(int argc, char **argv);
 int ctl_kills(int argc, char **argv);
+int ctl_notify(int argc, char **argv);

@@ -197,3 +197,17 @@ void heap_pop(void *base, size_t *n, size_t size, heap_above_fn above, void *use
  * "larger", ascending. Heapsort: O(n log n) whatever the input, no allocation.
  */
 void heap_sort(void *base, size_t n, size_t size, heap_above_fn above, void *userdata);
+
+/*
+ * Text formatted into a caller's buffer without allocating (the metrics file, the pre-kill line):
+ * set buf and size, len and full start at 0. A piece that does not fit sets full, and nothing
+ * is added after it, so the text is never cut silently: check full at the end.
+ */
+struct textbuf {
+        char *buf;
+        size_t size, len;
+        bool full;
+};
+
+/* textbuf_printf() - append to @t; NUL-terminated as long as it is not full. */
+_printf_(2, 3) void textbuf_printf(struct textbuf *t, const char *fmt, ...);

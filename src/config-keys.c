@@ -21,6 +21,10 @@
 #define KILL_TIMEOUT_MIN_USEC (100 * USEC_PER_MSEC)
 #define KILL_TIMEOUT_MAX_USEC (600 * USEC_PER_SEC)
 #define ADJUST_MAX 1000 /* the span of oom_score_adj */
+/* A hook that needs more than 10s is not told "before" a kill: the machine is stalling meanwhile. */
+#define PREKILL_TIMEOUT_MAX_USEC (10 * USEC_PER_SEC)
+/* node_exporter's textfile collector reads only files named *.prom. */
+#define METRICS_FILE_SUFFIX ".prom"
 
 static const char *const kill_unit_names[_KILL_UNIT_MAX] = {
         [KILL_UNIT_PROCESS] = "process",
@@ -148,6 +152,8 @@ enum key_type {
         KEY_SCHED_PRIORITY,
         KEY_RULE,
         KEY_LOG_LEVEL,
+        KEY_DIRECTORY, /* an absolute path */
+        KEY_METRICS_FILE, /* empty, or an absolute path ending in METRICS_FILE_SUFFIX */
 };
 
 struct key_def {
@@ -185,6 +191,8 @@ static const struct key_def keys[] = {
         {"Kill", "ReaperNice", KEY_INT, FIELD(reaper_nice), 0, 0, -20, 19},
         {"Kill", "ReaperSchedPolicy", KEY_SCHED_POLICY, FIELD(reaper_sched_policy)},
         {"Kill", "ReaperPriority", KEY_SCHED_PRIORITY, FIELD(reaper_sched_priority), 0, 0, 0, 99},
+        {"Kill", "PreKillTimeout", KEY_DURATION, FIELD(prekill_timeout), 0, PREKILL_TIMEOUT_MAX_USEC},
+        {"Kill", "PreKillDirectory", KEY_DIRECTORY, FIELD(prekill_directory)},
         {"Policy", "Prefer", KEY_RULE, 0, 0, 0, 0, 0, POLICY_PREFER},
         {"Policy", "Avoid", KEY_RULE, 0, 0, 0, 0, 0, POLICY_AVOID},
         {"Policy", "Ignore", KEY_RULE, 0, 0, 0, 0, 0, POLICY_IGNORE},
@@ -192,6 +200,8 @@ static const struct key_def keys[] = {
         {"Policy", "AvoidAdjust", KEY_INT, FIELD(policy.avoid_adjust), 0, 0, 0, ADJUST_MAX},
         {"Policy", "HonorCgroupXattrs", KEY_BOOL, FIELD(policy.honor_xattrs)},
         {"Daemon", "LogLevel", KEY_LOG_LEVEL, FIELD(log_level)},
+        {"Daemon", "DBus", KEY_BOOL, FIELD(dbus)},
+        {"Daemon", "MetricsFile", KEY_METRICS_FILE, FIELD(metrics_file)},
 };
 
 static const char *const sections[] = {"Monitor", "Kill", "Policy", "Daemon"};
@@ -295,6 +305,38 @@ static int parse_cgroup(const char *s, char *ret, size_t size, const char **reas
                         *reason = "empty, \".\" and \"..\" components are not allowed";
                         return -EINVAL;
                 }
+        }
+        memcpy(ret, s, n);
+        ret[n] = '\0';
+        return 0;
+}
+
+/*
+ * An absolute path: a directory, its trailing slashes dropped, or with @file a file, which must
+ * end in METRICS_FILE_SUFFIX (the empty string is then "off"). Both are PATH_MAX buffers.
+ */
+static int parse_path(const char *s, bool file, char *ret, const char **reason)
+{
+        size_t n = strlen(s), l = strlen(METRICS_FILE_SUFFIX);
+
+        while (!file && n > 1 && s[n - 1] == '/')
+                n--;
+        if (file && n == 0) {
+                ret[0] = '\0';
+                return 0;
+        }
+        if (s[0] != '/') {
+                *reason = file ? "must be an absolute path, or empty" : "must be an absolute path";
+                return -EINVAL;
+        }
+        if (n >= PATH_MAX) {
+                *reason = "path too long";
+                return -ENAMETOOLONG;
+        }
+        if (file && (n <= l || s[n - l - 1] == '/' || strncmp(s + n - l, METRICS_FILE_SUFFIX, l) != 0)) {
+                *reason = "must name a file ending in " METRICS_FILE_SUFFIX
+                          " (node_exporter's textfile collector reads no other)";
+                return -EINVAL;
         }
         memcpy(ret, s, n);
         ret[n] = '\0';
@@ -430,6 +472,17 @@ static void set_key(struct parse_ctx *ctx, const struct key_def *k, const char *
                 if (policy_add_rule(&ctx->c->policy, k->action, value, err, sizeof(err)) < 0)
                         config_error(ctx, "%s=%s: %s", k->name, value, err);
                 return;
+        case KEY_DIRECTORY:
+        case KEY_METRICS_FILE: {
+                char path[PATH_MAX];
+
+                if (parse_path(value, k->type == KEY_METRICS_FILE, path, &reason) < 0) {
+                        config_error(ctx, "%s=%s: %s%s", k->name, value, reason, comment_hint(value));
+                        return;
+                }
+                strlcpy0(field, path, PATH_MAX);
+                return;
+        }
         case KEY_LOG_LEVEL:
                 if (parse_log_level(value, field) < 0)
                         config_error(ctx,
@@ -528,6 +581,10 @@ void config_dump(const struct reapd_config *c, FILE *f)
                         break;
                 case KEY_RULE:
                         dump_rules(c, k->action, f);
+                        break;
+                case KEY_DIRECTORY:
+                case KEY_METRICS_FILE:
+                        fprintf(f, "%s=%s\n", k->name, (const char *)field);
                         break;
                 case KEY_LOG_LEVEL: {
                         const char *s = config_log_level_to_string(c->log_level);

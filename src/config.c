@@ -44,7 +44,10 @@ void config_init(struct reapd_config *c)
                 .release = true,
                 .kill_timeout = CONFIG_KILL_TIMEOUT_USEC,
                 .reaper_sched_policy = SCHED_OTHER,
+                .prekill_timeout = CONFIG_PREKILL_TIMEOUT_USEC,
+                .prekill_directory = CONFIG_PREKILL_DIRECTORY,
                 .log_level = LOG_INFO,
+                .dbus = true,
         };
         policy_init(&c->policy);
 }
@@ -96,7 +99,10 @@ bool config_equal(const struct reapd_config *a, const struct reapd_config *b)
             a->kill_timeout != b->kill_timeout || a->reaper_cpus_set != b->reaper_cpus_set ||
             (a->reaper_cpus_set && !CPU_EQUAL(&a->reaper_cpus, &b->reaper_cpus)) ||
             a->reaper_nice != b->reaper_nice || a->reaper_sched_policy != b->reaper_sched_policy ||
-            a->reaper_sched_priority != b->reaper_sched_priority)
+            a->reaper_sched_priority != b->reaper_sched_priority ||
+            a->prekill_timeout != b->prekill_timeout || !streq(a->prekill_directory, b->prekill_directory))
+                return false;
+        if (a->dbus != b->dbus || !streq(a->metrics_file, b->metrics_file))
                 return false;
         if (a->policy.prefer_adjust != b->policy.prefer_adjust ||
             a->policy.avoid_adjust != b->policy.avoid_adjust ||

@@ -61,6 +61,9 @@ static void help(void)
                "  -D --directory=DIR  Read the journal files in DIR (e.g. a container's)\n"
                "  -n --limit=N        Show only the N newest records\n"
                "  -i --instance=NAME  Only the records of reapd@NAME.service (INSTANCE=NAME)\n"
+               "  -f --follow         Then wait for new records and show each as it comes (with\n"
+               "                      --json, one object a line); without --since or --limit,\n"
+               "                      only the new ones\n"
                "  -h --help           Show this help\n",
                REPORT_MESSAGE_ID_KILL);
 }
@@ -143,13 +146,14 @@ static bool looks_numeric(const char *v, size_t len)
         return true;
 }
 
-static void print_json_entry(sd_journal *j, bool first)
+/* One object: in the array (@first or not), or alone on its line (@line, for --follow). */
+static void print_json_entry(sd_journal *j, bool first, bool line)
 {
         uint64_t rt = 0;
         bool sep = false;
 
         sd_journal_get_realtime_usec(j, &rt);
-        printf("%s\n  {", first ? "" : ",");
+        printf("%s{", line ? "" : first ? "\n  " : ",\n  ");
         printf("\"time_usec\": %" PRIu64, rt);
         sep = true;
         for (size_t i = 0; i < ELEMENTSOF(kill_fields); i++) {
@@ -165,7 +169,7 @@ static void print_json_entry(sd_journal *j, bool first)
                         json_print_string(stdout, v, len);
                 sep = true;
         }
-        printf("}");
+        printf(line ? "}\n" : "}");
 }
 
 static void print_table_entry(sd_journal *j)
@@ -196,26 +200,51 @@ static void print_table_entry(sd_journal *j)
         printf("\n");
 }
 
+/*
+ * --follow: each new record as journald stores it, until killed (or stdout goes away). Waits in
+ * sd_journal_wait(): inotify on the journal files, no polling. Returns the exit code.
+ */
+static int kills_follow(sd_journal *j, bool json)
+{
+        for (;;) {
+                int r = sd_journal_next(j);
+
+                if (r > 0) {
+                        if (json)
+                                print_json_entry(j, true, true);
+                        else
+                                print_table_entry(j);
+                        continue;
+                }
+                if (r == 0) {
+                        if (fflush(stdout) != 0 || ferror(stdout))
+                                return 1;
+                        r = sd_journal_wait(j, UINT64_MAX);
+                }
+                if (r < 0) {
+                        fprintf(stderr, "reapctl kills: cannot follow the journal: %s\n", strerror(-r));
+                        return 1;
+                }
+        }
+}
+
 int ctl_kills(int argc, char **argv)
 {
         enum { ARG_SINCE = 0x100, ARG_JSON };
         static const struct option options[] = {
-                {"help", no_argument, NULL, 'h'},
-                {"since", required_argument, NULL, ARG_SINCE},
-                {"json", no_argument, NULL, ARG_JSON},
-                {"directory", required_argument, NULL, 'D'},
-                {"limit", required_argument, NULL, 'n'},
-                {"instance", required_argument, NULL, 'i'},
-                {},
+                {"help", no_argument, NULL, 'h'},        {"since", required_argument, NULL, ARG_SINCE},
+                {"json", no_argument, NULL, ARG_JSON},   {"directory", required_argument, NULL, 'D'},
+                {"limit", required_argument, NULL, 'n'}, {"instance", required_argument, NULL, 'i'},
+                {"follow", no_argument, NULL, 'f'},      {},
         };
         const char *directory = NULL, *instance = NULL;
         uint64_t since = 0, limit = 0, skip = 0, total = 0, shown = 0;
-        bool json = false;
+        bool json = false, follow = false;
         sd_journal *j = NULL;
         int c, r;
 
         optind = 1;
-        while ((c = getopt_long(argc, argv, "hD:n:i:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "hD:n:i:f", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         help();
@@ -238,6 +267,9 @@ int ctl_kills(int argc, char **argv)
                                 return 2;
                         }
                         instance = optarg;
+                        break;
+                case 'f':
+                        follow = true;
                         break;
                 case 'n':
                         if (parse_u64(optarg, &limit) < 0 || limit == 0) {
@@ -269,7 +301,12 @@ int ctl_kills(int argc, char **argv)
                 snprintf(match, sizeof(match), "INSTANCE=%s", instance);
                 r = sd_journal_add_match(j, match, 0);
         }
-        if (r >= 0)
+        if (r >= 0 && follow && !since && !limit) {
+                /* Only what comes: past the last record there is now. */
+                r = sd_journal_seek_tail(j);
+                if (r >= 0)
+                        r = sd_journal_previous(j);
+        } else if (r >= 0)
                 r = since ? sd_journal_seek_realtime_usec(j, since) : sd_journal_seek_head(j);
         if (r < 0) {
                 fprintf(stderr, "reapctl kills: cannot read the journal: %s\n", strerror(-r));
@@ -283,9 +320,9 @@ int ctl_kills(int argc, char **argv)
                 skip = total > limit ? total - limit : 0;
                 r = since ? sd_journal_seek_realtime_usec(j, since) : sd_journal_seek_head(j);
         }
-        if (json)
+        if (json && !follow)
                 printf("[");
-        else
+        else if (!json)
                 printf("%-20s %-8s %-16s %-14s %-9s %-12s %-12s %s\n", "TIME", "PID", "COMM", "TRIGGER",
                        "RESULT", "RELEASED_KB", "RELEASE_USEC", "INSTANCE");
         while (sd_journal_next(j) > 0) {
@@ -298,10 +335,15 @@ int ctl_kills(int argc, char **argv)
                         continue;
                 }
                 if (json)
-                        print_json_entry(j, shown == 0);
+                        print_json_entry(j, shown == 0, follow);
                 else
                         print_table_entry(j);
                 shown++;
+        }
+        if (follow) {
+                r = kills_follow(j, json);
+                sd_journal_close(j);
+                return r;
         }
         if (json)
                 printf("%s]\n", shown ? "\n" : "");

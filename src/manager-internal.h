@@ -58,6 +58,8 @@ struct manager {
         uint64_t caps; /* effective capabilities after caps_setup(), for the state file */
         uint64_t n_kills;
         char last_kill[256];
+
+        struct notifier *notifier; /* pre-kill hooks, system bus, metrics file (manager-notify.c) */
 };
 
 /* manager-status.c: STATUS= and the state file reapctl status reads. */
@@ -117,6 +119,40 @@ void manager_kill_watch(struct manager *m, usec_t until);
  * "stopped"): its record, the counters, and the decider told. Nothing if no kill is in flight.
  */
 void manager_kill_finish(struct manager *m, const char *result);
+
+/*
+ * manager_kill_victim() - kill m->victim, chosen by manager_kill() for m->reason at m->before:
+ * at once, or once the pre-kill hooks answered (manager_prekill_begin()).
+ */
+void manager_kill_victim(struct manager *m);
+
+/* manager-notify.c: who else hears of a kill: pre-kill hooks before it, the bus and the metrics after. */
+
+struct kill_report;
+
+/* manager_notify_setup() - at start and after each reload: DBus=, MetricsFile=, the hooks. Never fatal. */
+void manager_notify_setup(struct manager *m);
+
+/* manager_notify_free() - at stop: leave the bus, remove the metrics file (reapd is not running). */
+void manager_notify_free(struct manager *m);
+
+/* manager_notify_kill() - after the record @r (a kill, a dry run, the rehearsal): Killed, counters, metrics. */
+void manager_notify_kill(struct manager *m, const struct kill_report *r);
+
+/* manager_notify_status() - new readings: the metrics file, at most every 15s unless @force. */
+void manager_notify_status(struct manager *m, bool force);
+
+/*
+ * manager_prekill_begin() - tell the pre-kill hooks of m->victim. True when the kill waits for
+ * them: manager_kill_victim() follows from the event loop. False: kill now.
+ */
+bool manager_prekill_begin(struct manager *m);
+
+/* manager_prekill_pending() - a victim waits for the hooks' answers. */
+bool manager_prekill_pending(const struct manager *m);
+
+/* manager_prekill_cancel() - stop waiting, because of @why ("reload", "stop"); the victim is not killed. */
+void manager_prekill_cancel(struct manager *m, const char *why);
 
 /* manager-rehearse.c: the kill path run once on a child of reapd's own. */
 

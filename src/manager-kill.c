@@ -60,6 +60,7 @@ void manager_kill_finish(struct manager *m, const char *result)
         r.rehearsal = m->rehearsing;
         r.instance = m->args->instance;
         (void)report_kill(&r);
+        manager_notify_kill(m, &r);
 
         m->death_source = sd_event_source_disable_unref(m->death_source);
         m->timeout_source = sd_event_source_disable_unref(m->timeout_source);
@@ -252,6 +253,7 @@ static void manager_report_dry_run(struct manager *m, const struct monitor_sampl
 
         report_victim(&m->victim, &r);
         (void)report_kill(&r);
+        manager_notify_kill(m, &r);
 }
 
 void manager_select_opts(const struct manager *m, struct snapshot_opts *ret)
@@ -330,9 +332,10 @@ void manager_kill(struct manager *m, enum decide_reason reason, const struct mon
         struct snapshot_opts opts;
         struct decide_verdict v;
         struct candidate c;
-        struct kill_request req;
         int r;
 
+        if (manager_prekill_pending(m)) /* a victim is chosen already, its hooks are being told */
+                return;
         m->t_decide = now_usec(CLOCK_MONOTONIC);
         m->reason = reason;
         m->before = *s;
@@ -356,6 +359,16 @@ void manager_kill(struct manager *m, enum decide_reason reason, const struct mon
         victim_from_proc(&m->victim, &m->selector.snapshot, &m->selector.snapshot.procs[c.idx]);
         m->victim.badness = c.badness;
         victim_read_cgroup(m, &m->victim);
+        if (manager_prekill_begin(m))
+                return;
+        manager_kill_victim(m);
+}
+
+void manager_kill_victim(struct manager *m)
+{
+        struct decide_verdict v;
+        struct kill_request req;
+        int r;
 
         req = (struct kill_request){
                 .victim = &m->victim,
@@ -370,7 +383,7 @@ void manager_kill(struct manager *m, enum decide_reason reason, const struct mon
         if (r < 0)
                 log_error_errno(r, "Failed to kill %d (%s)", (int)m->victim.pid, m->victim.comm);
         else if (r == KILL_DRY_RUN)
-                manager_report_dry_run(m, s);
+                manager_report_dry_run(m, &m->before);
         decide_kill_outcome(&m->decider, outcome_of(r), now_usec(CLOCK_MONOTONIC), &v);
         log_debug("Kill of %d (%s): %s", (int)m->victim.pid, m->victim.comm,
                   decide_outcome_to_string(outcome_of(r)));

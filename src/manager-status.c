@@ -112,6 +112,7 @@ void manager_update_status(struct manager *m, bool force)
                 m->kills_written = m->n_kills;
                 m->state_written_at = now;
         }
+        manager_notify_status(m, force);
 }
 
 void manager_setup_state_path(struct manager *m)

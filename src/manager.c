@@ -225,6 +225,7 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
                 config_done(&c);
                 goto done;
         }
+        manager_prekill_cancel(m, "a reload");
         if (m->killing)
                 manager_kill_finish(m, "reload");
         m->monitor = monitor_free(m->monitor);
@@ -232,6 +233,7 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
         config_done(&m->config);
         m->config = c;
         manager_apply_config(m);
+        manager_notify_setup(m);
         /* The reaper's affinity and priority are applied by its thread at start: restart it. */
         m->reaper_source = sd_event_source_disable_unref(m->reaper_source);
         m->reaper = reaper_free(m->reaper);
@@ -342,6 +344,7 @@ int manager_main(const struct manager_args *args)
                 log_error_errno(r, "Cannot monitor %s", manager_scope_name(&m));
                 goto out;
         }
+        manager_notify_setup(&m);
         manager_settle(&m);
 
         manager_setup_state_path(&m);
@@ -351,6 +354,7 @@ int manager_main(const struct manager_args *args)
 
         r = sd_event_loop(m.event);
         (void)sd_notify(false, "STOPPING=1");
+        manager_prekill_cancel(&m, "the stop");
         if (m.killing)
                 manager_kill_finish(&m, "stopped");
         if (r < 0)
@@ -358,6 +362,7 @@ int manager_main(const struct manager_args *args)
 out:
         if (m.state_path[0])
                 (void)unlink(m.state_path);
+        manager_notify_free(&m);
         m.monitor = monitor_free(m.monitor);
         manager_rehearsal_reap(&m);
         m.reaper_source = sd_event_source_disable_unref(m.reaper_source);

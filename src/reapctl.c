@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* reapctl.c - inspect reapd: status, candidates, kills */
+/* reapctl.c - inspect reapd: status, candidates, kills; and its user agent, notify */
 
 #include <getopt.h>
 #include <stdio.h>
@@ -16,6 +16,7 @@ static void help(void)
                "  status        Effective config, pressure and headroom, capabilities, last kill\n"
                "  candidates    Who would die next, best victim first\n"
                "  kills         Kills recorded in the journal\n"
+               "  notify        Desktop notifications of the kills (the user agent)\n"
                "\n"
                "Options:\n"
                "  -h --help     Show this help and exit\n"
@@ -57,6 +58,8 @@ int main(int argc, char **argv)
                 return ctl_candidates(argc - optind, argv + optind);
         if (streq(argv[optind], "kills"))
                 return ctl_kills(argc - optind, argv + optind);
+        if (streq(argv[optind], "notify"))
+                return ctl_notify(argc - optind, argv + optind);
         fprintf(stderr, "reapctl: unknown command '%s'\nTry 'reapctl --help' for more information.\n",
                 argv[optind]);
         return 2;

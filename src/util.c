@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -515,4 +516,24 @@ void heap_sort(void *base, size_t n, size_t size, heap_above_fn above, void *use
         heap_make(base, n, size, above, userdata);
         while (n > 1)
                 heap_pop(base, &n, size, above, userdata);
+}
+
+void textbuf_printf(struct textbuf *t, const char *fmt, ...)
+{
+        va_list ap;
+        int n;
+
+        if (t->full)
+                return;
+        if (t->len >= t->size) {
+                t->full = true;
+                return;
+        }
+        va_start(ap, fmt);
+        n = vsnprintf(t->buf + t->len, t->size - t->len, fmt, ap);
+        va_end(ap);
+        if (n < 0 || (size_t)n >= t->size - t->len)
+                t->full = true;
+        else
+                t->len += (size_t)n;
 }

@@ -9,12 +9,18 @@ set -euo pipefail
 # (tests/system/test-package.sh); the package's other build dependencies are in run_pkgs.
 # The VM tier (tests/vm) boots Debian's kernel under qemu: qemu-system-x86 and qemu-utils
 # (qemu-img), linux-image-amd64 with initramfs-tools (its initrd in /boot), e2fsprogs (mkfs.ext4 -d).
+# dbus-daemon, dbus-bin, libglib2.0-bin (gdbus), prometheus-node-exporter and curl (test): the
+# real consumers of the Killed signal, the notification agent and the metrics file
+# (tests/integration: test-bus.sh, test-metrics.sh); python3-dbus: a signal from another user
+# that stays connected while the agent asks who sent it. The package's postinst does not start
+# node_exporter here: the policy-rc.d below refuses, and the test starts its own on loopback.
 run_pkgs=(gcc meson ninja-build pkg-config libsystemd-dev libcap-dev libbpf-dev bpftool clang)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev clang-format mandoc groff-base
            earlyoom gnuplot-nox systemd systemd-container debootstrap valgrind
            util-linux procps kmod psmisc python3 jq bc ca-certificates
            debhelper dpkg-dev fakeroot lintian
-           qemu-system-x86 qemu-utils linux-image-amd64 initramfs-tools e2fsprogs)
+           qemu-system-x86 qemu-utils linux-image-amd64 initramfs-tools e2fsprogs
+           dbus-daemon dbus-bin libglib2.0-bin prometheus-node-exporter curl python3-dbus)
 
 want=("${run_pkgs[@]}")
 [ "${1:-test}" = test ] && want+=("${test_pkgs[@]}")
@@ -36,7 +42,7 @@ export DEBIAN_FRONTEND=noninteractive
 lock=(-o DPkg::Lock::Timeout=600)
 apt-get "${lock[@]}" update -qq
 # Keep Debian's maintainer scripts from starting earlyoom (installed only to be benchmarked
-# against) on a host where systemd is PID 1; the benchmark starts it itself.
+# against) and node_exporter (the metrics test starts its own) on a host where systemd is PID 1.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
     chmod +x /usr/sbin/policy-rc.d

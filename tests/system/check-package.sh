@@ -88,6 +88,14 @@ check "the journal catalog knows reapd's records (systemd's trigger ran journalc
         "not in journalctl --list-catalog" bash -c "journalctl --list-catalog --no-pager | grep -q $MID_KILL"
 check "man reapd.conf(5) is installed" "no /usr/share/man/man5/reapd.conf.5.gz" \
         test -f /usr/share/man/man5/reapd.conf.5.gz
+# The bus policy came with the package; dbus reads it by itself, and reapd asks again if it was
+# too early.
+bus_owned() { busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus GetNameOwner s org.reapd.Reapd1 >/dev/null 2>&1; }
+wait_for 20 bus_owned || true
+check "reapd.service owns org.reapd.Reapd1 on the system bus (the package's policy)" \
+        "$(journalctl -q --no-pager -o cat -u reapd.service | grep -iE 'bus|Reapd1' | tail -n 3)" bus_owned
+check "the desktop agent's user unit is enabled for every user (dh_installsystemduser)" \
+        "$(systemctl --global is-enabled reapd-notify.service 2>&1)" systemctl --global -q is-enabled reapd-notify.service
 
 # --- A kill by reapd.service, scoped to a slice made here ------------------------------------
 # reapd.service stays in pkgmain.slice from here on: watching the whole container, it would also

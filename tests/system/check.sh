@@ -147,6 +147,35 @@ diag "hog: pid $hog_pid, rss $(hog_rss) kB, cgroup $hog_cg"
 } >"$out/hog.env"
 check "the hog holds 64 MiB in $hog_cg" "pid $hog_pid rss $(hog_rss) kB" hog_ready
 
+# --- Who else hears of a kill: the bus, a pre-kill hook, the metrics file (issue 16) ------------
+# The container runs Debian's dbus: reapd.service owns its name there, from inside its sandbox.
+check "the bus policy is installed where dbus reads it" "no /usr/share/dbus-1/system.d/org.reapd.Reapd1.conf" \
+        test -f /usr/share/dbus-1/system.d/org.reapd.Reapd1.conf
+check "the desktop agent's user unit is installed" "no /usr/lib/systemd/user/reapd-notify.service" \
+        test -f /usr/lib/systemd/user/reapd-notify.service
+bus_owned() { busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus GetNameOwner s org.reapd.Reapd1 >/dev/null 2>&1; }
+wait_for "$(patience 10)" bus_owned || true
+check "reapd.service owns org.reapd.Reapd1 on the container's system bus" \
+        "$(journal_json "" _SYSTEMD_UNIT=reapd.service | msg | grep -iE 'bus|Reapd1' | tail -n 3)" bus_owned
+busctl monitor --json=short --match="type='signal',interface='org.reapd.Reapd1',member='Killed'" \
+        >"$out/killed.json" 2>"$out/killed.err" &
+monitor=$!
+# A hook in the default PreKillDirectory=, served by systemd-socket-activate: it records the line
+# and answers.
+mkdir -p /run/reapd/prekill.d
+systemd-run --quiet --unit=reapdtest-prekill.service systemd-socket-activate --accept --inetd \
+        -l /run/reapd/prekill.d/systemtest.sock -- /bin/sh -c 'read -r line; printf "%s\n" "$line" >>'"$out"'/prekill.line; echo ok'
+wait_for 10 test -S /run/reapd/prekill.d/systemtest.sock || true
+# The textfile directory of Debian's node_exporter, made before boot (test-nspawn.sh): the unit's
+# ReadWritePaths= lets reapd write there.
+metrics=/var/lib/prometheus/node-exporter/reapd.prom
+write_dropin 45-systemtest-notify.conf <<EOF
+[Kill]
+PreKillTimeout=5s
+[Daemon]
+MetricsFile=$metrics
+EOF
+
 # Dry run: MinAvailable=100% makes the scoped cgroup always "low", DryRun=yes sends nothing.
 c=$(cursor)
 since=$(date '+%Y-%m-%d %H:%M:%S')
@@ -169,6 +198,11 @@ else
                 "none in 30 s; reapd said: $(journal_json "$c" _SYSTEMD_UNIT=reapd.service | msg | tail -n 5)"
 fi
 check "the dry run left the hog alive" "pid $hog_pid" kill -0 "$hog_pid"
+dry_counted() { grep -q '^reapd_kills_total{service="reapd.service",reason="memory",kill_unit="process",result="dry-run"} [1-9]' "$metrics"; }
+wait_for "$(patience 10)" dry_counted || true
+check "MetricsFile= in /var/lib/prometheus/node-exporter is written, and counts the dry run" \
+        "$(ls -l "$(dirname "$metrics")"; grep reapd_kills "$metrics" 2>&1)" dry_counted
+check "the dry run told no hook" "$(cat "$out/prekill.line" 2>&1)" test ! -s "$out/prekill.line"
 
 # A real kill of the hog, still scoped to its cgroup.
 c=$(cursor)
@@ -201,6 +235,19 @@ victims=$(journal_json "" MESSAGE_ID=$MID_KILL DRY_RUN=0 |
         sort -u)
 others=$(grep -v -e "^$hog_pid " -e '^$' <<<"$victims" | tr '\n' ';' || true)
 check "reapd killed nothing but the hog (scope held)" "also killed: $others" [ -z "$others" ]
+told() { grep -q "\"pid\":$hog_pid," "$out/prekill.line" 2>/dev/null; }
+check "the pre-kill hook in /run/reapd/prekill.d was told of the hog before the kill" \
+        "$(cat "$out/prekill.line" 2>&1); $(journal_json "$c" _SYSTEMD_UNIT=reapd.service | msg | grep -i pre-kill)" told
+answered() { journal_json "$c" _SYSTEMD_UNIT=reapd.service | msg | grep -q "Pre-kill hooks told of $hog_pid .*: 1 answered"; }
+check "and its answer was heard" "$(journal_json "$c" _SYSTEMD_UNIT=reapd.service | msg | grep -i pre-kill)" answered
+killed_signal() { grep -q "\"member\":\"Killed\".*\"data\":\[$hog_pid,\"reapd-hog\",0,\"$hog_cg\",\"memory\",\"process\",1," "$out/killed.json"; }
+wait_for 5 killed_signal || true
+check "a Killed signal for the hog went out on the system bus" "$(cat "$out/killed.json" "$out/killed.err")" killed_signal
+kill "$monitor" 2>/dev/null || true
+killed_counted() { grep -q '^reapd_kills_total{service="reapd.service",reason="memory",kill_unit="process",result="killed"} 1$' "$metrics"; }
+check "MetricsFile= counts the kill" "$(grep reapd_kills "$metrics" 2>&1)" killed_counted
+cp "$metrics" "$out/reapd.prom" 2>/dev/null || true
+systemctl stop reapdtest-prekill.service 2>/dev/null || true
 check "reapd is still active with the same MainPID after the kills" "$(state)" same_pid_active
 
 rc=0
@@ -234,6 +281,8 @@ check "systemd saw no SIGSYS, crash, watchdog timeout or setup failure of reapd.
 rc=0
 timeout 30 systemctl stop reapd.service || rc=$?
 check "systemctl stop reapd succeeds" "exit code $rc" [ "$rc" = 0 ]
+check "after stop, reapd's metrics file is gone (absent series: reapd is not running)" "$(ls -l "$metrics" 2>&1)" \
+        test ! -e "$metrics"
 check "after stop: inactive, Result=success, main process exited 0" "$(state)" \
         unit_and [ "$(prop reapd.service ActiveState)/$(prop reapd.service Result)/$(prop reapd.service ExecMainStatus)" = inactive/success/0 ]
 

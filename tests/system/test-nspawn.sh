@@ -33,7 +33,7 @@ modes=${REAPD_SYSTEMTEST_MODES:-hybrid unified}
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 
-require_root_and_tools systemd-nspawn debootstrap systemctl journalctl meson flock python3
+require_root_and_tools systemd-nspawn debootstrap systemctl journalctl meson flock python3 jq
 
 t_all=$(date +%s)
 work=$(mktemp -d /var/tmp/reapd-systemtest.XXXXXX)
@@ -71,6 +71,8 @@ run_mode() {
         install -D -m 755 "$here/check.sh" "$root/usr/local/lib/reapd-systemtest/check.sh"
         install -D -m 644 "$here/check-lib.sh" "$root/usr/local/lib/reapd-systemtest/check-lib.sh"
         mkdir -p "$root/var/log/journal"
+        # The textfile directory of Debian's prometheus-node-exporter, for MetricsFile= (check.sh).
+        mkdir -p "$root/var/lib/prometheus/node-exporter"
         protect_dropin "$root/etc/reapd.conf.d/10-systemtest-protect.conf"
         rm -rf "$out"
 
@@ -121,6 +123,16 @@ run_mode() {
                 ok "[$mode] reapctl kills --json inside lists the kill with every field"
         else
                 notok "[$mode] reapctl kills --json inside lists the kill with every field" "${problems:-no output}"
+        fi
+        # The Killed signal busctl monitor saw inside: every field, as test-bus.sh checks them.
+        if [ -s "$out/killed.json" ] && jq -e --argjson p "${hog_pid:-0}" --arg cg "$hog_cg" \
+                'select(.member == "Killed") | .payload | .type == "ususssuttss" and .data[0] == $p and
+                 .data[1] == "reapd-hog" and .data[2] == 0 and .data[3] == $cg and .data[4] == "memory" and
+                 .data[5] == "process" and .data[6] == 1 and .data[7] > 60000000 and .data[9] == "killed" and
+                 .data[10] == ""' "$out/killed.json" >/dev/null 2>&1; then
+                ok "[$mode] the Killed signal on the container's bus has every field: $(jq -c 'select(.member == "Killed") | .payload.data' "$out/killed.json" | head -n 1)"
+        else
+                notok "[$mode] the Killed signal on the container's bus has every field" "$(cat "$out/killed.json" 2>&1)"
         fi
         problems=
         if "$pbuild/src/reapctl" kills --json --directory="$root/var/log/journal" >"$logs/reapctl-outside.json" \

@@ -87,11 +87,12 @@ missing=()
 for f in /usr/sbin/reapd /usr/bin/reapctl /lib/systemd/system/reapd.service /lib/systemd/system/reapd@.service \
         /etc/reapd.conf /etc/reapd.conf.d/ /etc/reapd/ /usr/lib/systemd/catalog/reapd.catalog \
         /usr/share/man/man8/reapd.8.gz /usr/share/man/man5/reapd.conf.5.gz /usr/share/man/man1/reapctl.1.gz \
-        /usr/share/doc/reapd/copyright; do
+        /usr/share/doc/reapd/copyright /usr/share/dbus-1/system.d/org.reapd.Reapd1.conf \
+        /usr/lib/systemd/user/reapd-notify.service; do
         grep -qxF "$f" "$logs/contents.txt" || missing+=("$f")
 done
 if [ ${#missing[@]} = 0 ]; then
-        ok "the package holds the binaries, both units, the conffile, the drop-in and instance directories, the catalog and the man pages"
+        ok "the package holds the binaries, both units, the conffile, the drop-in and instance directories, the catalog, the man pages, the bus policy and the agent's user unit"
 else
         notok "the package holds everything it should" "missing: ${missing[*]}"
 fi

@@ -91,6 +91,10 @@ static void test_defaults_without_files(void **state)
         assert_int_equal(c.log_level, LOG_INFO);
         assert_int_equal(c.reaper_sched_policy, SCHED_OTHER);
         assert_true(c.policy.honor_xattrs);
+        assert_int_equal(c.prekill_timeout, 0);
+        assert_string_equal(c.prekill_directory, CONFIG_PREKILL_DIRECTORY);
+        assert_true(c.dbus);
+        assert_string_equal(c.metrics_file, "");
         config_done(&c);
         config_done(&d);
         free(errs);
@@ -139,6 +143,10 @@ static void test_every_key(void **state)
         assert_int_equal(c.policy.avoid_adjust, 1000);
         assert_false(c.policy.honor_xattrs);
         assert_int_equal(c.log_level, LOG_DEBUG);
+        assert_int_equal(c.prekill_timeout, 1500 * USEC_PER_MSEC);
+        assert_string_equal(c.prekill_directory, "/run/hooks");
+        assert_false(c.dbus);
+        assert_string_equal(c.metrics_file, "/var/lib/prometheus/node-exporter/reapd.prom");
         config_done(&c);
         free(errs);
 }
@@ -154,8 +162,8 @@ static void test_spellings(void **state)
                                    "PressureDuration=0\nHeadroomMode=and\n"
                                    "[Kill]\nKillUnit=cgroup\nDryRun=true\nRelease=1\nReaperCPUs=2 4,6-7\n"
                                    "ReaperNice=19\nReaperSchedPolicy=fifo\nReaperPriority=99\n"
-                                   "KillTimeout=100ms\n"
-                                   "[Daemon]\nLogLevel=3\n",
+                                   "KillTimeout=100ms\nPreKillTimeout=10s\nPreKillDirectory=/\n"
+                                   "[Daemon]\nLogLevel=3\nDBus=on\nMetricsFile=/m.prom\n",
                                    &c, &errs),
                          0);
         assert_string_equal(errs, "");
@@ -174,12 +182,16 @@ static void test_spellings(void **state)
         assert_int_equal(c.reaper_sched_policy, SCHED_FIFO);
         assert_int_equal(c.reaper_sched_priority, 99);
         assert_int_equal(c.log_level, LOG_ERR);
+        assert_int_equal(c.prekill_timeout, 10 * USEC_PER_SEC);
+        assert_string_equal(c.prekill_directory, "/");
+        assert_true(c.dbus);
+        assert_string_equal(c.metrics_file, "/m.prom");
         config_done(&c);
         free(errs);
 
         /* whitespace, CRLF, a byte order mark, trailing slashes, and an empty list value */
         assert_int_equal(load_text("\xEF\xBB\xBF  [Monitor]  \r\n  Cgroup = /a/b// \r\n"
-                                   "[Kill]\nReaperCPUs=\n[Daemon]\nLogLevel=warning\n",
+                                   "[Kill]\nReaperCPUs=\n[Daemon]\nLogLevel=warning\nMetricsFile=\n",
                                    &c, &errs),
                          0);
         assert_string_equal(errs, "");
@@ -257,6 +269,16 @@ static const struct bad_case {
         {"[Policy]\nHonorCgroupXattrs=2\n", "expected a boolean", 2},
         {"[Daemon]\nLogLevel=loud\n", "LogLevel=loud", 2},
         {"[Daemon]\nLogLevel=8\n", "LogLevel=8", 2},
+        {"[Kill]\nPreKillTimeout=11s\n", "from 0s to 10s", 2},
+        {"[Kill]\nPreKillTimeout=never\n", "PreKillTimeout=never", 2},
+        {"[Kill]\nPreKillDirectory=run/reapd\n", "must be an absolute path", 2},
+        {"[Kill]\nPreKillDirectory=\n", "must be an absolute path", 2},
+        {"[Daemon]\nDBus=perhaps\n", "expected a boolean", 2},
+        {"[Daemon]\nMetricsFile=reapd.prom\n", "must be an absolute path, or empty", 2},
+        {"[Daemon]\nMetricsFile=/var/lib/reapd.txt\n", "ending in .prom", 2},
+        {"[Daemon]\nMetricsFile=/var/lib/.prom\n", "ending in .prom", 2},
+        {"[Daemon]\nMetricsFile=/var/lib/reapd.prom/\n", "ending in .prom", 2},
+        {"[Daemon]\nMetricsFile=/a.prom # metrics\n", "comments must be on a line of their own", 2},
 };
 
 static void test_bad_input(void **state)
@@ -399,7 +421,8 @@ static void round_trip(const char *path)
                              "PressureFull=\0PressureWindow=\0PressureDuration=\0PressurePollInterval=\0"
                              "KillUnit=\0DryRun=\0Release=\0KillTimeout=\0ReaperCPUs=\0ReaperNice=\0"
                              "ReaperSchedPolicy=\0ReaperPriority=\0Prefer=\0Avoid=\0Ignore=\0"
-                             "PreferAdjust=\0AvoidAdjust=\0HonorCgroupXattrs=\0LogLevel=\0";
+                             "PreferAdjust=\0AvoidAdjust=\0HonorCgroupXattrs=\0LogLevel=\0"
+                             "PreKillTimeout=\0PreKillDirectory=\0DBus=\0MetricsFile=\0";
              *k; k += strlen(k) + 1)
                 assert_non_null(strstr(dump1, k));
 
@@ -456,7 +479,7 @@ static void test_sample_config(void **state)
         }
         fclose(in);
         fclose(out);
-        assert_int_equal(keys, 24); /* every key of reapd.conf(5) */
+        assert_int_equal(keys, 28); /* every key of reapd.conf(5) */
         assert_int_equal(load_text(text, &c, &errs), 0);
         assert_string_equal(errs, "");
         assert_true(config_equal(&c, &d));
@@ -479,6 +502,19 @@ static void test_copy_and_equal(void **state)
         b.reaper_nice = 3;
         assert_false(config_equal(&a, &b));
         b.reaper_nice = a.reaper_nice;
+        b.prekill_timeout = 0;
+        assert_false(config_equal(&a, &b));
+        b.prekill_timeout = a.prekill_timeout;
+        strcpy(b.prekill_directory, "/elsewhere");
+        assert_false(config_equal(&a, &b));
+        strcpy(b.prekill_directory, a.prekill_directory);
+        b.dbus = !a.dbus;
+        assert_false(config_equal(&a, &b));
+        b.dbus = a.dbus;
+        b.metrics_file[0] = '\0';
+        assert_false(config_equal(&a, &b));
+        strcpy(b.metrics_file, a.metrics_file);
+        assert_true(config_equal(&a, &b));
         policy_clear_action(&b.policy, POLICY_AVOID);
         assert_false(config_equal(&a, &b));
         config_done(&a);

@@ -6,20 +6,26 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "json.h"
 
+/* Both forms, to a stream and into a buffer, give @want. */
 static void check(const char *in, size_t len, const char *want)
 {
-        char out[256] = "";
+        char out[256] = "", buf[256];
         FILE *f = fmemopen(out, sizeof(out) - 1, "w");
 
         assert_non_null(f);
         json_print_string(f, in, len);
         fclose(f);
         assert_string_equal(out, want);
+        assert_int_equal(json_format_string(buf, sizeof(buf), in, len), (ssize_t)strlen(want));
+        assert_string_equal(buf, want);
+        /* one byte short of the terminating NUL: refused, never cut */
+        assert_int_equal(json_format_string(buf, strlen(want), in, len), -ENOBUFS);
 }
 
 static void test_escape(void **state)

@@ -216,6 +216,27 @@ static void test_heap(void **state)
         assert_int_equal(w[0], 10);
 }
 
+/* A piece that does not fit ends the text: nothing after it, and full says so. */
+static void test_textbuf(void **state)
+{
+        char buf[8];
+        struct textbuf t = {.buf = buf, .size = sizeof(buf)};
+
+        textbuf_printf(&t, "%s", "abc");
+        textbuf_printf(&t, "%d", 1234);
+        assert_false(t.full);
+        assert_string_equal(buf, "abc1234");
+        textbuf_printf(&t, "x");
+        assert_true(t.full);
+        assert_int_equal(t.len, 7);
+        textbuf_printf(&t, "%s", "");
+        assert_true(t.full);
+        t = (struct textbuf){.buf = buf, .size = sizeof(buf)};
+        textbuf_printf(&t, "%s", "12345678");
+        assert_true(t.full);
+        assert_int_equal(t.len, 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -223,6 +244,7 @@ int main(void)
                 cmocka_unit_test(test_parse_duration), cmocka_unit_test(test_parse_int_bool),
                 cmocka_unit_test(test_format),         cmocka_unit_test(test_read_file_at),
                 cmocka_unit_test(test_lines),          cmocka_unit_test(test_heap),
+                cmocka_unit_test(test_textbuf),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
