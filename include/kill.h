@@ -234,7 +234,9 @@ struct kill_identity {
 
 /*
  * kill_identity_read() - read stat, status and oom_score_adj of @pid under @proc_dirfd.
- * Returns 0, -ESRCH if the process is gone (ENOENT/ESRCH from /proc), or a negative errno.
+ * Returns 0, -ESRCH if the process is gone (ENOENT/ESRCH from /proc, or a zombie), or a negative
+ * errno. A leader that exited while other threads run on is not gone: its stat and status
+ * still say who it is, and pidfds signal and release the whole process.
  */
 int kill_identity_read(int proc_dirfd, pid_t pid, struct kill_identity *ret);
 

@@ -85,8 +85,10 @@ int kill_identity_read(int proc_dirfd, pid_t pid, struct kill_identity *ret)
         r = proc_read_stat(proc_dirfd, pid, &st);
         if (r < 0)
                 return kill_gone(r);
-        /* a zombie (Z) or dead (X) task has exited: its memory is freed or being freed */
-        if (st.state == 'Z' || st.state == 'X' || st.state == 'x')
+        /* a zombie (Z) or dead (X) task has exited, its memory freed or being freed; unless it is a
+         * leader whose other threads run on with the memory (proc_find_live_thread()) */
+        if (st.state == 'X' || st.state == 'x' ||
+            (st.state == 'Z' && proc_find_live_thread(proc_dirfd, pid, &(pid_t){0}) < 0))
                 return -ESRCH;
         r = proc_read_status(proc_dirfd, pid, &status);
         if (r < 0)
