@@ -195,12 +195,16 @@ static int finish_unsignalled(struct kill_ctx *c, int result)
 
 static void count_targets(struct kill_op *op)
 {
-        op->n_signalled = op->n_failed = 0;
+        op->n_signalled = op->n_failed = op->n_sharers = op->n_sharers_signalled = 0;
         for (size_t i = 0; i < op->n_targets; i++) {
                 if (op->targets[i].result == 0)
                         op->n_signalled++;
                 else if (op->targets[i].result < 0)
                         op->n_failed++;
+                if (op->targets[i].mm_sharer) {
+                        op->n_sharers++;
+                        op->n_sharers_signalled += op->targets[i].result == 0;
+                }
         }
 }
 
@@ -317,6 +321,15 @@ int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op 
                 r->cgroup_kill_warned = true;
                 o.warn_once |= KILL_WARN_NO_CGROUP_KILL;
         }
+        if (e == -ESRCH) {
+                e = finish_unsignalled(&c, KILL_GONE);
+                *op = o;
+                return e;
+        }
+        if (e < 0)
+                return abort_kill(r, e);
+        /* Whatever the unit: mrelease cannot reap an mm that a live process still uses. */
+        e = kill_list_mm_sharers(&c);
         if (e == -ESRCH) {
                 e = finish_unsignalled(&c, KILL_GONE);
                 *op = o;
