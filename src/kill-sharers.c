@@ -13,9 +13,15 @@
  * needs ptrace read access to both (reapd's CAP_SYS_PTRACE) and costs one syscall per process.
  * Like the kernel, which looks at every process, this compares the victim with every process:
  * a CLONE_VM child need not be the victim's child (CLONE_PARENT), and may outlive its parent.
+ * A scoped reapd signals nothing outside its scope, so it compares the scope's processes only
+ * (the walk of its cgroup tree, or of /proc when that tree cannot be walked whole): what it may
+ * not kill it need not find, and a scope is small where the machine may run tens of thousands.
+ * It must run before the victim's SIGKILL: once the victim has exited, its mm is no longer
+ * anybody's to compare with.
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -118,6 +124,27 @@ static int sharer_cb(pid_t pid, void *userdata)
         return 0;
 }
 
+/* The scope's cgroup tree through the reaper's walk buffer; 1 if it could not be walked whole. */
+static int walk_scope(struct sharers *sh)
+{
+        const struct kill_request *req = sh->c->req;
+        struct cgroup_walk w = {.buf = sh->c->r->walk, .fn = sharer_cb, .userdata = sh};
+        char dir[PATH_MAX];
+        _cleanup_(closep) int fd = -1;
+        int r;
+
+        if (!req->roots || !req->roots->v2[0] ||
+            cgroup_path_join(dir, sizeof(dir), req->roots->v2, req->scope, NULL) < 0)
+                return 1;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return 1;
+        r = cgroup_walk_procs(fd, &w);
+        if (r < 0)
+                return r;
+        return w.truncated || w.error < 0 ? 1 : 0;
+}
+
 int kill_list_mm_sharers(struct kill_ctx *c)
 {
         const struct kill_target *victim = &c->r->targets[0];
@@ -139,7 +166,9 @@ int kill_list_mm_sharers(struct kill_ctx *c)
                 c->op->sharers_error = r;
                 return 0;
         }
-        r = proc_for_each_pid(c->req->proc_dirfd, c->r->proc_dents, PROC_DENTS_SIZE, sharer_cb, &sh);
+        r = c->req->scope ? walk_scope(&sh) : 1;
+        if (r > 0)
+                r = proc_for_each_pid(c->req->proc_dirfd, c->r->proc_dents, PROC_DENTS_SIZE, sharer_cb, &sh);
         if (r < 0 && c->op->sharers_error == 0)
                 c->op->sharers_error = r;
         /*

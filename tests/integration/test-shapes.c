@@ -21,7 +21,8 @@
  * /proc/<pid>/oom_score on the machine, the one the shape expects. Then the cgroup is frozen
  * (v1 freezer), the victim killed through kill_start() with process_mrelease(), scoped to the
  * cgroup: one kill signals the victim and every process sharing its mm, and the memory leaves
- * the cgroup while it is still frozen, which only process_mrelease() can make happen.
+ * the cgroup while it is still frozen, which only process_mrelease() can make happen. A dry run
+ * before, unscoped, finds the same sharers in all of /proc (a scoped kill looks in its scope).
  */
 
 #include <errno.h>
@@ -383,13 +384,15 @@ static void check_kill(const struct setup *su, const struct lab_cgroup *cg, cons
         bool released = true;
         int r;
 
-        /* a dry run lists the sharers and signals nobody */
+        /* a dry run lists the sharers and signals nobody; unscoped, it looks for them in all of /proc */
         req.dry_run = true;
+        req.scope = NULL;
         r = kill_start(su->reaper, &req, &op);
         CHECK(r == KILL_DRY_RUN && op.n_sharers == (sharer > 0 ? 1u : 0u) && op.n_signalled == 0,
               "%s: dry run: %d, %zu sharers listed, %zu signalled", name, r, op.n_sharers, op.n_signalled);
         kill_op_done(&op);
         req.dry_run = false;
+        req.scope = cg->name;
         CHECK(lab_alive(holder) && (sharer <= 0 || lab_alive(sharer)), "%s: alive after the dry run", name);
 
         usage0 = lab_memcg_usage(cg);
