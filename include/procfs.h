@@ -52,6 +52,8 @@ struct proc_stat {
         pid_t pgid;
         unsigned flags; /* PF_* */
         uint64_t starttime; /* field 22, clock ticks since boot */
+        uint64_t
+                vsize; /* field 23, bytes; 0 for a task without an mm (a kernel thread, one past exit_mm()) */
         uint64_t rss_pages; /* field 24 */
 };
 

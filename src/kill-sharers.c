@@ -60,14 +60,34 @@ static struct kill_target *find_target(struct kill_ctx *c, pid_t pid)
 }
 
 /*
+ * Whether @pid, which kcmp() just said uses the victim's mm, really does: kcmp() compares mm
+ * pointers, and a victim that exits on its own during the walk has none left, so every task past
+ * its exit_mm() compares equal then. A task that shows an address space (vsize) after kcmp() said
+ * equal had it then too (an mm is dropped once, at exit, and exec replaces it with another), so
+ * it did share the victim's. Kernel threads (one borrowing an mm) are spared, as the kernel spares
+ * them. 0 (a sharer), KILL_GONE (no mm, or gone), KILL_OUTSIDE (a kernel thread) or -errno.
+ */
+static int sharer_has_mm(const struct sharers *sh, pid_t pid)
+{
+        struct proc_stat st;
+        int r;
+
+        r = proc_read_stat(sh->c->req->proc_dirfd, pid, &st);
+        if (r < 0)
+                return kill_classify_errno(kill_gone(r));
+        if (st.flags & PROC_PF_KTHREAD)
+                return KILL_OUTSIDE;
+        if (st.state == 'Z' || st.state == 'X' || st.state == 'x' || st.vsize == 0)
+                return KILL_GONE;
+        return 0;
+}
+
+/*
  * Whether @pid, found sharing the mm before its pidfd was open, still does now that it is pinned,
- * and may be signalled: not a kernel thread (a kthread borrowing an mm; the kernel spares them
- * too) nor a zombie (which has no mm: an exiting victim's thread makes every mm-less task compare
- * equal), and inside the scope. 0, or the target result that says why not.
+ * and may be signalled (inside the scope). 0, or the target result that says why not.
  */
 static int sharer_check(const struct sharers *sh, pid_t pid)
 {
-        struct proc_stat st;
         int r;
 
         r = same_mm(sh->ref, pid);
@@ -75,13 +95,9 @@ static int sharer_check(const struct sharers *sh, pid_t pid)
                 return KILL_OUTSIDE; /* exec'd since: it has an mm of its own now */
         if (r < 0)
                 return kill_classify_errno(r);
-        r = proc_read_stat(sh->c->req->proc_dirfd, pid, &st);
-        if (r < 0)
-                return kill_classify_errno(kill_gone(r));
-        if (st.flags & PROC_PF_KTHREAD)
-                return KILL_OUTSIDE;
-        if (st.state == 'Z' || st.state == 'X' || st.state == 'x')
-                return KILL_GONE;
+        r = sharer_has_mm(sh, pid);
+        if (r != 0)
+                return r;
         r = kill_check_scope(sh->c, pid);
         return r < 0 ? kill_classify_errno(r) : r;
 }
@@ -103,6 +119,9 @@ static int sharer_cb(pid_t pid, void *userdata)
                 return 0;
         }
         if (r != 0)
+                return 0;
+        /* no mm of its own: equal only to a victim that exited meanwhile, not a sharer */
+        if (sharer_has_mm(sh, pid) != 0)
                 return 0;
         t = find_target(c, pid);
         if (t) {

@@ -35,6 +35,7 @@ static void test_stat_basic(void **state)
         assert_int_equal(st.pgid, 42);
         assert_int_equal(st.flags, 4194560);
         assert_int_equal(st.starttime, 123456);
+        assert_int_equal(st.vsize, 10485760);
         assert_int_equal(st.rss_pages, 2500);
 }
 
