@@ -137,6 +137,7 @@ struct kill_target {
         int result; /* 0 signalled, KILL_* (not signalled, why), or -errno from the signal/pidfd_open */
         int release; /* 0 released, KILL_RELEASE_SKIPPED, or -errno from process_mrelease() */
         usec_t t_release_start, t_release_end; /* CLOCK_MONOTONIC; 0 if not attempted */
+        bool mm_sharer; /* shares the victim's mm (a vfork child, a CLONE_VM process): killed with it */
 };
 
 /* A kill in progress or done. Filled by kill_start(), completed by reaper_collect(). */
@@ -152,6 +153,9 @@ struct kill_op {
         size_t n_late; /* of them, listed by a pass after the first SIGKILLs (forked meanwhile) */
         size_t n_signalled; /* targets with result 0 */
         size_t n_failed; /* targets with result < 0 */
+        size_t n_sharers; /* targets sharing the victim's mm (see kill_start()) */
+        size_t n_sharers_signalled; /* of them, signalled */
+        int sharers_error; /* 0, or why the search for sharers was not complete (-ENOSYS, -EPERM) */
         size_t n_released; /* targets with release 0; valid after reaper_collect() */
         int release_result; /* 0, or the first -errno of a failed release; after reaper_collect() */
         usec_t t_start; /* CLOCK_MONOTONIC: kill_start() entered */
@@ -181,6 +185,12 @@ struct kill_request {
  * With @req->scope, the victim and every member must be in that cgroup2 subtree (their
  * /proc/PID/cgroup, read after the pidfd is open): a process group reaches across cgroups, and a
  * victim may have moved since it was chosen. A member outside is KILL_OUTSIDE and not signalled.
+ *
+ * Every other process that shares the victim's mm (a vfork child, a CLONE_VM process) is a
+ * target too, whatever the unit, as the kernel's OOM killer kills them all: process_mrelease()
+ * cannot reap an mm that a live process still uses. They are found by kcmp(KCMP_VM) against
+ * each process (ptrace access: CAP_SYS_PTRACE), pidfd first as members are; init, kernel threads
+ * and processes outside the scope are spared, adj -1000 is not (the kernel's rule).
  *
  * Group and cgroup kills first check the victim itself; if it is gone, reused, protected or
  * outside the scope, nobody is signalled. Members with oom_score_adj -1000 are skipped, except by cgroup.kill,
@@ -234,7 +244,9 @@ struct kill_identity {
 
 /*
  * kill_identity_read() - read stat, status and oom_score_adj of @pid under @proc_dirfd.
- * Returns 0, -ESRCH if the process is gone (ENOENT/ESRCH from /proc), or a negative errno.
+ * Returns 0, -ESRCH if the process is gone (ENOENT/ESRCH from /proc, or a zombie), or a negative
+ * errno. A leader that exited while other threads run on is not gone: its stat and status
+ * still say who it is, and pidfds signal and release the whole process.
  */
 int kill_identity_read(int proc_dirfd, pid_t pid, struct kill_identity *ret);
 

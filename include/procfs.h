@@ -23,6 +23,7 @@
 
 /* Kernel task flags from include/linux/sched.h, as shown in stat field 9. */
 #define PROC_PF_EXITING 0x00000004U
+#define PROC_PF_FORKNOEXEC 0x00000040U /* forked and has not exec'd (a vfork child is such a one) */
 #define PROC_PF_KTHREAD 0x00200000U
 
 /* The kernel's TASK_COMM_LEN: comm is at most 15 bytes plus the NUL. */
@@ -51,6 +52,8 @@ struct proc_stat {
         pid_t pgid;
         unsigned flags; /* PF_* */
         uint64_t starttime; /* field 22, clock ticks since boot */
+        uint64_t
+                vsize; /* field 23, bytes; 0 for a task without an mm (a kernel thread, one past exit_mm()) */
         uint64_t rss_pages; /* field 24 */
 };
 
@@ -174,6 +177,26 @@ int proc_read_stat(int proc_dirfd, pid_t pid, struct proc_stat *ret);
 
 /* proc_read_status() - the status parser over "<pid>/status", streamed whatever its length. */
 int proc_read_status(int proc_dirfd, pid_t pid, struct proc_status *ret);
+
+/*
+ * proc_read_task_stat(), proc_read_task_status() - the same of thread @tid of process @pid:
+ * "<pid>/task/<tid>/stat" and "<pid>/task/<tid>/status". A thread's status shows the memory of
+ * the address space it runs in, which is its process's.
+ */
+int proc_read_task_stat(int proc_dirfd, pid_t pid, pid_t tid, struct proc_stat *ret);
+int proc_read_task_status(int proc_dirfd, pid_t pid, pid_t tid, struct proc_status *ret);
+
+/*
+ * proc_find_live_thread() - the kernel's find_lock_task_mm() for a process whose leader has
+ * exited while other threads run (its main thread called pthread_exit()): the leader's stat says
+ * Z and its status shows no memory, yet the process lives on, with the memory a live thread
+ * holds. Writes to *@ret_tid the first thread of @pid in "<pid>/task" order (the kernel's thread
+ * list, leader first) that is neither dead, a zombie nor exiting (PF_EXITING). Lists through a
+ * buffer on the stack: allocates nothing. Returns 0, -ESRCH if no thread lives on (a zombie
+ * process, or one whose every thread is exiting), -ENOENT if @pid is gone (or a proc root without
+ * task directories), or another negative errno. @ret_tid is untouched on failure.
+ */
+int proc_find_live_thread(int proc_dirfd, pid_t pid, pid_t *ret_tid);
 
 /* proc_read_oom_score_adj() - proc_oom_score_adj_parse() of "<pid>/oom_score_adj"; ERANGE is -EINVAL. */
 int proc_read_oom_score_adj(int proc_dirfd, pid_t pid, int *ret);

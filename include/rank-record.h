@@ -13,6 +13,11 @@
 #define RANK_EXITING (1u << 1) /* PF_EXITING, or exit_state set (zombie, dead) */
 #define RANK_OOM_SKIP (1u << 2) /* MMF_OOM_SKIP: the kernel's reaper already took its mm */
 #define RANK_VFORK (1u << 3) /* a vfork child sharing its parent's mm */
+/*
+ * The leader has exited (its mm is gone) while other threads run on: the process's memory is
+ * a live thread's (find_lock_task_mm()), which the record does not carry. Read it from /proc.
+ */
+#define RANK_THREADS (1u << 4)
 
 struct rank_record {
         __s32 pid; /* thread-group id in reapd's PID namespace */

@@ -34,6 +34,8 @@ struct kill_report {
         uint64_t pgtables_kb;
         const char *kill_unit; /* process, process-group, cgroup */
         unsigned n_killed; /* processes signalled (more than 1 for group/cgroup units) */
+        unsigned n_mm_sharers; /* of them, processes sharing the victim's mm (vfork, CLONE_VM) */
+        int mm_sharers_error; /* errno that kept the search for them from being complete, 0 */
         /* why */
         const char *trigger; /* pressure-some, pressure-full, memory, swap */
         uint32_t pressure_some_avg10; /* permyriad */

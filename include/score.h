@@ -21,7 +21,7 @@
 
 /* Positive outcomes. */
 #define SCORE_NO_CANDIDATE 1 /* select_best() and friends: nothing may be killed */
-#define SCORE_EXCLUDED 2 /* score_evaluate(): kthread, init, self, exiting or adj -1000 */
+#define SCORE_EXCLUDED 2 /* score_evaluate(): kthread, init, self, exiting, adj -1000, kernel-unscored */
 #define SCORE_IGNORED 3 /* score_evaluate(): an Ignore= rule or user.reapd_omit */
 
 enum score_match {
@@ -62,6 +62,16 @@ int64_t score_badness(const struct proc_info *p, int adj, uint64_t total_pages, 
 unsigned score_oom_score(int64_t badness, uint64_t total_pages);
 
 /*
+ * score_kernel_unscored() - pure: true when @p's /proc/<pid>/oom_score read 0 (PROC_OOM_SCORE_ZERO)
+ * where its oom_score_adj alone, with no memory at all, would show more under the system's
+ * @total_pages: then the 0 can only be oom_badness()'s LONG_MIN, which it returns for a task in
+ * vfork (in_vfork(): a CLONE_VFORK child sharing its parent's mm, whose memory is the parent's)
+ * and for an mm the OOM reaper is done with (MMF_OOM_SKIP). Neither is a candidate. An adj of
+ * -999 can show 0 for a small process: such a one is never taken for unscored.
+ */
+bool score_kernel_unscored(const struct proc_info *p, uint64_t total_pages);
+
+/*
  * score_badness_bound() - pure: the largest badness (pages) a process can have whose
  * /proc/<pid>/oom_score shows @oom_score, for the kernel's system-wide @total_pages: the
  * inverse of score_oom_score() with both truncating divisions accounted for, so that
@@ -86,7 +96,10 @@ const char *score_match_to_string(enum score_match m);
  * score_evaluate() - pure: score procs[@idx] of @s under @p (may be NULL: no rules). Ignore
  * rules and user.reapd_omit win; otherwise the first Prefer/Avoid rule in @p's order that
  * matches decides; with none, user.reapd_avoid acts as an Avoid. String fields that the
- * snapshot did not read are "" (take snapshots with opts.fields = p->fields_used).
+ * snapshot did not read are "" (take snapshots with opts.fields = p->fields_used). Excluded
+ * before any rule: kernel threads, init, reapd, exiting processes, adj -1000, and those the
+ * kernel does not score (score_kernel_unscored() with s->total_pages, the system's, by which
+ * oom_score is scaled whatever @ctx says).
  * Returns 0 with @ret filled, SCORE_EXCLUDED (@ret untouched) or SCORE_IGNORED (@ret filled,
  * match IGNORE or XATTR_OMIT).
  */

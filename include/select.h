@@ -73,9 +73,11 @@ size_t select_rank(const struct snapshot *s, const struct policy *p, const struc
  * /proc oom_score is scaled by the system's totalpages and page size: with @opts->cgroup set,
  * or an @ctx that differs from them (a cgroup scope's totalpages), and no iterator, this is
  * snapshot_take() + select_best() (scoped scans are small). The iterator needs @ctx's page size
- * to be the kernel's. Kernel threads, exiting processes, adj -1000, PID 1 and @opts->self are
- * dropped in its pass 1: score_evaluate() would exclude them. If it fails, @sel->rank_error
- * says why and the /proc path runs instead.
+ * to be the kernel's. Kernel threads, exiting processes, vfork children, mms the OOM reaper is
+ * done with, adj -1000, PID 1 and @opts->self are dropped in its pass 1: score_evaluate() would
+ * exclude them. A process whose leader has exited while other threads run on is read in full
+ * first, its memory being a live thread's. If it fails, @sel->rank_error says why and the /proc
+ * path runs instead.
  *
  * Pass 2 keeps only the best process read so far: on return the snapshot holds the victim alone
  * (@ret->idx is 0; none for SCORE_NO_CANDIDATE), except on the full-scan path, which holds every

@@ -23,12 +23,17 @@ struct cgroup_walk_buf;
 
 /* proc_info.flags */
 #define PROC_KTHREAD (1u << 0) /* PF_KTHREAD, or no mm / child of kthreadd (when PID 2 is kthreadd) */
-#define PROC_EXITING (1u << 1) /* PF_EXITING, zombie or dead */
+#define PROC_EXITING (1u << 1) /* PF_EXITING, zombie or dead (no live thread left), SIGKILL pending */
 #define PROC_SELF (1u << 2) /* reapd itself */
 #define PROC_INIT (1u << 3) /* PID 1 (of the proc root's namespace) */
 #define PROC_AVOID_XATTR (1u << 4) /* its cgroup has user.reapd_avoid (root-owned) */
 #define PROC_OMIT_XATTR (1u << 5) /* its cgroup has user.reapd_omit (root-owned) */
 #define PROC_CMDLINE_TRUNCATED (1u << 6) /* cmdline is a prefix: see SNAPSHOT_CMDLINE_MAX */
+/*
+ * Its /proc/<pid>/oom_score read 0. Read only for a process that forked and has not exec'd
+ * (PF_FORKNOEXEC), as a vfork child is: score_kernel_unscored() tells what the 0 means.
+ */
+#define PROC_OOM_SCORE_ZERO (1u << 7)
 
 /*
  * One process. Kept small (about 100 bytes) so 30 000 processes stay under a few MB: the
@@ -99,7 +104,9 @@ static inline const char *snapshot_str(const struct snapshot *s, uint32_t off)
  * (normally an O_DIRECTORY fd of /proc). @s must be zero-initialized before its first use;
  * its arrays are reused and only grow, so a steady-state snapshot allocates nothing.
  * Kernel threads, PID 1, opts->self, zombies and exiting tasks are kept but flagged (see
- * PROC_*), so that the score stage excludes them; their status is not read. Processes that
+ * PROC_*), so that the score stage excludes them; their status is not read. A process whose
+ * leader has exited while other threads run on is not a zombie: its memory is read from a live
+ * thread (proc_find_live_thread()), its identity (uid) from the leader. Processes that
  * vanish during the walk are skipped. With opts->cgroup set, the scope's cgroup tree is walked
  * (opts->cgroup_root) and each process's cgroup2 path checked, as it may move between the
  * listing and its read; if that tree cannot be walked whole, all of /proc is walked and

@@ -66,7 +66,8 @@ const char *caps_cost(int cap)
         case CAP_KILL:
                 return "processes of other users cannot be killed";
         case CAP_SYS_PTRACE:
-                return "Policy exe: rules do not match processes of other users";
+                return "Policy exe: rules do not match processes of other users, and processes of "
+                       "other users that share a victim's memory are not found and killed with it";
         case CAP_SYS_NICE:
                 return "ReaperNice= below 0 and ReaperSchedPolicy=fifo/rr are not applied to the reaper";
         case CAP_SYS_RESOURCE:

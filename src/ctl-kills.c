@@ -32,6 +32,8 @@ static const struct {
         {"PGTABLES_KB", "pgtables_kb", true},
         {"KILL_UNIT", "kill_unit", false},
         {"KILLED_COUNT", "killed_count", true},
+        {"MM_SHARERS_KILLED", "mm_sharers_killed", true},
+        {"MM_SHARERS_ERRNO", "mm_sharers_errno", true},
         {"TRIGGER", "trigger", false},
         {"PRESSURE_SOME_AVG10", "pressure_some_avg10", true},
         {"PRESSURE_FULL_AVG10", "pressure_full_avg10", true},

@@ -85,8 +85,10 @@ int kill_identity_read(int proc_dirfd, pid_t pid, struct kill_identity *ret)
         r = proc_read_stat(proc_dirfd, pid, &st);
         if (r < 0)
                 return kill_gone(r);
-        /* a zombie (Z) or dead (X) task has exited: its memory is freed or being freed */
-        if (st.state == 'Z' || st.state == 'X' || st.state == 'x')
+        /* a zombie (Z) or dead (X) task has exited, its memory freed or being freed; unless it is a
+         * leader whose other threads run on with the memory (proc_find_live_thread()) */
+        if (st.state == 'X' || st.state == 'x' ||
+            (st.state == 'Z' && proc_find_live_thread(proc_dirfd, pid, &(pid_t){0}) < 0))
                 return -ESRCH;
         r = proc_read_status(proc_dirfd, pid, &status);
         if (r < 0)
@@ -193,12 +195,16 @@ static int finish_unsignalled(struct kill_ctx *c, int result)
 
 static void count_targets(struct kill_op *op)
 {
-        op->n_signalled = op->n_failed = 0;
+        op->n_signalled = op->n_failed = op->n_sharers = op->n_sharers_signalled = 0;
         for (size_t i = 0; i < op->n_targets; i++) {
                 if (op->targets[i].result == 0)
                         op->n_signalled++;
                 else if (op->targets[i].result < 0)
                         op->n_failed++;
+                if (op->targets[i].mm_sharer) {
+                        op->n_sharers++;
+                        op->n_sharers_signalled += op->targets[i].result == 0;
+                }
         }
 }
 
@@ -315,6 +321,15 @@ int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op 
                 r->cgroup_kill_warned = true;
                 o.warn_once |= KILL_WARN_NO_CGROUP_KILL;
         }
+        if (e == -ESRCH) {
+                e = finish_unsignalled(&c, KILL_GONE);
+                *op = o;
+                return e;
+        }
+        if (e < 0)
+                return abort_kill(r, e);
+        /* Whatever the unit: mrelease cannot reap an mm that a live process still uses. */
+        e = kill_list_mm_sharers(&c);
         if (e == -ESRCH) {
                 e = finish_unsignalled(&c, KILL_GONE);
                 *op = o;

@@ -46,6 +46,8 @@ void manager_kill_finish(struct manager *m, const char *result)
         report_victim(v, &r);
         r.kill_unit = kill_unit_to_string(m->op.unit);
         r.n_killed = (unsigned)m->op.n_signalled;
+        r.n_mm_sharers = (unsigned)m->op.n_sharers_signalled;
+        r.mm_sharers_error = m->op.sharers_error;
         r.trigger = m->rehearsing ? "rehearsal" : decide_reason_to_string(m->reason);
         r.pressure_some_avg10 = m->before.pressure.some.avg10;
         r.pressure_full_avg10 = m->before.pressure.full.avg10;

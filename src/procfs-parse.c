@@ -130,6 +130,9 @@ int proc_stat_parse(const char *buf, struct proc_stat *ret)
                 case 22:
                         r = take_u64(&p, end, &st.starttime);
                         break;
+                case 23:
+                        r = take_u64(&p, end, &st.vsize);
+                        break;
                 case 24:
                         r = take_u64(&p, end, &st.rss_pages);
                         break;

@@ -19,15 +19,16 @@
 #define PROC_VALUE_MAX 32
 /* Pieces in which status and cgroup are streamed: a usual status or cgroup in one read. */
 #define PROC_CHUNK 4096
-/* "4194304/oom_score_adj" and friends. */
+/* "4194304/oom_score_adj", "4194304/task/4194304/status" and friends. */
 #define PROC_PATH_MAX 64
+/* One getdents64() of a thread list: a few dozen threads, and the live one is among the first. */
+#define PROC_TASK_DENTS_SIZE 1024
 
-/* Writes "<pid>/<file>" into @out (PROC_PATH_MAX bytes) without snprintf(): this runs once per process. */
-static void pid_path(char *out, pid_t pid, const char *file)
+/* The decimal digits of @v at @out, without snprintf(): this runs once per process. Returns the end. */
+static char *put_decimal(char *out, unsigned v)
 {
         char digits[16];
         size_t n = 0;
-        unsigned v = (unsigned)pid;
 
         do {
                 digits[n++] = (char)('0' + v % 10);
@@ -35,16 +36,32 @@ static void pid_path(char *out, pid_t pid, const char *file)
         } while (v && n < sizeof(digits));
         while (n > 0)
                 *out++ = digits[--n];
-        *out++ = '/';
-        strlcpy0(out, file, PROC_PATH_MAX - sizeof(digits) - 1);
+        return out;
 }
 
-static int open_pid_file(int proc_dirfd, pid_t pid, const char *file)
+/*
+ * Writes "<pid>/<file>", or with @tid > 0 "<pid>/task/<tid>/<file>", into @out (PROC_PATH_MAX
+ * bytes: two pids of at most 10 digits leave room for any of the file names used here).
+ */
+static void pid_path(char *out, pid_t pid, pid_t tid, const char *file)
+{
+        char *p = put_decimal(out, (unsigned)pid);
+
+        *p++ = '/';
+        if (tid > 0) {
+                memcpy(p, "task/", 5);
+                p = put_decimal(p + 5, (unsigned)tid);
+                *p++ = '/';
+        }
+        strlcpy0(p, file, PROC_PATH_MAX - (size_t)(p - out));
+}
+
+static int open_pid_file(int proc_dirfd, pid_t pid, pid_t tid, const char *file)
 {
         char path[PROC_PATH_MAX];
         int fd;
 
-        pid_path(path, pid, file);
+        pid_path(path, pid, tid, file);
         fd = openat(proc_dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         return fd < 0 ? -errno : fd;
 }
@@ -54,9 +71,9 @@ static int open_pid_file(int proc_dirfd, pid_t pid, const char *file)
  * -ESRCH if it is empty (an exiting task's files can read so). A seq_file hands its record over
  * whole, so a short read that ends a line is the end: no read() that returns 0.
  */
-static ssize_t read_small(int proc_dirfd, pid_t pid, const char *file, char *buf, size_t size)
+static ssize_t read_small(int proc_dirfd, pid_t pid, pid_t tid, const char *file, char *buf, size_t size)
 {
-        _cleanup_(closep) int fd = open_pid_file(proc_dirfd, pid, file);
+        _cleanup_(closep) int fd = open_pid_file(proc_dirfd, pid, tid, file);
         ssize_t n;
 
         if (fd < 0)
@@ -69,10 +86,10 @@ static ssize_t read_small(int proc_dirfd, pid_t pid, const char *file, char *buf
  * Streams a pid file through @feed in PROC_CHUNK pieces, stopping at a short read that ends a
  * line as read_small() does. @empty_is_gone: an empty file means the task is exiting (-ESRCH).
  */
-static int read_chunks(int proc_dirfd, pid_t pid, const char *file,
+static int read_chunks(int proc_dirfd, pid_t pid, pid_t tid, const char *file,
                        int (*feed)(void *p, const char *buf, size_t n), void *p, bool empty_is_gone)
 {
-        _cleanup_(closep) int fd = open_pid_file(proc_dirfd, pid, file);
+        _cleanup_(closep) int fd = open_pid_file(proc_dirfd, pid, tid, file);
         char chunk[PROC_CHUNK];
         size_t total = 0;
         int r;
@@ -96,14 +113,19 @@ static int read_chunks(int proc_dirfd, pid_t pid, const char *file,
         return total == 0 && empty_is_gone ? -ESRCH : 0;
 }
 
-int proc_read_stat(int proc_dirfd, pid_t pid, struct proc_stat *ret)
+int proc_read_task_stat(int proc_dirfd, pid_t pid, pid_t tid, struct proc_stat *ret)
 {
         char buf[PROC_STAT_MAX];
-        ssize_t n = read_small(proc_dirfd, pid, "stat", buf, sizeof(buf));
+        ssize_t n = read_small(proc_dirfd, pid, tid, "stat", buf, sizeof(buf));
 
         if (n < 0)
                 return (int)n;
         return proc_stat_parse(buf, ret);
+}
+
+int proc_read_stat(int proc_dirfd, pid_t pid, struct proc_stat *ret)
+{
+        return proc_read_task_stat(proc_dirfd, pid, 0, ret);
 }
 
 static int feed_status(void *p, const char *buf, size_t n)
@@ -111,22 +133,27 @@ static int feed_status(void *p, const char *buf, size_t n)
         return proc_status_parser_feed(p, buf, n);
 }
 
-int proc_read_status(int proc_dirfd, pid_t pid, struct proc_status *ret)
+int proc_read_task_status(int proc_dirfd, pid_t pid, pid_t tid, struct proc_status *ret)
 {
         struct proc_status_parser p;
         int r;
 
         proc_status_parser_init(&p);
-        r = read_chunks(proc_dirfd, pid, "status", feed_status, &p, true);
+        r = read_chunks(proc_dirfd, pid, tid, "status", feed_status, &p, true);
         if (r < 0)
                 return r;
         return proc_status_parser_finish(&p, ret);
 }
 
+int proc_read_status(int proc_dirfd, pid_t pid, struct proc_status *ret)
+{
+        return proc_read_task_status(proc_dirfd, pid, 0, ret);
+}
+
 int proc_read_oom_score_adj(int proc_dirfd, pid_t pid, int *ret)
 {
         char buf[PROC_VALUE_MAX];
-        ssize_t n = read_small(proc_dirfd, pid, "oom_score_adj", buf, sizeof(buf));
+        ssize_t n = read_small(proc_dirfd, pid, 0, "oom_score_adj", buf, sizeof(buf));
 
         if (n < 0)
                 return (int)n;
@@ -135,7 +162,7 @@ int proc_read_oom_score_adj(int proc_dirfd, pid_t pid, int *ret)
 
 int proc_read_oom_score(int proc_dirfd, pid_t pid, unsigned *ret)
 {
-        _cleanup_(closep) int fd = open_pid_file(proc_dirfd, pid, "oom_score");
+        _cleanup_(closep) int fd = open_pid_file(proc_dirfd, pid, 0, "oom_score");
         char buf[PROC_VALUE_MAX];
         ssize_t n;
 
@@ -158,7 +185,7 @@ ssize_t proc_read_cmdline(int proc_dirfd, pid_t pid, char *out, size_t size, boo
 
         if (size == 0)
                 return -EINVAL;
-        fd = open_pid_file(proc_dirfd, pid, "cmdline");
+        fd = open_pid_file(proc_dirfd, pid, 0, "cmdline");
         if (fd < 0)
                 return fd;
         /* the kernel copies as much as asked for: a short read is the end, a full one may not be */
@@ -185,7 +212,7 @@ ssize_t proc_read_exe(int proc_dirfd, pid_t pid, char *out, size_t size)
 
         if (size == 0)
                 return -EINVAL;
-        pid_path(path, pid, "exe");
+        pid_path(path, pid, 0, "exe");
         n = readlinkat(proc_dirfd, path, out, size);
         if (n < 0)
                 return -errno;
@@ -209,7 +236,7 @@ int proc_read_cgroup(int proc_dirfd, pid_t pid, char *ret_v2, size_t v2_size, ch
         proc_cgroup_parser_init(&p, ret_v2, v2_size, ret_v1_memory, v1_size);
         if (p.error < 0)
                 return p.error;
-        r = read_chunks(proc_dirfd, pid, "cgroup", feed_cgroup, &p, false);
+        r = read_chunks(proc_dirfd, pid, 0, "cgroup", feed_cgroup, &p, false);
         if (r < 0)
                 return r;
         return proc_cgroup_parser_finish(&p);
@@ -230,6 +257,40 @@ static pid_t pid_of_name(const char *name)
                         return 0;
         }
         return (pid_t)v;
+}
+
+int proc_find_live_thread(int proc_dirfd, pid_t pid, pid_t *ret_tid)
+{
+        _Alignas(8) char buf[PROC_TASK_DENTS_SIZE];
+        char path[PROC_PATH_MAX];
+        _cleanup_(closep) int dfd = -1;
+
+        pid_path(path, pid, 0, "task");
+        dfd = openat(proc_dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+        for (;;) {
+                ssize_t n = getdents64(dfd, buf, sizeof(buf));
+
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return -ESRCH;
+                for (ssize_t off = 0; off < n;) {
+                        struct dirent64 *d = (struct dirent64 *)(buf + off);
+                        pid_t tid = pid_of_name(d->d_name);
+                        struct proc_stat st;
+
+                        off += d->d_reclen;
+                        /* a thread that exited meanwhile, or one on its way out, holds nothing for long */
+                        if (tid <= 0 || proc_read_task_stat(proc_dirfd, pid, tid, &st) < 0 ||
+                            st.state == 'Z' || st.state == 'X' || st.state == 'x' ||
+                            (st.flags & PROC_PF_EXITING))
+                                continue;
+                        *ret_tid = tid;
+                        return 0;
+                }
+        }
 }
 
 int proc_for_each_pid(int proc_dirfd, void *buf, size_t size, int (*fn)(pid_t pid, void *userdata),

@@ -94,6 +94,17 @@ int kill_list_unit(struct kill_ctx *c, bool *ret_cgroup_kill);
 int kill_read_cgroup(const struct kill_ctx *c, pid_t pid, char *ret, size_t size);
 
 /*
+ * kill-sharers.c: kill_list_mm_sharers() - add to the targets every other process that shares the
+ * victim's mm, found with kcmp(KCMP_VM) against each process (of the scope, with one) (pidfd
+ * opened, then the sharing, a kernel thread and the scope checked; oom_score_adj does not spare
+ * one, as in the kernel); before any SIGKILL, while the victim still has its mm;
+ * mark members of the unit that share it. What kept the search from being complete goes to
+ * c->op->sharers_error. Returns 0, -ESRCH (the victim is gone), or another negative errno from
+ * reading the victim.
+ */
+int kill_list_mm_sharers(struct kill_ctx *c);
+
+/*
  * kill_check_scope() - with c->req->scope: 0 if @pid's cgroup2 path is inside it, KILL_OUTSIDE if
  * not (or it has no cgroup2 line), -ESRCH if gone, or another negative errno. 0 without a scope.
  */

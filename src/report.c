@@ -93,6 +93,10 @@ void report_kill_fields(const struct kill_report *r, struct report_fields *f)
         add(f, "PGTABLES_KB=%" PRIu64, r->pgtables_kb);
         add(f, "KILL_UNIT=%s", str_or(r->kill_unit, "process"));
         add(f, "KILLED_COUNT=%u", r->n_killed);
+        add(f, "MM_SHARERS_KILLED=%u", r->n_mm_sharers);
+        if (r->mm_sharers_error)
+                add(f, "MM_SHARERS_ERRNO=%d",
+                    r->mm_sharers_error < 0 ? -r->mm_sharers_error : r->mm_sharers_error);
         add(f, "TRIGGER=%s", str_or(r->trigger, "unknown"));
         add(f, "PRESSURE_SOME_AVG10=%u.%02u", r->pressure_some_avg10 / 100, r->pressure_some_avg10 % 100);
         add(f, "PRESSURE_FULL_AVG10=%u.%02u", r->pressure_full_avg10 / 100, r->pressure_full_avg10 % 100);

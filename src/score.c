@@ -53,6 +53,16 @@ unsigned score_oom_score(int64_t badness, uint64_t total_pages)
         return points < 0 ? 0 : (unsigned)points;
 }
 
+bool score_kernel_unscored(const struct proc_info *p, uint64_t total_pages)
+{
+        const struct proc_info empty = {};
+
+        if (!(p->flags & PROC_OOM_SCORE_ZERO) || p->oom_score_adj <= SCORE_ADJ_UNKILLABLE)
+                return false;
+        /* the lowest oom_score the kernel shows for this adj: no pages, adj * (totalpages / 1000) */
+        return score_oom_score(score_badness(&empty, p->oom_score_adj, total_pages, 4096), total_pages) > 0;
+}
+
 int64_t score_badness_bound(unsigned oom_score, uint64_t total_pages)
 {
         int64_t t = total_pages ? (int64_t)total_pages : 1, q;
@@ -136,7 +146,7 @@ int score_evaluate(const struct snapshot *s, size_t idx, const struct policy *p,
         int adj = pi->oom_score_adj;
 
         if ((pi->flags & (PROC_KTHREAD | PROC_EXITING | PROC_INIT | PROC_SELF)) ||
-            pi->oom_score_adj <= SCORE_ADJ_UNKILLABLE)
+            pi->oom_score_adj <= SCORE_ADJ_UNKILLABLE || score_kernel_unscored(pi, s->total_pages))
                 return SCORE_EXCLUDED;
         c.badness = score_badness(pi, pi->oom_score_adj, total, ps);
 

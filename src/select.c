@@ -36,8 +36,11 @@
 #define SELECT_RSS_COUNTERS 4
 /* The kernel's percpu_counter_batch: max(32, 2 * nr_cpus). */
 #define SELECT_PERCPU_BATCH_MIN 32
-/* Processes the BPF iterator reports that score_evaluate() always excludes: never read them. */
-#define SELECT_BPF_DROP (RANK_KTHREAD | RANK_EXITING)
+/*
+ * Processes the BPF iterator reports that score_evaluate() always excludes: never read them. The
+ * kernel does not score vfork children and reaped mms (score_kernel_unscored()).
+ */
+#define SELECT_BPF_DROP (RANK_KTHREAD | RANK_EXITING | RANK_VFORK | RANK_OOM_SKIP)
 /* Page counts past score.c's clamp (2^50) score the same: keeps pages * kB per page in range. */
 #define SELECT_BPF_PAGES_MAX (UINT64_C(1) << 50)
 /* oom_badness()'s adj unit is totalpages / 1000. */
@@ -196,6 +199,9 @@ static int bpf_chunk(const struct rank_record *recs, size_t n, void *userdata)
                 v = score_badness(&pi, rec->oom_score_adj, a->eff->total_pages, s->page_size) + a->growth +
                     a->keys.bias;
                 key = v <= 0 ? 0 : ((uint64_t)v + (UINT64_C(1) << a->keys.shift) - 1) >> a->keys.shift;
+                /* the memory is a live thread's, not in the record: a bound of nothing, read it first */
+                if (rec->flags & RANK_THREADS)
+                        key = SELECT_UNKNOWN;
                 r = ranks_push(a->sel, MIN(key, (uint64_t)SELECT_UNKNOWN) << 32 | (uint32_t)rec->pid);
                 if (r < 0)
                         return r;

@@ -157,6 +157,7 @@ static int take_one(struct snapshot *s, int proc_dirfd, pid_t pid, const struct 
                 (opts->fields & POLICY_FIELD_BIT(POLICY_FIELD_CGROUP)) || scoped(opts) || opts->xattrs;
         struct proc_status status;
         struct proc_stat st;
+        pid_t tid = 0;
         int r;
 
         r = proc_read_stat(proc_dirfd, pid, &st);
@@ -180,6 +181,14 @@ static int take_one(struct snapshot *s, int proc_dirfd, pid_t pid, const struct 
                 pi->flags |= PROC_INIT;
         if (pid == s->self)
                 pi->flags |= PROC_SELF;
+        /*
+         * A leader that called pthread_exit() while other threads run on is a zombie, its process
+         * is not: the kernel scores it by the memory of a live thread (find_lock_task_mm()), and
+         * so does reapd. A zombie without one has exited, or is exiting whole.
+         */
+        if (st.state == 'Z' && !(pi->flags & (PROC_KTHREAD | PROC_INIT | PROC_SELF)) &&
+            proc_find_live_thread(proc_dirfd, pid, &tid) == 0)
+                pi->flags &= ~PROC_EXITING;
 
         if (want_cgroup) {
                 char path[PATH_MAX];
@@ -206,6 +215,12 @@ static int take_one(struct snapshot *s, int proc_dirfd, pid_t pid, const struct 
         r = proc_read_status(proc_dirfd, pid, &status);
         if (r < 0)
                 return SNAPSHOT_SKIPPED;
+        /* the leader's uid, zombie or not: the identity the kill path checks */
+        pi->uid = status.uid;
+        if (tid > 0 && proc_read_task_status(proc_dirfd, pid, tid, &status) < 0) {
+                pi->flags |= PROC_EXITING; /* that thread exited since: the next look finds another */
+                return 0;
+        }
         if (!status.has_mm) {
                 pi->flags |= PROC_KTHREAD; /* no address space: nothing to free by killing */
                 return 0;
@@ -214,7 +229,6 @@ static int take_one(struct snapshot *s, int proc_dirfd, pid_t pid, const struct 
          * thawed; killing it again frees nothing, choosing it again would starve the next one. */
         if (status.state == 'Z' || status.state == 'X' || status.sigkill_pending)
                 pi->flags |= PROC_EXITING;
-        pi->uid = status.uid;
         pi->rss_kb = status.rss_kb;
         pi->swap_kb = status.swap_kb;
         pi->pgtables_kb = status.pgtables_kb;
@@ -222,6 +236,20 @@ static int take_one(struct snapshot *s, int proc_dirfd, pid_t pid, const struct 
         r = proc_read_oom_score_adj(proc_dirfd, pid, &pi->oom_score_adj);
         if (r < 0)
                 return SNAPSHOT_SKIPPED;
+        /*
+         * A vfork child shows its parent's memory, and the kernel does not score it (oom_score 0;
+         * score_kernel_unscored()). Only a process that forked and has not exec'd can be one, so
+         * only those pay for the read.
+         */
+        if (st.flags & PROC_PF_FORKNOEXEC) {
+                unsigned score;
+
+                r = proc_read_oom_score(proc_dirfd, pid, &score);
+                if (vanished(r))
+                        return SNAPSHOT_SKIPPED;
+                if (r == 0 && score == 0)
+                        pi->flags |= PROC_OOM_SCORE_ZERO;
+        }
 
         if (opts->fields & POLICY_FIELD_BIT(POLICY_FIELD_CMDLINE)) {
                 char buf[SNAPSHOT_CMDLINE_MAX];

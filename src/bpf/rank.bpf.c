@@ -145,9 +145,16 @@ int rank(struct bpf_iter__task *ctx)
 
         pflags = BPF_CORE_READ(task, flags);
         mm = BPF_CORE_READ(task, mm);
-        if ((pflags & PF_KTHREAD) || !mm)
+        /*
+         * A leader that called pthread_exit() is a zombie without an mm while its other threads
+         * run on (signal->live counts those not yet exiting): the kernel scores the process by a
+         * live thread's mm, which userspace reads from /proc.
+         */
+        if (!(pflags & PF_KTHREAD) && !mm && BPF_CORE_READ(task, signal, live.counter) > 0)
+                rec.flags |= RANK_THREADS;
+        else if ((pflags & PF_KTHREAD) || !mm)
                 rec.flags |= RANK_KTHREAD;
-        if ((pflags & PF_EXITING) || BPF_CORE_READ(task, exit_state))
+        if (!(rec.flags & RANK_THREADS) && ((pflags & PF_EXITING) || BPF_CORE_READ(task, exit_state)))
                 rec.flags |= RANK_EXITING;
         rec.oom_score_adj = BPF_CORE_READ(task, signal, oom_score_adj);
         if (mm && !(rec.flags & RANK_KTHREAD)) {

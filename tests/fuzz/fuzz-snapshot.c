@@ -8,8 +8,9 @@
  * whatever numbers the files claim. The input is split at NUL bytes: meminfo first, then
  * per process its directory name, stat, status, oom_score_adj, oom_score, cgroup and
  * cmdline. The tree is rewritten into one scratch directory per input.
- * Checks: no crash, leak or UB (ASan, UBSan); the victim is never an excluded process; the
- * cgroup scope only lists processes below it.
+ * Checks: no crash, leak or UB (ASan, UBSan); the victim is never an excluded process (nor one
+ * whose oom_score the kernel left at 0, score_kernel_unscored()); the cgroup scope only lists
+ * processes below it.
  */
 
 #include <dirent.h>
@@ -128,6 +129,7 @@ static void check_victim(const struct snapshot *s, const struct candidate *c, co
         p = &s->procs[c->idx];
         FUZZ_ASSERT(!(p->flags & (PROC_KTHREAD | PROC_EXITING | PROC_INIT | PROC_SELF)));
         FUZZ_ASSERT(p->oom_score_adj > SCORE_ADJ_UNKILLABLE);
+        FUZZ_ASSERT(!score_kernel_unscored(p, s->total_pages));
         /* the Ignore= rule "cgroup:^/keep" */
         FUZZ_ASSERT(strncmp(snapshot_str(s, p->cgroup), "/keep", 5) != 0);
         if (scope)

@@ -143,6 +143,40 @@ static void remove_fake_proc(int dirfd, const char *dir)
         assert_int_equal(system(cmd), 0);
 }
 
+/* A leader that exited while a thread runs on is not gone: its identity reads as ever. */
+static void test_identity_leader_exited(void **state)
+{
+        char dir[] = "/tmp/reapd-test-kill-XXXXXX";
+        struct kill_identity id = {};
+        int fd;
+
+        assert_non_null(mkdtemp(dir));
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        put(fd, 500, "stat", "500 (x) Z 1 500 500 0 -1 4227140 0 0 0 0 0 0 0 0 20 0 2 0 777 0 0 0\n");
+        put(fd, 500, "status", "Name:\tx\nState:\tZ (zombie)\nTgid:\t500\nUid:\t42\t42\t42\t42\n");
+        put(fd, 500, "oom_score_adj", "5\n");
+        /* without a live thread it is a zombie: gone */
+        assert_int_equal(kill_identity_read(fd, 500, &id), -ESRCH);
+        assert_int_equal(mkdirat(fd, "500/task", 0755), 0);
+        assert_int_equal(mkdirat(fd, "500/task/500", 0755), 0);
+        assert_int_equal(mkdirat(fd, "500/task/501", 0755), 0);
+        put(fd, 500, "task/500/stat",
+            "500 (x) Z 1 500 500 0 -1 4227140 0 0 0 0 0 0 0 0 20 0 2 0 777 0 0 0\n");
+        put(fd, 500, "task/501/stat",
+            "501 (x) S 1 500 500 0 -1 4194368 0 0 0 0 0 0 0 0 20 0 2 0 778 0 0 0\n");
+        assert_int_equal(kill_identity_read(fd, 500, &id), 0);
+        assert_int_equal(id.uid, 42);
+        assert_int_equal(id.starttime, 777);
+        assert_int_equal(id.pgid, 500);
+        assert_int_equal(id.oom_score_adj, 5);
+        /* that thread on its way out too: the process is exiting whole */
+        put(fd, 500, "task/501/stat",
+            "501 (x) R 1 500 500 0 -1 4194372 0 0 0 0 0 0 0 0 20 0 2 0 778 0 0 0\n");
+        assert_int_equal(kill_identity_read(fd, 500, &id), -ESRCH);
+        remove_fake_proc(fd, dir);
+}
+
 /*
  * Member selection of a process-group kill, dry run, over a fake /proc whose entries name
  * real children (so pidfd_open works) with made-up pgids: the victim's group members are
@@ -317,11 +351,9 @@ static void test_reaper_setup(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_identity_check),
-                cmocka_unit_test(test_classify),
-                cmocka_unit_test(test_victim_from_proc),
-                cmocka_unit_test(test_pgid_members),
-                cmocka_unit_test(test_scope),
+                cmocka_unit_test(test_identity_check),   cmocka_unit_test(test_classify),
+                cmocka_unit_test(test_victim_from_proc), cmocka_unit_test(test_identity_leader_exited),
+                cmocka_unit_test(test_pgid_members),     cmocka_unit_test(test_scope),
                 cmocka_unit_test(test_reaper_setup),
         };
 

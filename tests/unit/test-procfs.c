@@ -35,6 +35,7 @@ static void test_stat_basic(void **state)
         assert_int_equal(st.pgid, 42);
         assert_int_equal(st.flags, 4194560);
         assert_int_equal(st.starttime, 123456);
+        assert_int_equal(st.vsize, 10485760);
         assert_int_equal(st.rss_pages, 2500);
 }
 
@@ -512,6 +513,69 @@ static void test_readers_whole(void **state)
         tmp_proc_done(&t);
 }
 
+/* A stat line of task @tid in state @state with task flags @flags. */
+static void put_task_stat(struct tmp_proc *t, pid_t tid, char state, unsigned flags)
+{
+        char path[64], line[256];
+        int n;
+
+        snprintf(path, sizeof(path), "task/%d/stat", (int)tid);
+        n = snprintf(line, sizeof(line),
+                     "%d (x) %c 1 4242 4242 0 -1 %u 0 0 0 0 0 0 0 0 20 0 2 0 123456 10485760 2500 0 0 0 0 0 "
+                     "0 0 0 "
+                     "0 0 0 0 0 0 17 0 0 0 0 0 0\n",
+                     (int)tid, state, flags);
+        put(t, path, line, (size_t)n);
+}
+
+/* A leader that exited while other threads run on: find_lock_task_mm() from the thread list. */
+static void test_live_thread(void **state)
+{
+        static const char thread_status[] =
+                "Name:\tx\nState:\tS (sleeping)\nTgid:\t4242\nPid:\t4244\nPPid:\t1\n"
+                "Uid:\t7\t7\t7\t7\nVmRSS:\t  700000 kB\nVmPTE:\t 1400 kB\n";
+        _cleanup_(closep) int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct proc_status status;
+        struct proc_stat st;
+        struct tmp_proc t;
+        pid_t tid = 0;
+
+        tmp_proc_init(&t);
+        /* no thread list: gone, or a proc root without one */
+        assert_int_equal(proc_find_live_thread(t.fd, 4242, &tid), -ENOENT);
+        assert_int_equal(mkdirat(t.fd, "4242/task", 0755), 0);
+        assert_int_equal(proc_find_live_thread(t.fd, 4242, &tid), -ESRCH);
+        /* a zombie leader and a thread on its way out: a process exiting whole */
+        assert_int_equal(mkdirat(t.fd, "4242/task/4242", 0755), 0);
+        assert_int_equal(mkdirat(t.fd, "4242/task/4243", 0755), 0);
+        put_task_stat(&t, 4242, 'Z', 0x00400144);
+        put_task_stat(&t, 4243, 'R', 0x00400144);
+        assert_int_equal(proc_find_live_thread(t.fd, 4242, &tid), -ESRCH);
+        assert_int_equal(tid, 0);
+        /* a thread that runs on holds the memory: its status shows it */
+        assert_int_equal(mkdirat(t.fd, "4242/task/4244", 0755), 0);
+        put_task_stat(&t, 4244, 'S', 0x00400040);
+        put(&t, "task/4244/status", thread_status, strlen(thread_status));
+        assert_int_equal(proc_find_live_thread(t.fd, 4242, &tid), 0);
+        assert_int_equal(tid, 4244);
+        assert_int_equal(proc_read_task_stat(t.fd, 4242, 4244, &st), 0);
+        assert_int_equal(st.pid, 4244);
+        assert_int_equal(st.state, 'S');
+        assert_int_equal(proc_read_task_status(t.fd, 4242, 4244, &status), 0);
+        assert_true(status.has_mm);
+        assert_int_equal(status.rss_kb, 700000);
+        assert_int_equal(status.uid, 7);
+        assert_int_equal(proc_read_task_status(t.fd, 4242, 4243, &status), -ENOENT);
+        tmp_proc_done(&t);
+
+        /* the real thread list: this process's leader is alive, and listed first */
+        assert_true(proc >= 0);
+        assert_int_equal(proc_find_live_thread(proc, getpid(), &tid), 0);
+        assert_int_equal(tid, getpid());
+        assert_int_equal(proc_read_task_status(proc, getpid(), getpid(), &status), 0);
+        assert_true(status.has_mm);
+}
+
 static void test_readers(void **state)
 {
         _cleanup_(closep) int fd = open(FIXTURES_DIR "/proc-basic", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -559,6 +623,7 @@ int main(void)
                 cmocka_unit_test(test_status_long),
                 cmocka_unit_test(test_status_overlong),
                 cmocka_unit_test(test_readers_whole),
+                cmocka_unit_test(test_live_thread),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -99,6 +99,15 @@ static void test_dry_run_and_error(void **state)
         r.error = -1; /* EPERM, either sign */
         report_kill_fields(&r, &f);
         assert_string_equal(report_field_get(&f, "ERRNO"), "1");
+
+        /* the processes sharing the victim's mm, and why some could not be looked for */
+        assert_string_equal(report_field_get(&f, "MM_SHARERS_KILLED"), "0");
+        assert_null(report_field_get(&f, "MM_SHARERS_ERRNO"));
+        r.n_mm_sharers = 1;
+        r.mm_sharers_error = -38;
+        report_kill_fields(&r, &f);
+        assert_string_equal(report_field_get(&f, "MM_SHARERS_KILLED"), "1");
+        assert_string_equal(report_field_get(&f, "MM_SHARERS_ERRNO"), "38");
 }
 
 /* A rehearsal's record must not pass for a kill: its own MESSAGE_ID, debug priority, REHEARSAL=1. */

@@ -111,6 +111,36 @@ static void test_exclusions(void **state)
         assert_int_equal(victim(&f, NULL), 6);
 }
 
+/*
+ * The kernel's oom_score of 0 for a process whose adj alone shows more: oom_badness() did not
+ * score it (a vfork child showing its parent's memory, an mm already reaped), nor does reapd.
+ */
+static void test_kernel_unscored(void **state)
+{
+        struct fake f;
+
+        fake_init(&f);
+        add(&f, 20, "parent", 700000, 0);
+        add(&f, 21, "vforked", 700000, 0)->flags = PROC_OOM_SCORE_ZERO; /* newer: it would win the tie */
+        add(&f, 22, "small", 1000, 0);
+        assert_true(score_kernel_unscored(&f.procs[1], TOTAL));
+        assert_false(score_kernel_unscored(&f.procs[0], TOTAL));
+        assert_int_equal(victim(&f, NULL), 20);
+        /* adj -998 shows at least 1 whatever the size: a 0 is the kernel's LONG_MIN still */
+        f.procs[1].oom_score_adj = -998;
+        assert_true(score_kernel_unscored(&f.procs[1], TOTAL));
+        /* adj -999 shows 0 for a small process: the 0 tells nothing, the process is scored */
+        f.procs[1].oom_score_adj = -999;
+        assert_false(score_kernel_unscored(&f.procs[1], TOTAL));
+        f.procs[0].oom_score_adj = f.procs[2].oom_score_adj = -999;
+        assert_int_equal(victim(&f, NULL), 21);
+        /* under 1000 pages adj counts nothing: every process shows 666 */
+        f.procs[1].oom_score_adj = -998;
+        assert_true(score_kernel_unscored(&f.procs[1], 999));
+        assert_false(score_kernel_unscored(
+                &(struct proc_info){.oom_score_adj = -1000, .flags = PROC_OOM_SCORE_ZERO}, TOTAL));
+}
+
 static void test_kernel_order(void **state)
 {
         struct fake f;
@@ -447,12 +477,19 @@ static void test_fixture(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_badness),       cmocka_unit_test(test_exclusions),
-                cmocka_unit_test(test_kernel_order),  cmocka_unit_test(test_ties),
-                cmocka_unit_test(test_rules),         cmocka_unit_test(test_adj_clamp),
-                cmocka_unit_test(test_xattrs),        cmocka_unit_test(test_scope_totalpages),
-                cmocka_unit_test(test_rank),          cmocka_unit_test(test_fixture),
-                cmocka_unit_test(test_badness_bound), cmocka_unit_test(test_policy_max_raise),
+                cmocka_unit_test(test_badness),
+                cmocka_unit_test(test_exclusions),
+                cmocka_unit_test(test_kernel_order),
+                cmocka_unit_test(test_ties),
+                cmocka_unit_test(test_rules),
+                cmocka_unit_test(test_adj_clamp),
+                cmocka_unit_test(test_xattrs),
+                cmocka_unit_test(test_scope_totalpages),
+                cmocka_unit_test(test_rank),
+                cmocka_unit_test(test_fixture),
+                cmocka_unit_test(test_badness_bound),
+                cmocka_unit_test(test_policy_max_raise),
+                cmocka_unit_test(test_kernel_unscored),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
