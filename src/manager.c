@@ -15,6 +15,9 @@
 #include "manager-internal.h"
 #include "rank-bpf.h"
 
+/* 30s: a withheld kill is worth a line, not one per sample while stale pressure lasts. */
+#define DEFERRED_LOG_INTERVAL_USEC (30 * USEC_PER_SEC)
+
 static void on_sample(struct monitor *mon, const struct monitor_sample *s, int error, void *userdata)
 {
         static bool warned_gone;
@@ -47,10 +50,33 @@ static void on_sample(struct monitor *mon, const struct monitor_sample *s, int e
                         "its headroom by the machine's, its pressure by its own memory.pressure.",
                         manager_scope_name(m));
         }
+        if (monitor_get_info(mon)->stat_error < 0 && !m->warned_stat) {
+                m->warned_stat = true;
+                log_notice_errno(monitor_get_info(mon)->stat_error,
+                                 "The memory.stat of %s cannot be read; counting none of its page cache as "
+                                 "available, and no reclaim activity",
+                                 manager_scope_name(m));
+        }
+        if (monitor_get_info(mon)->no_reclaim && !m->warned_no_reclaim) {
+                m->warned_no_reclaim = true;
+                log_notice("No reclaim counters for %s: a kill on pressure alone cannot be checked against "
+                           "present reclaim activity, and PSI alone decides.",
+                           manager_scope_name(m));
+        }
         m->last = *s;
         m->have_last = true;
 
         a = decide_step(&m->decider, s, &reason);
+        if (m->decider.deferred != m->deferred_logged &&
+            s->now - m->deferred_logged_at >= DEFERRED_LOG_INTERVAL_USEC) {
+                log_info("Pressure on %s (some %u.%02u%%, full %u.%02u%% avg10) without reclaim activity or "
+                         "low "
+                         "headroom now: not killing on it (%u such decisions withheld so far).",
+                         manager_scope_name(m), s->pressure.some.avg10 / 100, s->pressure.some.avg10 % 100,
+                         s->pressure.full.avg10 / 100, s->pressure.full.avg10 % 100, m->decider.deferred);
+                m->deferred_logged = m->decider.deferred;
+                m->deferred_logged_at = s->now;
+        }
         if (a == DECIDE_KILL && !m->killing)
                 manager_kill(m, reason, s);
         monitor_set_fast(mon, decide_wants_fast(&m->decider));
