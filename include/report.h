@@ -84,8 +84,9 @@ char *report_kill_message(const struct kill_report *r, char *buf, size_t size);
 
 /*
  * report_kill() - send the record to journald when the daemon logs there, else one "<N>"
- * line on stderr. Returns 0 or a negative errno from sd_journal_sendv (the stderr line is
- * still written then).
+ * line on stderr. Never blocks: journal_sendv() queues what journald cannot take now. Returns 0
+ * or a negative errno from journal_sendv() (the stderr line is still written then; -ENOBUFS:
+ * dropped, and counted, as journald has not read the queued ones).
  */
 int report_kill(const struct kill_report *r);
 

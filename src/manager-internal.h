@@ -30,6 +30,7 @@ struct manager {
         sd_event_source *reaper_source;
         struct selector selector; /* .rank: select's BPF pass 1, ours; NULL: /proc oom_score */
         bool warned_rank; /* a failed iterator run was logged */
+        bool reaper_restart; /* a reload asked for a new reaper while the old one was still releasing */
 
         /* The kill in flight: one at a time (the decider waits for it), a real one or the rehearsal. */
         bool killing;
@@ -88,6 +89,13 @@ void manager_setup_state_path(struct manager *m);
  * its eventfd. Returns 0 or a negative errno (logged).
  */
 int manager_start_reaper(struct manager *m);
+
+/*
+ * manager_restart_reaper() - a new reaper thread with the current [Kill] Reaper*= settings (after
+ * a reload), then the rehearsal; deferred while the old one still releases a victim's memory
+ * (m->reaper_restart), since stopping it would wait for that.
+ */
+void manager_restart_reaper(struct manager *m);
 
 /*
  * manager_select_opts() - the snapshot options of a victim scan under the current config, the

@@ -118,7 +118,11 @@ void manager_kill_finish(struct manager *m, const char *result)
         m->death_source = sd_event_source_disable_unref(m->death_source);
         m->timeout_source = sd_event_source_disable_unref(m->timeout_source);
         m->recheck_source = sd_event_source_disable_unref(m->recheck_source);
-        kill_op_done(&m->op);
+        /* never wait here for a release still running (a victim of hundreds of GB): the reaper
+         * finishes it and on_reaper() frees it for the next kill */
+        if (kill_op_done_nowait(&m->op))
+                log_info("The reaper is still releasing the memory of %d (%s); the next kill waits for it.",
+                         (int)v->pid, v->comm);
         m->killing = false;
         if (m->rehearsing) {
                 m->rehearsing = false;
@@ -187,8 +191,12 @@ static int on_reaper(sd_event_source *s, int fd, uint32_t revents, void *userdat
         struct manager *m = userdata;
         int r;
 
-        if (!m->killing)
+        if (!m->killing) {
+                /* a release left running by manager_kill_finish(): the reaper is free again */
+                if (reaper_collect_detached(m->reaper) > 0 && m->reaper_restart)
+                        manager_restart_reaper(m);
                 return 0;
+        }
         r = reaper_collect(m->reaper, &m->op);
         if (r == -EAGAIN)
                 return 0;

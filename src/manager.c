@@ -12,11 +12,14 @@
 
 #include "caps.h"
 #include "instance.h"
+#include "journal-send.h"
 #include "manager-internal.h"
 #include "rank-bpf.h"
 
 /* 30s: a withheld kill is worth a line, not one per sample while stale pressure lasts. */
 #define DEFERRED_LOG_INTERVAL_USEC (30 * USEC_PER_SEC)
+/* 1s at stop for the journal records still queued: a stalled journald must not hold the stop. */
+#define JOURNAL_STOP_USEC (1 * USEC_PER_SEC)
 
 static void on_sample(struct monitor *mon, const struct monitor_sample *s, int error, void *userdata)
 {
@@ -219,6 +222,22 @@ static void manager_settle(struct manager *m)
         (void)select_reserve(&m->selector, 2 * m->selector.snapshot.n_seen);
 }
 
+void manager_restart_reaper(struct manager *m)
+{
+        if (reaper_busy(m->reaper)) {
+                m->reaper_restart = true; /* on_reaper() comes back here once it is free */
+                return;
+        }
+        m->reaper_restart = false;
+        m->reaper_source = sd_event_source_disable_unref(m->reaper_source);
+        m->reaper = reaper_free(m->reaper);
+        if (manager_start_reaper(m) < 0) {
+                (void)sd_event_exit(m->event, -EIO);
+                return;
+        }
+        manager_settle(m);
+}
+
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         struct manager *m = userdata;
@@ -259,11 +278,7 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
         m->config = c;
         manager_apply_config(m);
         /* The reaper's affinity and priority are applied by its thread at start: restart it. */
-        m->reaper_source = sd_event_source_disable_unref(m->reaper_source);
-        m->reaper = reaper_free(m->reaper);
-        if (manager_start_reaper(m) < 0)
-                return sd_event_exit(m->event, -EIO);
-        manager_settle(m);
+        manager_restart_reaper(m);
         manager_log_monitor(m);
         log_info("Configuration reloaded.");
 done:
@@ -322,6 +337,13 @@ int manager_main(const struct manager_args *args)
         else
                 manager_log_caps(&cr, ca.mlock);
         (void)caps_read_effective("/proc", 0, &m.caps);
+        /* After caps_setup(): the sender thread keeps the capability sets of its creator. */
+        if (log_use_journal()) {
+                r = journal_send_start(NULL);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot start the journal sender; a stalled journald may "
+                                             "stall reapd, ignoring");
+        }
 
         r = cgroup_roots_discover("/proc/self/mountinfo", &m.roots);
         m.have_roots = r >= 0;
@@ -390,6 +412,7 @@ out:
         m.reaper = reaper_free(m.reaper);
         select_done(&m.selector);
         m.selector.rank = rank_bpf_free(m.selector.rank);
+        journal_send_stop(JOURNAL_STOP_USEC);
         if (m.proc_fd >= 0)
                 close(m.proc_fd);
         sd_event_unref(m.event);

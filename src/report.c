@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
-#include <systemd/sd-journal.h>
+
+#include "journal-send.h"
 
 #include "log.h"
 #include "report.h"
@@ -145,9 +146,12 @@ int report_kill(const struct kill_report *r)
 
         report_kill_fields(r, &fields);
         if (log_use_journal()) {
-                ret = sd_journal_sendv(fields.iov, (int)fields.n);
+                /* never blocks: what journald cannot take now is queued (journal-send.h) */
+                ret = journal_sendv(fields.iov, fields.n);
                 if (ret >= 0)
                         return 0;
+                if (ret == -ENOBUFS)
+                        return ret; /* counted; stderr, journald's too, would not be read either */
         }
         fprintf(stderr, "<%d>%s\n", report_priority(r), report_field_get(&fields, "MESSAGE"));
         return ret;
@@ -176,9 +180,9 @@ int report_no_candidate(const char *trigger, uint64_t mem_available_kb, uint32_t
                 add(f, "SCANNED=%zu", n_scanned);
                 if (instance)
                         add(f, "INSTANCE=%s", instance);
-                ret = sd_journal_sendv(f->iov, (int)f->n);
-                if (ret >= 0)
-                        return 0;
+                ret = journal_sendv(f->iov, f->n);
+                if (ret >= 0 || ret == -ENOBUFS)
+                        return ret >= 0 ? 0 : ret;
         }
         fprintf(stderr, "<%d>%s\n", LOG_WARNING, msg);
         return ret;
