@@ -43,6 +43,7 @@ struct manager {
         uint64_t victim_shmem_kb, victim_locked_kb, victim_hugetlb_kb;
         enum kill_unit unit_wanted; /* KillUnit=; the op's unit differs after a fallback */
         int unit_error; /* why KillUnit= could not be used for this victim (negative errno), else 0 */
+        struct proc_ident unit_warned; /* the last victim whose unit fallback was logged */
         enum decide_reason reason;
         struct monitor_sample before;
         usec_t t_decide, t_exit;

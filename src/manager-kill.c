@@ -418,10 +418,13 @@ static int manager_kill_unit(struct manager *m, struct kill_request *req)
         if (r >= 0 || r == -EBUSY || req->unit == KILL_UNIT_PROCESS)
                 return r;
         m->unit_error = r;
-        log_notice_errno(r, "KillUnit=%s cannot kill the %s of %d (%s); killing the process alone",
-                         kill_unit_to_string(req->unit),
-                         req->unit == KILL_UNIT_CGROUP ? "cgroup" : "process group", (int)m->victim.pid,
-                         m->victim.comm);
+        /* once per victim: a dry run, or a kill that keeps timing out, tries it again */
+        if (m->unit_warned.pid != m->victim.pid || m->unit_warned.starttime != m->victim.starttime)
+                log_notice_errno(r, "KillUnit=%s cannot kill the %s of %d (%s); killing the process alone",
+                                 kill_unit_to_string(req->unit),
+                                 req->unit == KILL_UNIT_CGROUP ? "cgroup" : "process group",
+                                 (int)m->victim.pid, m->victim.comm);
+        m->unit_warned = (struct proc_ident){.pid = m->victim.pid, .starttime = m->victim.starttime};
         req->unit = KILL_UNIT_PROCESS;
         return manager_kill_start(m, req);
 }

@@ -73,10 +73,10 @@ static void on_sample(struct monitor *mon, const struct monitor_sample *s, int e
         if (m->decider.deferred != m->deferred_logged &&
             s->now - m->deferred_logged_at >= DEFERRED_LOG_INTERVAL_USEC) {
                 log_info("Pressure on %s (some %u.%02u%%, full %u.%02u%% avg10) without reclaim activity or "
-                         "low "
-                         "headroom now: not killing on it (%u such decisions withheld so far).",
+                         "low headroom now: not killing on it (%u decision%s withheld so far).",
                          manager_scope_name(m), s->pressure.some.avg10 / 100, s->pressure.some.avg10 % 100,
-                         s->pressure.full.avg10 / 100, s->pressure.full.avg10 % 100, m->decider.deferred);
+                         s->pressure.full.avg10 / 100, s->pressure.full.avg10 % 100, m->decider.deferred,
+                         m->decider.deferred == 1 ? "" : "s");
                 m->deferred_logged = m->decider.deferred;
                 m->deferred_logged_at = s->now;
         }
