@@ -107,8 +107,9 @@ static void manager_log_monitor(struct manager *m)
                                  mi->pressure_path,
                                  format_duration(a, sizeof(a), m->config.pressure_poll_interval));
         if (mi->container)
-                log_notice("Running in a container: watching its own pressure (%s), not the host's.",
-                           mi->pressure_path);
+                log_notice("Running in a container: watching its own pressure (%s)%s, not the host's.",
+                           mi->pressure_path,
+                           mi->container_memory ? " and memory limits (its cgroup namespace's root)" : "");
         if (!mi->have_pressure)
                 log_warning("No pressure information (%s); acting on memory headroom only.",
                             mi->pressure_path);
