@@ -285,10 +285,12 @@ static int expand_slice(const char *s, size_t n, char *ret, size_t size, const c
                 ret[0] = '\0';
                 return 0;
         }
-        if (s[0] == '-' || s[stem - 1] == '-' || memmem(s, stem, "--", 2) || memchr(s, '/', n)) {
-                *reason = "not a valid slice name (systemd.slice(5))";
-                return -EINVAL;
-        }
+        for (size_t i = 0; i < n; i++)
+                if (s[i] == '/' ||
+                    (i < stem && s[i] == '-' && (i == 0 || i + 1 == stem || s[i + 1] == '-'))) {
+                        *reason = "not a valid slice name (systemd.slice(5))";
+                        return -EINVAL;
+                }
         for (size_t i = 0; i <= stem; i++) {
                 int k;
 
