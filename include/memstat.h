@@ -12,7 +12,8 @@
  * memstat_parse() - pure: the one parser of the kernel's flat keyed files, one "name value"
  * line each (/proc/vmstat, memory.stat of either cgroup version). For each line whose name is
  * @keys[i], the decimal value goes into @vals[i] and bit i of *@ret_seen is set; a name met
- * twice keeps its first value. Lines of other names are skipped whatever they hold, so a key a
+ * twice keeps its first value. Lines of other names, and lines without a name (one that starts
+ * with a blank), are skipped whatever they hold, so a key a
  * newer kernel adds cannot break the parse. @n_keys is at most MEMSTAT_KEYS_MAX. Returns 0, or
  * -EINVAL when a wanted line has no value or one that is not a number that fits 64 bits (then
  * @vals and *@ret_seen are untouched). Keys not seen leave their @vals alone.

@@ -46,7 +46,8 @@ int memstat_parse(const char *buf, const char *const *keys, size_t n_keys, uint6
 
                 if (line + nlen > eol)
                         nlen = (size_t)(eol - line);
-                for (size_t i = 0; i < n_keys; i++) {
+                /* a line without a name (blank, or a value alone) names no key, not even "" */
+                for (size_t i = 0; nlen > 0 && i < n_keys; i++) {
                         if ((seen >> i) & 1 || strlen(keys[i]) != nlen || memcmp(line, keys[i], nlen) != 0)
                                 continue;
                         if (parse_value(line + nlen, eol, &got[i]) < 0)

@@ -24,7 +24,7 @@
 #include "kill.h"
 #include "lab.h"
 
-/* 5 ms: an event loop turn; the release of 1 GB takes about 100 ms here (bench/TUNABLES.md). */
+/* 5 ms: an event loop turn; the release of 1 GB takes over a hundred (bench/TUNABLES.md). */
 #define NOWAIT_MAX_MS 5.0
 /* How long the reaper may take to release the hog: 10 times what 1 GB took in the lab. */
 #define RELEASE_DEADLINE_MS 2000
