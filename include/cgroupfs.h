@@ -139,11 +139,37 @@ unsigned cgroup_xattr_flags(uid_t owner, const char *avoid, const char *omit);
  */
 unsigned cgroup_read_xattrs(const char *root, const char *path);
 
+/* What reapd reads from a cgroup's memory.stat. */
+struct cgroup_memory_stat {
+        uint64_t file; /* bytes: the file LRU (page cache the kernel reclaims before it OOM-kills) */
+        uint64_t reclaim; /* pages since the cgroup was made: scanned by reclaim plus refaulted */
+        bool have_reclaim; /* some reclaim counter was there */
+        uint64_t hierarchical_limit; /* v1: the tightest limit on the path; else CGROUP_LIMIT_MAX */
+};
+
 /* A cgroup's memory state. Byte counts; CGROUP_LIMIT_MAX means "no limit". */
 #define CGROUP_LIMIT_MAX UINT64_MAX
 struct cgroup_memory {
         uint64_t current; /* memory.current / memory.usage_in_bytes */
-        uint64_t max; /* memory.max / memory.limit_in_bytes (v1 huge values = max) */
+        /*
+         * The tightest memory.max on the path from the cgroup to the root (v1: limit_in_bytes,
+         * and hierarchical_memory_limit, which also sees levels above a cgroup namespace's
+         * root): a parent's limit binds the cgroup as much as its own.
+         */
+        uint64_t max;
+        uint64_t
+                high; /* the tightest memory.high on the path (v2; v1 has none): where the kernel throttles */
+        /*
+         * The least headroom on the path: over the levels with a memory.max, that limit less the
+         * level's usage, its file LRU counted as free (at most the limit). A parent filled by the
+         * cgroup's siblings leaves it no more than the parent's headroom. CGROUP_LIMIT_MAX when no
+         * level has a limit.
+         */
+        uint64_t available;
+        uint64_t high_available; /* the same against memory.high: 0 once a level is over it */
+        struct cgroup_memory_stat stat; /* the cgroup's own memory.stat, when have_stat */
+        bool have_stat;
+        int stat_error; /* why not: -ENOENT, -EINVAL, -EFBIG (longer than reapd reads) ...; 0 if read */
         uint64_t swap_current; /* memory.swap.current / memsw.usage - usage; 0 if unknown */
         uint64_t swap_max; /* memory.swap.max / memsw.limit - limit; CGROUP_LIMIT_MAX if unknown */
         bool v1; /* read from the v1 memory hierarchy */
@@ -157,36 +183,32 @@ struct cgroup_memory {
 int cgroup_parse_limit(const char *buf, uint64_t *ret);
 
 /*
- * cgroup_parse_memory_stat_file() - pure: the cgroup's file-backed LRU pages in bytes, the page
- * cache the kernel reclaims before it OOM-kills (as MemAvailable counts it system-wide), from the
- * text of memory.stat: v2 "active_file" + "inactive_file", or with @v1 the hierarchical
- * "total_active_file" + "total_inactive_file". Returns 0, or -EINVAL if a key is missing or
- * garbled. @ret untouched on failure.
+ * cgroup_parse_memory_stat() - pure: the one parser of memory.stat (through memstat_parse()).
+ * From v2's text: "active_file" + "inactive_file", and the reclaim activity "pgscan" +
+ * "workingset_refault_anon" + "workingset_refault_file" (or "workingset_refault", < 5.9); with
+ * @v1 the hierarchical "total_" counters (v1 has no scan counter: refaults only) and
+ * "hierarchical_memory_limit". The file keys are required. Returns 0, or -EINVAL if one is
+ * missing or a wanted value is garbled. @ret untouched on failure.
  */
-int cgroup_parse_memory_stat_file(const char *buf, bool v1, uint64_t *ret);
+int cgroup_parse_memory_stat(const char *buf, bool v1, struct cgroup_memory_stat *ret);
 
 /*
  * cgroup_memory_read() - the memory state of cgroup @path (relative to the cgroup2 root,
  * "/" or "" for the root): v2 files when v2 has the memory controller, else the same path
- * in the v1 memory hierarchy. Returns 0, -ENOENT (no such cgroup), -EOPNOTSUPP (no memory
- * controller anywhere) or another negative errno.
+ * in the v1 memory hierarchy; its memory.stat (a missing or garbled one is said in have_stat
+ * and stat_error, and counts no file pages); and the limits of every level above it. Returns 0,
+ * -ENOENT (no such cgroup), -EOPNOTSUPP (no memory controller for it anywhere) or another
+ * negative errno.
  */
 int cgroup_memory_read(const struct cgroup_roots *roots, const char *path, struct cgroup_memory *ret);
 
 /*
- * cgroup_memory_file_read() - cgroup_parse_memory_stat_file() of the memory.stat that
- * cgroup_memory_read() would use for @path. Returns 0, -ENOENT, -EOPNOTSUPP, -EINVAL, -EFBIG
- * (longer than reapd reads) or another negative errno; @ret untouched on failure.
- */
-int cgroup_memory_file_read(const struct cgroup_roots *roots, const char *path, uint64_t *ret);
-
-/*
- * The same reads with their files kept open, for the monitor's every sample: an open and a
- * close per file cost more than the read itself. Initialize with CGROUP_MEMORY_READER_INIT;
- * the first read opens the cgroup's directory and files, later reads seek and read again.
- * A read that fails on kept fds (a removed cgroup says -ENODEV) closes them and is retried
- * once from @path, so the results are those of cgroup_memory_read() and
- * cgroup_memory_file_read(). A reader serves one @path: close it before using another.
+ * The same read with the cgroup's own files kept open, for the monitor's every sample: an open
+ * and a close per file cost more than the read itself (the levels above it, rarely limited, are
+ * read afresh). Initialize with CGROUP_MEMORY_READER_INIT; the first read opens the cgroup's
+ * directory and files, later reads seek and read again. A read that fails on kept fds (a
+ * removed cgroup says -ENODEV) closes them and is retried once from @path, so the results are
+ * those of cgroup_memory_read(). A reader serves one @path: close it before using another.
  */
 enum {
         CGROUP_MEMORY_CURRENT,
@@ -194,6 +216,7 @@ enum {
         CGROUP_MEMORY_SWAP_CURRENT,
         CGROUP_MEMORY_SWAP_MAX,
         CGROUP_MEMORY_STAT,
+        CGROUP_MEMORY_HIGH,
         _CGROUP_MEMORY_FILES,
 };
 struct cgroup_memory_reader {
@@ -204,10 +227,8 @@ struct cgroup_memory_reader {
 };
 #define CGROUP_MEMORY_READER_INIT                                                                           \
         {                                                                                                   \
-                .dir = -1, .fd = { -1, -1, -1, -1, -1 }                                                     \
+                .dir = -1, .fd = { -1, -1, -1, -1, -1, -1 }                                                 \
         }
 int cgroup_memory_reader_read(struct cgroup_memory_reader *r, const struct cgroup_roots *roots,
                               const char *path, struct cgroup_memory *ret);
-int cgroup_memory_reader_file(struct cgroup_memory_reader *r, const struct cgroup_roots *roots,
-                              const char *path, uint64_t *ret);
 void cgroup_memory_reader_close(struct cgroup_memory_reader *r);

@@ -45,8 +45,9 @@ uint64_t threshold_bytes(const struct threshold *t, uint64_t total);
 #define CONFIG_MIN_SWAP_FREE_PERMYRIAD 1000
 /* "some" stall share that, sustained for PressureDuration, means the workload is thrashing. */
 #define CONFIG_PRESSURE_SOME_PERMYRIAD 2000
-/* "full" stall share within one window that means the machine is stalled: act at once. */
-#define CONFIG_PRESSURE_FULL_PERMYRIAD 6000
+/* 80% "full" in one window: above what a workload growing through its limit shows while the rest
+ * stays responsive (bench/TUNABLES.md); a steady thrash is PressureSome='s case. Act at once. */
+#define CONFIG_PRESSURE_FULL_PERMYRIAD 8000
 /* 2s: the smallest window the kernel accepts from a process without CAP_SYS_RESOURCE. */
 #define CONFIG_PRESSURE_WINDOW_USEC (2 * USEC_PER_SEC)
 /* 10s: long enough to ride out a compile's link step, short enough that a desktop stays usable. */

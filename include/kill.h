@@ -227,6 +227,25 @@ int kill_op_pidfd(const struct kill_op *op);
  */
 void kill_op_done(struct kill_op *op);
 
+/*
+ * kill_op_done_nowait() - kill_op_done() that never blocks: if the reaper thread is still running
+ * the op's process_mrelease() calls (a victim of hundreds of GB), the op is forgotten and the
+ * reaper keeps its targets until they are done; reaper_fd() then becomes readable and
+ * reaper_collect_detached() frees the reaper for the next kill_start() (-EBUSY until then).
+ * Returns true in that case, false when the op was done at once. Safe on a zeroed op.
+ */
+bool kill_op_done_nowait(struct kill_op *op);
+
+/*
+ * reaper_collect_detached() - after reaper_fd() became readable with no op of the caller's in
+ * flight: finish what kill_op_done_nowait() left to the reaper. Returns 1 when that was done (the
+ * reaper is free), 0 when nothing was left, -EAGAIN while the releases still run. Does not block.
+ */
+int reaper_collect_detached(struct reaper *r);
+
+/* reaper_busy() - true while a release left by kill_op_done_nowait() runs. */
+bool reaper_busy(const struct reaper *r);
+
 /* kill_result_to_string() - "gone", "reused", ... for KILL_* codes; NULL for others. */
 const char *kill_result_to_string(int result);
 

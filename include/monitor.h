@@ -27,7 +27,8 @@
 #define MONITOR_SLEEP_MAX_USEC (10 * USEC_PER_SEC)
 /* 100ms: at 2 GB/s that is 200 MB between looks, under the default 5% threshold of any host >= 4 GB. */
 #define MONITOR_SLEEP_MIN_USEC (100 * USEC_PER_MSEC)
-/* Add the per-CPU free lists to MemAvailable when it is under this many times MinAvailable=. */
+/* Read the per-CPU free lists when MemAvailable is under this many times MinAvailable=: only there
+ * can counting them after a kill change a decision. */
 #define MONITOR_PCP_NEAR_FACTOR 2
 /* 500ms: while pressured or waiting for a victim, 4 samples per 2s PSI window measure the stall share
  * between trigger events (which fire at most once per window) without busy polling. */
@@ -61,12 +62,16 @@ struct monitor_params {
 void monitor_params_from_config(const struct reapd_config *c, struct monitor_params *ret);
 
 /*
- * One look at the monitored scope. System-wide: /proc/meminfo and /proc/pressure/memory.
- * Cgroup scope: mem_total = min(limit, MemTotal), mem_available = min(limit - usage + its
- * file LRU pages (reclaimable cache, as MemAvailable counts it), MemAvailable) (so an unlimited
- * cgroup is judged by the machine), swap likewise with
- * swap.max/swap.current (or v1 memsw) against SwapTotal/SwapFree; pressure from the cgroup2
- * group's memory.pressure. All sizes in bytes.
+ * One look at the monitored scope. System-wide: /proc/meminfo, /proc/vmstat and
+ * /proc/pressure/memory; mem_total is MemTotal less the HugeTLB pools ("Hugetlb:"), which no
+ * kill gives back and MemAvailable never counts, so that a percentage means the same share of
+ * what can be had. Cgroup scope: mem_total = min(the tightest memory.max on its path, that),
+ * mem_available = min(the least headroom on its path (cgroup_memory.available: limit - usage
+ * + file LRU, as MemAvailable counts page cache), MemAvailable), so an unlimited cgroup is
+ * judged by the machine; swap likewise with swap.max/swap.current (or v1 memsw) against
+ * SwapTotal/SwapFree; reclaim activity from its memory.stat; pressure from the cgroup2 group's
+ * memory.pressure. System-wide in a container, the container's cgroup (the root of its cgroup
+ * namespace) is read as a cgroup scope is, as its pressure is. All sizes in bytes.
  */
 struct monitor_sample {
         usec_t now; /* CLOCK_MONOTONIC */
@@ -74,40 +79,55 @@ struct monitor_sample {
         struct pressure pressure; /* valid when have_pressure */
         uint64_t mem_total;
         uint64_t mem_available;
+        /* mem_available counting the free pages parked on the per-CPU lists too (at most
+         * mem_total), which MemAvailable misses and which swell right after a kill: for judging
+         * whether a kill's memory came back. Read near the threshold and in MONITOR_CAUSE_SYNC
+         * samples; equal to mem_available otherwise, and in a cgroup whose own headroom binds. */
+        uint64_t mem_available_pcp;
+        /* Headroom under the tightest memory.high on a cgroup scope's path (0 once over it: the
+         * kernel throttles and reclaims there); UINT64_MAX without one, and system-wide. */
+        uint64_t high_available;
         uint64_t swap_total; /* 0: no swap */
         uint64_t swap_free;
+        /* Reclaim activity, pages since boot (or since the cgroup was made): scanned by reclaim
+         * plus refaulted soon after eviction; see meminfo_parse_vmstat(), cgroup_parse_memory_stat().
+         * Its rise says memory is short now, whatever PSI's averages remember. */
+        uint64_t reclaim;
         bool have_pressure;
-        bool have_memory; /* mem_* and swap_* valid */
+        bool have_memory; /* mem_*, high_available and swap_* valid */
+        bool have_reclaim;
 };
 
 /* What the memory half of a sample is computed from: the daemon's and reapctl status's reads. */
 struct monitor_memory {
         struct meminfo machine; /* /proc/meminfo */
         uint64_t pcp; /* free bytes on the per-CPU lists (meminfo_read_pcp()); 0 if not read */
+        uint64_t vmstat_reclaim; /* meminfo_parse_vmstat() of /proc/vmstat, when have_vmstat */
+        bool have_vmstat;
         bool have_cgroup; /* a cgroup scope whose memory files were read into @cgroup */
         struct cgroup_memory cgroup;
-        uint64_t cgroup_file; /* its file LRU bytes (cgroup_memory_file_read()); 0 if unlimited or unread */
 };
 
 /*
  * monitor_memory_wants_pcp() - pure: true when MemAvailable in @mi is within
- * MONITOR_PCP_NEAR_FACTOR times @p's MinAvailable=: then the per-CPU free lists, which
- * MemAvailable misses and which swell right after a kill, are worth reading. Far from the
- * threshold they change nothing, and /proc/zoneinfo grows with the CPUs.
+ * MONITOR_PCP_NEAR_FACTOR times @p's MinAvailable=: only there can the per-CPU free lists,
+ * counted after a kill, change a decision. Far from the threshold they change nothing, and
+ * /proc/zoneinfo grows with the CPUs.
  */
 bool monitor_memory_wants_pcp(const struct monitor_params *p, const struct meminfo *mi);
 
 /*
- * monitor_memory_sample() - pure: fill the memory half of @s (mem_*, swap_*, have_memory) from
- * @in as struct monitor_sample describes it: the machine's MemAvailable plus the per-CPU free
- * pages (at most MemTotal), and for a cgroup the tighter of its limit and the machine.
+ * monitor_memory_sample() - pure: fill the memory half of @s (mem_*, high_available, swap_*,
+ * reclaim, have_memory, have_reclaim) from @in as struct monitor_sample describes it. A cgroup
+ * without a readable memory.stat has no reclaim figure (the machine's would not be its own).
  */
 void monitor_memory_sample(const struct monitor_memory *in, struct monitor_sample *s);
 
 /*
  * monitor_memory_read_cgroup() - the cgroup part of @in (in->machine already read): the memory
- * state of cgroup @path through @rd, and its file LRU when it has a limit. Returns 0 (then
- * in->have_cgroup), or cgroup_memory_reader_read()'s negative errno (-ENOENT, -EOPNOTSUPP...).
+ * state of cgroup @path through @rd (cgroup_memory_reader_read(): its memory.stat and the
+ * limits above it included). Returns 0 (then in->have_cgroup), or that function's negative
+ * errno (-ENOENT, -EOPNOTSUPP...).
  */
 int monitor_memory_read_cgroup(struct cgroup_memory_reader *rd, const struct cgroup_roots *roots,
                                const char *path, struct monitor_memory *in);
@@ -142,6 +162,13 @@ struct monitor_info {
         bool memory_fallback;
         /* System-wide inside a container: pressure is the container's cgroup2 root, not the host's. */
         bool container;
+        /* ... and so are its limits: the memory files of the root of its cgroup namespace could
+         * be read, at setup (else the machine's figures, as /proc shows them, are used). */
+        bool container_memory;
+        /* The scope's memory.stat could not be read (cgroup_memory.stat_error, set by the first
+         * sample that finds it so): no page cache counted as free, no reclaim evidence. */
+        int stat_error;
+        bool no_reclaim; /* no reclaim counters for the scope (set by the first sample without) */
 };
 
 /*

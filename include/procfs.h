@@ -67,6 +67,9 @@ struct proc_status {
         uint64_t rss_kb; /* VmRSS, or RssAnon + RssFile + RssShmem when VmRSS is absent */
         uint64_t swap_kb;
         uint64_t pgtables_kb;
+        uint64_t shmem_kb; /* RssShmem: tmpfs and shared memory, which may outlive the process */
+        uint64_t locked_kb; /* VmLck: mlocked, which process_mrelease() does not reap */
+        uint64_t hugetlb_kb; /* HugetlbPages: not in VmRSS; freed to the HugeTLB pool */
         bool sigkill_pending; /* SIGKILL in ShdPnd or SigPnd: already dying (a frozen victim stays so) */
         bool has_caps; /* a CapEff line: the capability masks below are the task's */
         uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;

@@ -33,6 +33,7 @@ struct kill_report {
         uint64_t swap_kb;
         uint64_t pgtables_kb;
         const char *kill_unit; /* process, process-group, cgroup */
+        const char *kill_unit_wanted; /* KillUnit= when kill_unit differs (a fallback); else NULL */
         unsigned n_killed; /* processes signalled (more than 1 for group/cgroup units) */
         unsigned n_mm_sharers; /* of them, processes sharing the victim's mm (vfork, CLONE_VM) */
         int mm_sharers_error; /* errno that kept the search for them from being complete, 0 */
@@ -50,12 +51,18 @@ struct kill_report {
         usec_t exit_usec; /* signal to pidfd readable (death), 0 if not seen */
         uint64_t released_kb; /* headroom gained, measured */
         bool released_by_mrelease;
+        /* what of the victim no kill may give back (its status before the signal), kB */
+        uint64_t victim_shmem_kb, victim_locked_kb, victim_hugetlb_kb;
+        const char *futile; /* a kill that freed much less than its victim held: the likely cause
+                             * (decide_futile_to_string()); NULL otherwise */
+        unsigned futile_streak; /* such kills in a row */
+        usec_t backoff_usec; /* the wait before the next kill */
         bool dry_run;
         bool rehearsal; /* reapd's own child, killed to run the kill path once: not a kill */
         const char *instance; /* reapd@NAME.service's NAME (INSTANCE=), NULL for reapd.service */
 };
 
-#define REPORT_MAX_FIELDS 40
+#define REPORT_MAX_FIELDS 48
 #define REPORT_FIELD_SIZE 320
 
 /* Preallocated storage for one record's fields, so building it does not allocate. */
@@ -79,8 +86,9 @@ char *report_kill_message(const struct kill_report *r, char *buf, size_t size);
 
 /*
  * report_kill() - send the record to journald when the daemon logs there, else one "<N>"
- * line on stderr. Returns 0 or a negative errno from sd_journal_sendv (the stderr line is
- * still written then).
+ * line on stderr. Never blocks: journal_sendv() queues what journald cannot take now. Returns 0
+ * or a negative errno from journal_sendv() (the stderr line is still written then; -ENOBUFS:
+ * dropped, and counted, as journald has not read the queued ones).
  */
 int report_kill(const struct kill_report *r);
 

@@ -58,12 +58,22 @@ struct proc_info {
         uint32_t cgroup; /* cgroup2 path, "/user.slice/..." */
 };
 
+/* A process's identity against PID reuse: its pid and its start time (stat field 22). */
+struct proc_ident {
+        pid_t pid;
+        uint64_t starttime;
+};
+
 struct snapshot_opts {
         unsigned fields; /* POLICY_FIELD_BIT()s of the strings to read (comm is always read) */
         const char *cgroup; /* NULL/"" = all processes; else only this cgroup2 subtree */
         pid_t self; /* excluded and flagged PROC_SELF; 0 = getpid() */
         const char *cgroup_root; /* cgroup2 mount, for xattrs and a scope's walk; NULL = neither */
         bool xattrs; /* read user.reapd_avoid/omit (policy.honor_xattrs); implies the cgroup field */
+        /* Processes set aside (a kill of them failed): skipped as if they were not there. The
+         * caller's array, looked through linearly: keep it short. */
+        const struct proc_ident *exclude;
+        size_t n_exclude;
 };
 
 /* One distinct cgroup2 path of a snapshot: interned once, xattrs looked up once. */
@@ -107,7 +117,8 @@ static inline const char *snapshot_str(const struct snapshot *s, uint32_t off)
  * PROC_*), so that the score stage excludes them; their status is not read. A process whose
  * leader has exited while other threads run on is not a zombie: its memory is read from a live
  * thread (proc_find_live_thread()), its identity (uid) from the leader. Processes that
- * vanish during the walk are skipped. With opts->cgroup set, the scope's cgroup tree is walked
+ * vanish during the walk are skipped, and so are those opts->exclude names. With opts->cgroup
+ * set, the scope's cgroup tree is walked
  * (opts->cgroup_root) and each process's cgroup2 path checked, as it may move between the
  * listing and its read; if that tree cannot be walked whole, all of /proc is walked and
  * filtered by path instead (exact for nested cgroups, only slower).
@@ -146,7 +157,7 @@ const struct proc_info *snapshot_find(const struct snapshot *s, pid_t pid);
  */
 int snapshot_begin(int proc_dirfd, const struct snapshot_opts *opts, struct snapshot *s);
 
-/* snapshot_add() result: the process is not taken (vanished, outside the scope, unparsable). */
+/* snapshot_add() result: the process is not taken (vanished, outside the scope, unparsable, excluded). */
 #define SNAPSHOT_SKIPPED 1
 
 /*

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cgroupfs.h"
+#include "memstat.h"
 #include "util.h"
 
 /* v1 reports "no limit" as PAGE_COUNTER_MAX pages in bytes (0x7ffffffffffff000 with 4K pages);
@@ -15,11 +16,6 @@
 #define CGROUP_VALUE_BUF 64
 /* memory.stat: a few dozen "key value" lines, with room for the keys new kernels add. */
 #define CGROUP_STAT_BUF 8192
-
-static bool field_is(const char *s, size_t len, const char *word)
-{
-        return len == strlen(word) && memcmp(s, word, len) == 0;
-}
 
 int cgroup_parse_limit(const char *buf, uint64_t *ret)
 {
@@ -44,20 +40,24 @@ int cgroup_parse_limit(const char *buf, uint64_t *ret)
         return 0;
 }
 
-/* The memory files, by reader slot: v2 names, then v1 names. */
+/* The memory files, by reader slot: v2 names, then v1 names (v1 has no memory.high). */
 static const char *const memory_files[2][_CGROUP_MEMORY_FILES] = {
-        {"memory.current", "memory.max", "memory.swap.current", "memory.swap.max", "memory.stat"},
+        {"memory.current", "memory.max", "memory.swap.current", "memory.swap.max", "memory.stat",
+         "memory.high"},
         {"memory.usage_in_bytes", "memory.limit_in_bytes", "memory.memsw.usage_in_bytes",
-         "memory.memsw.limit_in_bytes", "memory.stat"},
+         "memory.memsw.limit_in_bytes", "memory.stat", NULL},
 };
 
 /* Read slot @i of @r's directory into @buf: the fd is opened on first use and kept. */
 static ssize_t reader_read_file(struct cgroup_memory_reader *r, unsigned i, char *buf, size_t size)
 {
+        const char *name = memory_files[!r->v2][i];
         ssize_t n;
 
+        if (!name)
+                return -ENOENT;
         if (r->fd[i] < 0) {
-                r->fd[i] = openat(r->dir, memory_files[!r->v2][i], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                r->fd[i] = openat(r->dir, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
                 if (r->fd[i] < 0)
                         return -errno; /* not kept: -ENOENT (no such file) is asked again next time */
         }
@@ -79,6 +79,36 @@ static int read_value(struct cgroup_memory_reader *r, unsigned i, uint64_t *ret)
         return cgroup_parse_limit(buf, ret);
 }
 
+/* A value file that may be absent: @absent then. */
+static int read_value_or(struct cgroup_memory_reader *r, unsigned i, uint64_t absent, uint64_t *ret)
+{
+        int k = read_value(r, i, ret);
+
+        if (k == -ENOENT) {
+                *ret = absent;
+                return 0;
+        }
+        return k;
+}
+
+/* The memory.stat of @r's cgroup into m->stat (m->have_stat), or nothing: see struct cgroup_memory. */
+static void read_stat(struct cgroup_memory_reader *r, struct cgroup_memory *m)
+{
+        char buf[CGROUP_STAT_BUF];
+        ssize_t n;
+
+        n = reader_read_file(r, CGROUP_MEMORY_STAT, buf, sizeof(buf));
+        /* a text that fills the buffer may go on: never parsed as if it ended there */
+        if (n >= 0 && (size_t)n == sizeof(buf) - 1)
+                n = -EFBIG;
+        if (n >= 0)
+                n = cgroup_parse_memory_stat(buf, m->v1, &m->stat);
+        m->have_stat = n >= 0;
+        m->stat_error = n < 0 ? (int)n : 0;
+        if (!m->have_stat)
+                m->stat = (struct cgroup_memory_stat){.hierarchical_limit = CGROUP_LIMIT_MAX};
+}
+
 static int memory_read_v2(struct cgroup_memory_reader *rd, struct cgroup_memory *ret)
 {
         struct cgroup_memory m = {.swap_max = CGROUP_LIMIT_MAX};
@@ -89,29 +119,25 @@ static int memory_read_v2(struct cgroup_memory_reader *rd, struct cgroup_memory 
                 return -EOPNOTSUPP; /* the root group, or memory not enabled for this subtree */
         if (r < 0)
                 return r;
-        r = read_value(rd, CGROUP_MEMORY_MAX, &m.max);
-        if (r == -ENOENT)
-                m.max = CGROUP_LIMIT_MAX;
-        else if (r < 0)
+        r = read_value_or(rd, CGROUP_MEMORY_MAX, CGROUP_LIMIT_MAX, &m.max);
+        if (r >= 0)
+                r = read_value_or(rd, CGROUP_MEMORY_HIGH, CGROUP_LIMIT_MAX, &m.high);
+        if (r < 0)
                 return r;
-        if (rd->no_swap)
-                goto done;
-        r = read_value(rd, CGROUP_MEMORY_SWAP_CURRENT, &m.swap_current);
-        if (r < 0 && r != -ENOENT) /* no swap accounting: 0 */
-                return r;
-        r = read_value(rd, CGROUP_MEMORY_SWAP_MAX, &m.swap_max);
-        if (r == -ENOENT)
-                m.swap_max = CGROUP_LIMIT_MAX;
-        else if (r < 0)
-                return r;
-done:
+        if (!rd->no_swap) {
+                r = read_value_or(rd, CGROUP_MEMORY_SWAP_CURRENT, 0, &m.swap_current); /* no accounting: 0 */
+                if (r >= 0)
+                        r = read_value_or(rd, CGROUP_MEMORY_SWAP_MAX, CGROUP_LIMIT_MAX, &m.swap_max);
+                if (r < 0)
+                        return r;
+        }
         *ret = m;
         return 0;
 }
 
 static int memory_read_v1(struct cgroup_memory_reader *rd, struct cgroup_memory *ret)
 {
-        struct cgroup_memory m = {.swap_max = CGROUP_LIMIT_MAX, .v1 = true};
+        struct cgroup_memory m = {.swap_max = CGROUP_LIMIT_MAX, .high = CGROUP_LIMIT_MAX, .v1 = true};
         uint64_t memsw_usage, memsw_limit;
         int r;
 
@@ -140,7 +166,8 @@ static int memory_read_v1(struct cgroup_memory_reader *rd, struct cgroup_memory 
         return 0;
 }
 
-/* Open the directory holding @path's memory files: v2 with the memory controller, else v1. */
+/* Open the directory of @path under the hierarchy holding the memory files: v2 with the memory
+ * controller, else v1. */
 static int memory_dir_open(const struct cgroup_roots *roots, const char *path, bool *ret_v2)
 {
         char dir[PATH_MAX];
@@ -175,6 +202,65 @@ void cgroup_memory_reader_close(struct cgroup_memory_reader *r)
         r->dir = safe_close(r->dir);
 }
 
+/* Headroom of one level: its limit less its usage, its file LRU (reclaimed before any OOM kill)
+ * counted as free, at most the limit. CGROUP_LIMIT_MAX for a level without that limit. */
+static uint64_t level_headroom(uint64_t limit, uint64_t current, uint64_t file)
+{
+        if (limit == CGROUP_LIMIT_MAX)
+                return CGROUP_LIMIT_MAX;
+        return MIN(add_sat_u64(sub_sat(limit, current), MIN(file, current)), limit);
+}
+
+static void level_apply(struct cgroup_memory *m, uint64_t max, uint64_t high, uint64_t current,
+                        uint64_t file)
+{
+        m->max = MIN(m->max, max);
+        m->high = MIN(m->high, high);
+        m->available = MIN(m->available, level_headroom(max, current, file));
+        m->high_available = MIN(m->high_available, level_headroom(high, current, file));
+}
+
+static int reader_run_once(struct cgroup_memory_reader *r, const struct cgroup_roots *roots,
+                           const char *path, struct cgroup_memory *ret);
+
+/*
+ * The levels above @path, up to the hierarchy's root (which has no limit files): each limit
+ * there bounds the cgroup too, and its siblings may be what fills it. One-shot reads through a
+ * fresh reader per level: limited ancestors are rare, and their files are small.
+ */
+static int read_ancestors(const struct cgroup_roots *roots, const char *path, struct cgroup_memory *m)
+{
+        char up[PATH_MAX];
+
+        strlcpy0(up, path ?: "", sizeof(up));
+        for (unsigned depth = 0; depth < CGROUP_WALK_MAX_DEPTH; depth++) {
+                struct cgroup_memory_reader rd = CGROUP_MEMORY_READER_INIT;
+                struct cgroup_memory a;
+                char *slash;
+                int k;
+
+                /* "/a/b/" -> "/a": strip trailing slashes, then the last component */
+                for (size_t n = strlen(up); n > 0 && up[n - 1] == '/'; n--)
+                        up[n - 1] = '\0';
+                slash = strrchr(up, '/');
+                if (!slash)
+                        return 0;
+                *slash = '\0';
+                if (up[strspn(up, "/")] == '\0')
+                        return 0; /* the root: no limits of its own */
+
+                rd.no_swap = true;
+                k = reader_run_once(&rd, roots, up, &a);
+                cgroup_memory_reader_close(&rd);
+                if (k == -EOPNOTSUPP || k == -ENOENT)
+                        continue; /* no memory files there (outside the controller's subtree) */
+                if (k < 0)
+                        return k;
+                level_apply(m, a.max, a.high, a.current, a.have_stat ? a.stat.file : 0);
+        }
+        return 0;
+}
+
 /*
  * Run @op over @r's directory, opening it first if needed. With fds kept from earlier reads,
  * an error (a removed cgroup's files say -ENODEV) closes them and tries once more from the
@@ -200,17 +286,45 @@ static int reader_run(struct cgroup_memory_reader *r, const struct cgroup_roots 
         }
 }
 
+/* One level: its value files and its memory.stat, the headroom of that level alone. */
 static int op_memory(struct cgroup_memory_reader *r, void *ret)
 {
-        return r->v2 ? memory_read_v2(r, ret) : memory_read_v1(r, ret);
+        struct cgroup_memory *m = ret;
+        int k = r->v2 ? memory_read_v2(r, m) : memory_read_v1(r, m);
+
+        if (k < 0)
+                return k;
+        read_stat(r, m);
+        /* v1 tells the tightest limit on the path itself, even above a cgroup namespace's root */
+        if (m->v1)
+                m->max = MIN(m->max, m->stat.hierarchical_limit);
+        m->available = level_headroom(m->max, m->current, m->have_stat ? m->stat.file : 0);
+        m->high_available = level_headroom(m->high, m->current, m->have_stat ? m->stat.file : 0);
+        return 0;
+}
+
+static int reader_run_once(struct cgroup_memory_reader *r, const struct cgroup_roots *roots,
+                           const char *path, struct cgroup_memory *ret)
+{
+        return reader_run(r, roots, path, op_memory, ret);
 }
 
 int cgroup_memory_reader_read(struct cgroup_memory_reader *r, const struct cgroup_roots *roots,
                               const char *path, struct cgroup_memory *ret)
 {
+        struct cgroup_memory m;
+        int k;
+
         if (!r || !ret)
                 return -EINVAL;
-        return reader_run(r, roots, path, op_memory, ret);
+        k = reader_run_once(r, roots, path, &m);
+        if (k < 0)
+                return k;
+        k = read_ancestors(roots, path, &m);
+        if (k < 0)
+                return k;
+        *ret = m;
+        return 0;
 }
 
 int cgroup_memory_read(const struct cgroup_roots *roots, const char *path, struct cgroup_memory *ret)
@@ -223,69 +337,61 @@ int cgroup_memory_read(const struct cgroup_roots *roots, const char *path, struc
         return k;
 }
 
-int cgroup_parse_memory_stat_file(const char *buf, bool v1, uint64_t *ret)
+/* memory.stat keys, by version. v1's "total_" ones count the whole subtree, as v2's do. */
+enum {
+        STAT_ACTIVE_FILE,
+        STAT_INACTIVE_FILE,
+        STAT_PGSCAN,
+        STAT_REFAULT_ANON,
+        STAT_REFAULT_FILE,
+        STAT_REFAULT, /* before 5.9: one counter for both */
+        STAT_HIERARCHICAL_LIMIT,
+        _STAT_MAX,
+};
+
+static const char *const stat_keys[2][_STAT_MAX] = {
+        {
+                [STAT_ACTIVE_FILE] = "active_file",
+                [STAT_INACTIVE_FILE] = "inactive_file",
+                [STAT_PGSCAN] = "pgscan",
+                [STAT_REFAULT_ANON] = "workingset_refault_anon",
+                [STAT_REFAULT_FILE] = "workingset_refault_file",
+                [STAT_REFAULT] = "workingset_refault",
+                [STAT_HIERARCHICAL_LIMIT] = "hierarchical_memory_limit", /* not in v2: never seen */
+        },
+        {
+                [STAT_ACTIVE_FILE] = "total_active_file",
+                [STAT_INACTIVE_FILE] = "total_inactive_file",
+                [STAT_PGSCAN] = "total_pgscan", /* v1 has no reclaim scan counters: never seen */
+                [STAT_REFAULT_ANON] = "total_workingset_refault_anon",
+                [STAT_REFAULT_FILE] = "total_workingset_refault_file",
+                [STAT_REFAULT] = "total_workingset_refault",
+                [STAT_HIERARCHICAL_LIMIT] = "hierarchical_memory_limit",
+        },
+};
+
+int cgroup_parse_memory_stat(const char *buf, bool v1, struct cgroup_memory_stat *ret)
 {
-        const char *keys[2] = {v1 ? "total_active_file" : "active_file",
-                               v1 ? "total_inactive_file" : "inactive_file"};
-        uint64_t val[2];
-        bool seen[2] = {};
-        const char *line;
+        uint64_t v[_STAT_MAX] = {}, seen;
+        struct cgroup_memory_stat st = {.hierarchical_limit = CGROUP_LIMIT_MAX};
+        int r;
 
-        if (!buf || !ret)
+        r = memstat_parse(buf, stat_keys[v1], _STAT_MAX, v, &seen);
+        if (r < 0)
+                return r;
+        if (!memstat_seen(seen, STAT_ACTIVE_FILE) || !memstat_seen(seen, STAT_INACTIVE_FILE) ||
+            v[STAT_ACTIVE_FILE] > UINT64_MAX - v[STAT_INACTIVE_FILE])
                 return -EINVAL;
-        for (line = buf; *line;) {
-                const char *eol = strchrnul(line, '\n'), *sp = memchr(line, ' ', (size_t)(eol - line));
-
-                for (unsigned i = 0; sp && i < 2; i++) {
-                        char num[24];
-                        size_t n = (size_t)(eol - sp - 1);
-
-                        if (seen[i] || !field_is(line, (size_t)(sp - line), keys[i]))
-                                continue;
-                        if (n == 0 || n >= sizeof(num))
-                                return -EINVAL;
-                        memcpy(num, sp + 1, n);
-                        num[n] = '\0';
-                        if (parse_u64(num, &val[i]) < 0)
-                                return -EINVAL;
-                        seen[i] = true;
+        st.file = v[STAT_ACTIVE_FILE] + v[STAT_INACTIVE_FILE];
+        for (unsigned i = STAT_PGSCAN; i <= STAT_REFAULT; i++)
+                if (memstat_seen(seen, i)) {
+                        st.reclaim = add_sat_u64(st.reclaim, v[i]);
+                        st.have_reclaim = true;
                 }
-                line = *eol ? eol + 1 : eol;
-        }
-        if (!seen[0] || !seen[1] || val[0] > UINT64_MAX - val[1])
-                return -EINVAL;
-        *ret = val[0] + val[1];
+        if (memstat_seen(seen, STAT_HIERARCHICAL_LIMIT))
+                st.hierarchical_limit = v[STAT_HIERARCHICAL_LIMIT] >= CGROUP_V1_UNLIMITED_MIN
+                                                ? CGROUP_LIMIT_MAX
+                                                : v[STAT_HIERARCHICAL_LIMIT];
+        *ret = st;
         return 0;
-}
-
-static int op_file(struct cgroup_memory_reader *r, void *ret)
-{
-        char buf[CGROUP_STAT_BUF];
-        ssize_t n;
-
-        n = reader_read_file(r, CGROUP_MEMORY_STAT, buf, sizeof(buf));
-        if (n < 0)
-                return n == -ENOENT ? -EOPNOTSUPP : (int)n;
-        /* a text that fills the buffer may go on: never parsed as if it ended there */
-        if ((size_t)n == sizeof(buf) - 1)
-                return -EFBIG;
-        return cgroup_parse_memory_stat_file(buf, !r->v2, ret);
-}
-
-int cgroup_memory_reader_file(struct cgroup_memory_reader *r, const struct cgroup_roots *roots,
-                              const char *path, uint64_t *ret)
-{
-        if (!r || !ret)
-                return -EINVAL;
-        return reader_run(r, roots, path, op_file, ret);
-}
-
-int cgroup_memory_file_read(const struct cgroup_roots *roots, const char *path, uint64_t *ret)
-{
-        struct cgroup_memory_reader r = CGROUP_MEMORY_READER_INIT;
-        int k;
-
-        k = cgroup_memory_reader_file(&r, roots, path, ret);
-        cgroup_memory_reader_close(&r);
-        return k;
 }

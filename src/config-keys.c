@@ -274,7 +274,53 @@ static int parse_log_level(const char *s, int *ret)
         return 0;
 }
 
-/* A cgroup2 path: "" or "/" for system-wide, else absolute, without "." or ".." components. */
+/* A systemd unit name's suffix: the unit types that own a cgroup. */
+static bool unit_suffix(const char *s, size_t n, const char *suffix)
+{
+        size_t l = strlen(suffix);
+
+        return n > l && memcmp(s + n - l, suffix, l) == 0;
+}
+
+/*
+ * A slice name, as "systemctl status" shows it ("batch.slice", "user-1000.slice"), to its cgroup
+ * path: systemd nests a slice in the one its name before the last '-' names, so "a-b-c.slice" is
+ * /a.slice/a-b.slice/a-b-c.slice, and "-.slice" is the root.
+ */
+static int expand_slice(const char *s, size_t n, char *ret, size_t size, const char **reason)
+{
+        size_t stem = n - strlen(".slice"), len = 0;
+
+        if (n == strlen("-.slice") && s[0] == '-') {
+                ret[0] = '\0';
+                return 0;
+        }
+        for (size_t i = 0; i < n; i++)
+                if (s[i] == '/' ||
+                    (i < stem && s[i] == '-' && (i == 0 || i + 1 == stem || s[i + 1] == '-'))) {
+                        *reason = "not a valid slice name (systemd.slice(5))";
+                        return -EINVAL;
+                }
+        for (size_t i = 0; i <= stem; i++) {
+                int k;
+
+                if (i < stem && s[i] != '-')
+                        continue;
+                k = snprintf(ret + len, size - len, "/%.*s.slice", (int)i, s);
+                if (k < 0 || (size_t)k >= size - len) {
+                        *reason = "path too long";
+                        return -ENAMETOOLONG;
+                }
+                len += (size_t)k;
+        }
+        return 0;
+}
+
+/*
+ * A cgroup2 path: "" or "/" for system-wide, else absolute, without "." or ".." components; or a
+ * slice's name, expanded as systemd places it. A service or scope has no such rule (its Slice=
+ * decides), so its name alone is refused with a hint to the path.
+ */
 static int parse_cgroup(const char *s, char *ret, size_t size, const char **reason)
 {
         size_t n = strlen(s);
@@ -285,8 +331,16 @@ static int parse_cgroup(const char *s, char *ret, size_t size, const char **reas
                 ret[0] = '\0';
                 return 0;
         }
+        if (s[0] != '/' && unit_suffix(s, n, ".slice"))
+                return expand_slice(s, n, ret, size, reason);
+        if (s[0] != '/' && (unit_suffix(s, n, ".service") || unit_suffix(s, n, ".scope"))) {
+                *reason = "a service's or scope's cgroup depends on its Slice=: give its path, such as "
+                          "/system.slice/NAME.service (systemctl show -P ControlGroup NAME)";
+                return -EINVAL;
+        }
         if (s[0] != '/') {
-                *reason = "must be an absolute cgroup2 path such as /system.slice, or empty";
+                *reason = "must be an absolute cgroup2 path such as /system.slice, a slice such as "
+                          "batch.slice, or empty";
                 return -EINVAL;
         }
         if (n >= size) {

@@ -91,15 +91,12 @@ static const char *live_memory(const struct reapd_config *c, const struct cgroup
                                struct monitor_sample *ret)
 {
         struct cgroup_memory_reader rd = CGROUP_MEMORY_READER_INIT;
-        struct monitor_params mp;
         struct monitor_memory in = {};
         int r;
 
-        monitor_params_from_config(c, &mp);
+        /* not the per-CPU free lists: the daemon counts them only right after a kill */
         if (meminfo_read_at(AT_FDCWD, NULL, &in.machine) < 0)
                 return NULL;
-        if (monitor_memory_wants_pcp(&mp, &in.machine) && meminfo_read_pcp(&in.pcp) < 0)
-                in.pcp = 0;
         r = c->cgroup[0] && roots ? monitor_memory_read_cgroup(&rd, roots, c->cgroup, &in) : 0;
         cgroup_memory_reader_close(&rd);
         monitor_memory_sample(&in, ret);

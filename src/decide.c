@@ -41,6 +41,55 @@
  * always reach back 4 windows even at the 100ms headroom rate. */
 #define DECIDE_HISTORY_SPACING_DIV 16
 
+/*
+ * Present evidence for a kill on pressure alone. PSI reports the past: an unprivileged trigger is
+ * served from the kernel's 2 s averaging and can fire on stall from before it was armed, and a
+ * trigger or an average after a kill can still describe the dead victim. Reclaim cannot lie that
+ * way: pages scanned or refaulted in the last window happened in the last window.
+ */
+/* 256 pages (1 MiB with 4 KiB pages) per window: a thrash that stalls a cgroup 10 % of the time
+ * refaults thousands of pages per second, the same cgroup right after its thrasher died none, an
+ * idle machine a handful (bench/TUNABLES.md). */
+#define DECIDE_RECLAIM_MIN_PAGES 256
+/* 250ms: the shortest history that can tell a rate (a trigger right after start-up): shorter, and
+ * a burst or its absence is chance. */
+#define DECIDE_RECLAIM_SPAN_MIN_USEC (250 * USEC_PER_MSEC)
+/* Soft level: under twice MinAvailable=, or under 10 % of the total whatever MinAvailable= says
+ * (a PSI-only setup sets it to 0), the kernel is reclaiming by its own watermarks or limits, so a
+ * stall there is a stall now. */
+#define DECIDE_SOFT_FACTOR 2
+#define DECIDE_SOFT_MIN_PERMYRIAD 1000
+
+/*
+ * Kills that free little. A victim whose memory is shmem (a tmpfs file outlives it, another
+ * process maps it), mlocked (process_mrelease() leaves it) or HugeTLB (it goes back to the pool)
+ * is killed for nothing, and so would be the next one chosen while the cause stays. After such a
+ * kill the next waits a back-off that doubles while kills keep freeing little: the kernel's own
+ * OOM killer still guards the limit, and what reapd would add is collateral.
+ */
+/* 25 %: a victim's page cache (RssFile) stays cached and counted as available, so a useful kill
+ * of a process with a big file mapping may show half of its RSS come back; a futile one shows
+ * next to nothing. */
+#define DECIDE_FUTILE_PERCENT 25
+/* 16 MiB: smaller victims' memory is within what other processes allocate or free meanwhile. */
+#define DECIDE_FUTILE_MIN_HELD (16ULL << 20)
+/* 2s, one PSI window, doubling to 64 s: a few futile kills cost seconds, a cause no kill mends
+ * costs one victim a minute at most. */
+#define DECIDE_BACKOFF_MIN_USEC (2 * USEC_PER_SEC)
+#define DECIDE_BACKOFF_MAX_USEC (64 * USEC_PER_SEC)
+
+/* 60s: a refusal (EPERM from an LSM or a user namespace, a unit path reapd cannot reach) does not
+ * change from one second to the next; once a minute is retry enough, and no storm. */
+#define DECIDE_ASIDE_USEC (60 * USEC_PER_SEC)
+
+/*
+ * 5s: after a kill the per-CPU free lists hold much of what the victim gave back (780 MB of a
+ * 1 GiB victim), for seconds, before MemAvailable shows it (bench/TUNABLES.md); judged by
+ * MemAvailable alone, the next sample would call for a second kill. Before a kill they are not
+ * counted: near the threshold they would delay a kill that is due.
+ */
+#define DECIDE_PCP_AFTER_KILL_USEC (5 * USEC_PER_SEC)
+
 static const char *const reason_names[_DECIDE_REASON_MAX] = {
         [DECIDE_REASON_NONE] = "none",
         [DECIDE_REASON_PRESSURE_SOME] = "pressure-some",
@@ -60,7 +109,7 @@ static const char *const outcome_names[_DECIDE_OUTCOME_MAX] = {
         [DECIDE_OUTCOME_KILLED] = "killed",       [DECIDE_OUTCOME_DRY_RUN] = "dry-run",
         [DECIDE_OUTCOME_GONE] = "gone",           [DECIDE_OUTCOME_REUSED] = "reused",
         [DECIDE_OUTCOME_PROTECTED] = "protected", [DECIDE_OUTCOME_NO_CANDIDATE] = "no-candidate",
-        [DECIDE_OUTCOME_FAILED] = "failed",
+        [DECIDE_OUTCOME_FAILED] = "failed",       [DECIDE_OUTCOME_REFUSED] = "refused",
 };
 
 const char *decide_outcome_to_string(enum decide_outcome o)
@@ -68,6 +117,19 @@ const char *decide_outcome_to_string(enum decide_outcome o)
         if ((unsigned)o >= _DECIDE_OUTCOME_MAX)
                 return NULL;
         return outcome_names[o];
+}
+
+static const char *const futile_names[_DECIDE_FUTILE_MAX] = {
+        [DECIDE_FUTILE_NO] = "no",           [DECIDE_FUTILE_SHMEM] = "shmem",
+        [DECIDE_FUTILE_MLOCKED] = "mlocked", [DECIDE_FUTILE_HUGETLB] = "hugetlb",
+        [DECIDE_FUTILE_ALIVE] = "alive",     [DECIDE_FUTILE_UNKNOWN] = "unknown",
+};
+
+const char *decide_futile_to_string(enum decide_futile f)
+{
+        if ((unsigned)f >= _DECIDE_FUTILE_MAX)
+                return NULL;
+        return futile_names[f];
 }
 
 const char *decide_action_to_string(enum decide_action a)
@@ -119,10 +181,14 @@ void decider_init(struct decider *d, const struct decide_params *p)
 
 void decide_reconfigure(struct decider *d, const struct decide_params *p)
 {
-        usec_t last_no_candidate = d->last_no_candidate;
+        struct decider keep = *d;
 
         decider_init(d, p);
-        d->last_no_candidate = last_no_candidate;
+        d->last_no_candidate = keep.last_no_candidate;
+        d->futile_streak = keep.futile_streak;
+        memcpy(d->aside, keep.aside, sizeof(d->aside));
+        memcpy(d->aside_until, keep.aside_until, sizeof(d->aside_until));
+        d->n_aside = keep.n_aside;
 }
 
 static struct decide_point *hist_at(struct decider *d, unsigned i)
@@ -136,13 +202,16 @@ static void hist_push(struct decider *d, const struct monitor_sample *s)
                 .t = s->now,
                 .some_total = s->pressure.some.total,
                 .full_total = s->pressure.have_full ? s->pressure.full.total : 0,
+                .reclaim = s->have_reclaim ? s->reclaim : 0,
+                .have_reclaim = s->have_reclaim,
         };
 
         if (d->hist_len > 0) {
                 struct decide_point *last = hist_at(d, d->hist_len - 1);
 
                 /* Time going backwards or a counter going down (cgroup recreated): start over. */
-                if (p.t < last->t || p.some_total < last->some_total || p.full_total < last->full_total) {
+                if (p.t < last->t || p.some_total < last->some_total || p.full_total < last->full_total ||
+                    (p.have_reclaim && last->have_reclaim && p.reclaim < last->reclaim)) {
                         pressure_reset(d);
                 } else if (d->hist_len >= 2 && p.t - hist_at(d, d->hist_len - 2)->t <
                                                        share_window(d) / DECIDE_HISTORY_SPACING_DIV) {
@@ -238,12 +307,51 @@ static bool full_step(struct decider *d, const struct monitor_sample *s, bool me
         return measured && s->pressure.have_full && (uint32_t)d->full_share >= thr;
 }
 
+/* Headroom as the decider judges it: with the per-CPU free lists for a while after a kill. */
+static uint64_t available(const struct decider *d, const struct monitor_sample *s)
+{
+        return s->now < d->pcp_until ? MAX(s->mem_available_pcp, s->mem_available) : s->mem_available;
+}
+
+bool decide_evidence(const struct decider *d, const struct monitor_sample *s)
+{
+        const struct decide_point *cur, *ref = NULL;
+        usec_t w = share_window(d);
+        uint64_t soft, rate;
+
+        if (s->have_memory) {
+                soft = MAX(threshold_bytes(&d->params.min_available, s->mem_total) * DECIDE_SOFT_FACTOR,
+                           (uint64_t)((unsigned __int128)s->mem_total * DECIDE_SOFT_MIN_PERMYRIAD /
+                                      PERMYRIAD_MAX));
+                if (available(d, s) < soft || s->high_available < soft)
+                        return true;
+        }
+        if (!s->have_reclaim)
+                return true; /* nothing to tell the present by: PSI alone, as ever */
+        if (d->hist_len < 2)
+                return false;
+        cur = &d->hist[(d->hist_start + d->hist_len - 1) % DECIDE_HISTORY];
+        if (cur->t != s->now || !cur->have_reclaim)
+                return false;
+        /* the newest point at least a window old, else the oldest there is */
+        for (unsigned i = d->hist_len - 1; i-- > 0;) {
+                ref = &d->hist[(d->hist_start + i) % DECIDE_HISTORY];
+                if (s->now - ref->t >= w)
+                        break;
+        }
+        if (!ref || !ref->have_reclaim || s->now - ref->t < DECIDE_RECLAIM_SPAN_MIN_USEC)
+                return false;
+        rate = (uint64_t)MIN((unsigned __int128)(cur->reclaim - ref->reclaim) * w / (s->now - ref->t),
+                             (unsigned __int128)UINT64_MAX);
+        return rate >= DECIDE_RECLAIM_MIN_PAGES;
+}
+
 static void headroom_check(const struct decider *d, const struct monitor_sample *s, bool *ret_mem,
                            bool *ret_swap)
 {
         bool mem_low, swap_low, no_swap = s->swap_total == 0;
 
-        mem_low = s->mem_available < threshold_bytes(&d->params.min_available, s->mem_total);
+        mem_low = available(d, s) < threshold_bytes(&d->params.min_available, s->mem_total);
         swap_low = no_swap || s->swap_free < threshold_bytes(&d->params.min_swap_free, s->swap_total);
 
         if (d->params.headroom_mode == HEADROOM_OR) {
@@ -313,17 +421,32 @@ enum decide_action decide_step(struct decider *d, const struct monitor_sample *s
                 reason = DECIDE_REASON_PRESSURE_SOME;
         else
                 return DECIDE_NONE;
+        /* Pressure alone must be pressure now (see DECIDE_RECLAIM_MIN_PAGES). */
+        if ((reason == DECIDE_REASON_PRESSURE_FULL || reason == DECIDE_REASON_PRESSURE_SOME) &&
+            !decide_evidence(d, s)) {
+                d->deferred++;
+                return DECIDE_NONE;
+        }
 
         if (ret_reason)
                 *ret_reason = reason;
         return DECIDE_KILL;
 }
 
-/* How long to wait for a victim, or to hold after a kill that was not made: the one place a
- * back-off that grows with fruitless kills would lengthen it. */
+/* How long to wait for a victim, or to hold after a kill that was not made. A futile kill's
+ * back-off is applied when it ends (decide_kill_finished()). */
 static usec_t hold_usec(const struct decider *d, enum decide_outcome o)
 {
         return d->params.kill_timeout;
+}
+
+static usec_t backoff_usec(unsigned streak)
+{
+        if (streak == 0)
+                return 0;
+        if (streak > 6)
+                return DECIDE_BACKOFF_MAX_USEC;
+        return MIN(DECIDE_BACKOFF_MIN_USEC << (streak - 1), DECIDE_BACKOFF_MAX_USEC);
 }
 
 void decide_kill_outcome(struct decider *d, enum decide_outcome o, usec_t now, struct decide_verdict *ret)
@@ -337,6 +460,7 @@ void decide_kill_outcome(struct decider *d, enum decide_outcome o, usec_t now, s
         case DECIDE_OUTCOME_NO_CANDIDATE:
         case DECIDE_OUTCOME_DRY_RUN:
         case DECIDE_OUTCOME_FAILED:
+        case DECIDE_OUTCOME_REFUSED: /* without decide_kill_refused(): nowhere to set it aside */
                 v.next = DECIDE_NEXT_HOLD;
                 break;
         case DECIDE_OUTCOME_GONE:
@@ -360,10 +484,89 @@ void decide_kill_outcome(struct decider *d, enum decide_outcome o, usec_t now, s
                 *ret = v;
 }
 
+void decide_kill_refused(struct decider *d, const struct proc_ident *id, usec_t now,
+                         struct decide_verdict *ret)
+{
+        size_t n;
+
+        (void)decide_aside(d, now, &n);
+        if (n >= DECIDE_ASIDE_MAX) {
+                decide_kill_outcome(d, DECIDE_OUTCOME_FAILED, now, ret);
+                return;
+        }
+        d->aside[n] = *id;
+        d->aside_until[n] = now + DECIDE_ASIDE_USEC;
+        d->n_aside = n + 1;
+        if (ret)
+                *ret = (struct decide_verdict){.next = DECIDE_NEXT_AGAIN};
+}
+
+const struct proc_ident *decide_aside(struct decider *d, usec_t now, size_t *ret_n)
+{
+        size_t k = 0;
+
+        for (size_t i = 0; i < d->n_aside; i++)
+                if (now < d->aside_until[i] && d->aside_until[i] - now <= DECIDE_ASIDE_USEC) {
+                        d->aside[k] = d->aside[i];
+                        d->aside_until[k++] = d->aside_until[i];
+                }
+        d->n_aside = k;
+        *ret_n = k;
+        return d->aside;
+}
+
+/* The likely reason the memory did not come back: what covers half of the shortfall. */
+static enum decide_futile futile_reason(const struct decide_kill_memory *m)
+{
+        uint64_t missing = sub_sat(m->held, m->freed), best = 0;
+        enum decide_futile why = DECIDE_FUTILE_UNKNOWN;
+        const struct {
+                uint64_t bytes;
+                enum decide_futile why;
+        } causes[] = {
+                {m->shmem, DECIDE_FUTILE_SHMEM},
+                {m->exited ? 0 : m->locked, DECIDE_FUTILE_MLOCKED},
+                {m->hugetlb, DECIDE_FUTILE_HUGETLB},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(causes); i++)
+                if (causes[i].bytes > best && causes[i].bytes >= missing / 2) {
+                        best = causes[i].bytes;
+                        why = causes[i].why;
+                }
+        if (why == DECIDE_FUTILE_UNKNOWN && !m->exited)
+                why = DECIDE_FUTILE_ALIVE;
+        return why;
+}
+
+void decide_kill_judge(struct decider *d, const struct decide_kill_memory *m, struct decide_judgement *ret)
+{
+        struct decide_judgement j = {.futile = DECIDE_FUTILE_NO};
+
+        if (m->measured && m->held >= DECIDE_FUTILE_MIN_HELD) {
+                if (m->freed < m->held / 100 * DECIDE_FUTILE_PERCENT) {
+                        j.futile = futile_reason(m);
+                        d->futile_streak++;
+                } else
+                        d->futile_streak = 0;
+        }
+        j.streak = d->futile_streak;
+        j.backoff = j.futile != DECIDE_FUTILE_NO ? backoff_usec(d->futile_streak) : 0;
+        if (ret)
+                *ret = j;
+}
+
 void decide_kill_finished(struct decider *d, usec_t now)
 {
-        if (d->waiting)
-                leave_waiting(d, now);
+        if (!d->waiting)
+                return;
+        leave_waiting(d, now);
+        d->pcp_until = now + DECIDE_PCP_AFTER_KILL_USEC;
+        if (d->futile_streak > 0) {
+                /* judged futile (decide_kill_judge()): the next kill waits */
+                d->waiting = true;
+                d->wait_until = now + backoff_usec(d->futile_streak);
+        }
 }
 
 bool decide_wants_fast(const struct decider *d)

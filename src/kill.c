@@ -392,6 +392,48 @@ int kill_op_pidfd(const struct kill_op *op)
         return -1;
 }
 
+bool kill_op_done_nowait(struct kill_op *op)
+{
+        struct reaper *r;
+
+        if (!op || !op->reaper)
+                return false;
+        r = op->reaper;
+        if (atomic_load_explicit(&r->state, memory_order_acquire) != REAPER_RELEASING) {
+                kill_op_done(op); /* released or never submitted: nothing to wait for */
+                return false;
+        }
+        /* The thread still owns the targets: it posts reaper_fd when done, and
+         * reaper_collect_detached() closes them then. */
+        r->detached = true;
+        op->release_pending = false;
+        op->reaper = NULL;
+        op->targets = NULL;
+        op->n_targets = 0;
+        return true;
+}
+
+int reaper_collect_detached(struct reaper *r)
+{
+        uint64_t v;
+
+        if (!r || !r->detached)
+                return 0;
+        if (atomic_load_explicit(&r->state, memory_order_acquire) != REAPER_RELEASED)
+                return -EAGAIN;
+        (void)!read(r->done_fd, &v, sizeof(v));
+        targets_close(r);
+        r->n_targets = 0;
+        r->detached = false;
+        atomic_store(&r->state, REAPER_IDLE);
+        return 1;
+}
+
+bool reaper_busy(const struct reaper *r)
+{
+        return r && r->detached;
+}
+
 void kill_op_done(struct kill_op *op)
 {
         struct reaper *r;

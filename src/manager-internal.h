@@ -30,6 +30,7 @@ struct manager {
         sd_event_source *reaper_source;
         struct selector selector; /* .rank: select's BPF pass 1, ours; NULL: /proc oom_score */
         bool warned_rank; /* a failed iterator run was logged */
+        bool reaper_restart; /* a reload asked for a new reaper while the old one was still releasing */
 
         /* The kill in flight: one at a time (the decider waits for it), a real one or the rehearsal. */
         bool killing;
@@ -38,6 +39,11 @@ struct manager {
         bool text_locked; /* reapd's own code was locked whole (manager-rehearse.c) */
         struct kill_op op;
         struct victim victim;
+        /* the victim's memory no kill may give back, read just before its signal (kB) */
+        uint64_t victim_shmem_kb, victim_locked_kb, victim_hugetlb_kb;
+        enum kill_unit unit_wanted; /* KillUnit=; the op's unit differs after a fallback */
+        int unit_error; /* why KillUnit= could not be used for this victim (negative errno), else 0 */
+        struct proc_ident unit_warned; /* the last victim whose unit fallback was logged */
         enum decide_reason reason;
         struct monitor_sample before;
         usec_t t_decide, t_exit;
@@ -50,6 +56,9 @@ struct manager {
         usec_t last_status;
         unsigned warned; /* KILL_WARN_* already logged */
         bool warned_memory_fallback;
+        bool warned_no_reclaim, warned_stat; /* monitor_info.no_reclaim, .stat_error logged */
+        unsigned deferred_logged; /* decider.deferred when a withheld decision was last logged */
+        usec_t deferred_logged_at;
         bool status_has_data; /* STATUS= shows readings, not just "Monitoring ..." */
         char status_text[PATH_MAX + 256]; /* last STATUS= sent */
         char state_written; /* state letter of the last state file: idle, pressured, waiting, killing */
@@ -85,11 +94,19 @@ void manager_setup_state_path(struct manager *m);
 int manager_start_reaper(struct manager *m);
 
 /*
- * manager_select_opts() - the snapshot options of a victim scan under the current config.
+ * manager_restart_reaper() - a new reaper thread with the current [Kill] Reaper*= settings (after
+ * a reload), then the rehearsal; deferred while the old one still releases a victim's memory
+ * (m->reaper_restart), since stopping it would wait for that.
+ */
+void manager_restart_reaper(struct manager *m);
+
+/*
+ * manager_select_opts() - the snapshot options of a victim scan under the current config, the
+ * victims the decider set aside excluded.
  * manager_select() - that scan: the victim into @ret. Returns 0, SCORE_NO_CANDIDATE or a
  * negative errno. The victim is m->selector.snapshot.procs[ret->idx].
  */
-void manager_select_opts(const struct manager *m, struct snapshot_opts *ret);
+void manager_select_opts(struct manager *m, struct snapshot_opts *ret);
 int manager_select(struct manager *m, const struct snapshot_opts *opts, struct candidate *ret);
 
 /* victim_read_cgroup() - @v's cgroup2 path from /proc when the snapshot did not read it. */

@@ -31,20 +31,72 @@ static void report_victim(const struct victim *v, struct kill_report *r)
         r->pgtables_kb = v->pgtables_kb;
 }
 
+/* True once the victim has exited (its pidfd polls readable); without a pidfd, as on_death saw it. */
+static bool victim_exited(const struct manager *m)
+{
+        int fd = kill_op_pidfd(&m->op);
+
+        if (m->dead || fd < 0)
+                return m->dead;
+        return poll(&(struct pollfd){.fd = fd, .events = POLLIN}, 1, 0) > 0;
+}
+
+/* Was the kill worth it? decide_kill_judge() on what the victim held and what came back. */
+static void manager_judge(struct manager *m, const struct monitor_sample *after, bool have_after,
+                          struct kill_report *r)
+{
+        const struct victim *v = &m->victim;
+        struct decide_kill_memory km = {
+                .held = (v->rss_kb + v->swap_kb) * 1024,
+                .shmem = m->victim_shmem_kb * 1024,
+                .locked = m->victim_locked_kb * 1024,
+                .hugetlb = m->victim_hugetlb_kb * 1024,
+                .exited = victim_exited(m),
+                .measured = have_after,
+        };
+        struct decide_judgement j;
+        char held[32], freed[32], wait[32];
+
+        /* memory and swap: a thrasher's pages in swap come back as free swap */
+        if (have_after)
+                km.freed = add_sat_u64(sub_sat(after->mem_available_pcp, m->before.mem_available_pcp),
+                                       sub_sat(after->swap_free, m->before.swap_free));
+        decide_kill_judge(&m->decider, &km, &j);
+        if (j.futile == DECIDE_FUTILE_NO)
+                return;
+        r->futile = decide_futile_to_string(j.futile);
+        r->futile_streak = j.streak;
+        r->backoff_usec = j.backoff;
+        log_warning("Killing %d (%s) gave back %s of the %s it held (likely cause: %s); %u such kill%s in a "
+                    "row, the next kill waits %s.",
+                    (int)v->pid, v->comm, format_size(freed, sizeof(freed), km.freed),
+                    format_size(held, sizeof(held), km.held), r->futile, j.streak, j.streak == 1 ? "" : "s",
+                    format_duration(wait, sizeof(wait), j.backoff));
+}
+
 void manager_kill_finish(struct manager *m, const char *result)
 {
         struct kill_report r = {};
         struct monitor_sample after = {};
         usec_t now = now_usec(CLOCK_MONOTONIC);
         const struct victim *v = &m->victim;
+        bool have_after;
 
         if (!m->killing)
                 return;
-        if (monitor_sample_now(m->monitor, &after) >= 0 && after.have_memory && m->before.have_memory)
-                r.released_kb = sub_sat(after.mem_available, m->before.mem_available) / 1024;
+        have_after =
+                monitor_sample_now(m->monitor, &after) >= 0 && after.have_memory && m->before.have_memory;
+        /* like with like: both with the per-CPU lists when they were read (mem_available_pcp) */
+        if (have_after)
+                r.released_kb = sub_sat(after.mem_available_pcp, m->before.mem_available_pcp) / 1024;
 
         report_victim(v, &r);
         r.kill_unit = kill_unit_to_string(m->op.unit);
+        if (m->op.unit != m->unit_wanted)
+                r.kill_unit_wanted = kill_unit_to_string(m->unit_wanted);
+        r.victim_shmem_kb = m->victim_shmem_kb;
+        r.victim_locked_kb = m->victim_locked_kb;
+        r.victim_hugetlb_kb = m->victim_hugetlb_kb;
         r.n_killed = (unsigned)m->op.n_signalled;
         r.n_mm_sharers = (unsigned)m->op.n_sharers_signalled;
         r.mm_sharers_error = m->op.sharers_error;
@@ -61,13 +113,19 @@ void manager_kill_finish(struct manager *m, const char *result)
         r.released_by_mrelease = m->op.n_released > 0;
         r.rehearsal = m->rehearsing;
         r.instance = m->args->instance;
+        if (!m->rehearsing)
+                manager_judge(m, &after, have_after, &r);
         (void)report_kill(&r);
         manager_notify_kill(m, &r);
 
         m->death_source = sd_event_source_disable_unref(m->death_source);
         m->timeout_source = sd_event_source_disable_unref(m->timeout_source);
         m->recheck_source = sd_event_source_disable_unref(m->recheck_source);
-        kill_op_done(&m->op);
+        /* never wait here for a release still running (a victim of hundreds of GB): the reaper
+         * finishes it and on_reaper() frees it for the next kill */
+        if (kill_op_done_nowait(&m->op))
+                log_info("The reaper is still releasing the memory of %d (%s); the next kill waits for it.",
+                         (int)v->pid, v->comm);
         m->killing = false;
         if (m->rehearsing) {
                 m->rehearsing = false;
@@ -136,8 +194,12 @@ static int on_reaper(sd_event_source *s, int fd, uint32_t revents, void *userdat
         struct manager *m = userdata;
         int r;
 
-        if (!m->killing)
+        if (!m->killing) {
+                /* a release left running by manager_kill_finish(): the reaper is free again */
+                if (reaper_collect_detached(m->reaper) > 0 && m->reaper_restart)
+                        manager_restart_reaper(m);
                 return 0;
+        }
         r = reaper_collect(m->reaper, &m->op);
         if (r == -EAGAIN)
                 return 0;
@@ -241,7 +303,9 @@ void victim_read_cgroup(struct manager *m, struct victim *v)
 static void manager_report_dry_run(struct manager *m, const struct monitor_sample *s)
 {
         struct kill_report r = {
-                .kill_unit = kill_unit_to_string(m->config.kill_unit),
+                .kill_unit = kill_unit_to_string(m->op.unit),
+                .kill_unit_wanted =
+                        m->op.unit != m->unit_wanted ? kill_unit_to_string(m->unit_wanted) : NULL,
                 .trigger = decide_reason_to_string(m->reason),
                 .pressure_some_avg10 = s->pressure.some.avg10,
                 .pressure_full_avg10 = s->pressure.full.avg10,
@@ -258,7 +322,7 @@ static void manager_report_dry_run(struct manager *m, const struct monitor_sampl
         manager_notify_kill(m, &r);
 }
 
-void manager_select_opts(const struct manager *m, struct snapshot_opts *ret)
+void manager_select_opts(struct manager *m, struct snapshot_opts *ret)
 {
         *ret = (struct snapshot_opts){
                 .fields = m->config.policy.fields_used,
@@ -267,6 +331,7 @@ void manager_select_opts(const struct manager *m, struct snapshot_opts *ret)
                 .cgroup_root = m->have_roots && m->roots.v2[0] ? m->roots.v2 : NULL,
                 .xattrs = m->config.policy.honor_xattrs && m->have_roots && m->roots.v2[0],
         };
+        ret->exclude = decide_aside(&m->decider, now_usec(CLOCK_MONOTONIC), &ret->n_exclude);
 }
 
 /* Scan and score: select_victim() (select.h), and say once that the BPF iterator failed. */
@@ -329,6 +394,45 @@ static enum decide_outcome outcome_of(int kill_result)
         }
 }
 
+/* What of the victim's memory no kill may give back, from its status just before the signal. */
+static void read_victim_memory(struct manager *m)
+{
+        struct proc_status st;
+
+        m->victim_shmem_kb = m->victim_locked_kb = m->victim_hugetlb_kb = 0;
+        if (proc_read_status(m->proc_fd, m->victim.pid, &st) < 0)
+                return; /* gone: kill_start() will say so */
+        m->victim_shmem_kb = st.shmem_kb;
+        m->victim_locked_kb = st.locked_kb;
+        m->victim_hugetlb_kb = st.hugetlb_kb;
+}
+
+/*
+ * kill_start() with KillUnit=, and if that unit cannot be killed (the victim's cgroup is the root,
+ * or outside reapd's cgroup namespace; its process group cannot be listed), the process alone:
+ * the kernel's OOM killer would kill it, and the next choice would be this victim again.
+ */
+static int manager_kill_unit(struct manager *m, struct kill_request *req)
+{
+        int r;
+
+        m->unit_wanted = req->unit;
+        m->unit_error = 0;
+        r = manager_kill_start(m, req);
+        if (r >= 0 || r == -EBUSY || req->unit == KILL_UNIT_PROCESS)
+                return r;
+        m->unit_error = r;
+        /* once per victim: a dry run, or a kill that keeps timing out, tries it again */
+        if (m->unit_warned.pid != m->victim.pid || m->unit_warned.starttime != m->victim.starttime)
+                log_notice_errno(r, "KillUnit=%s cannot kill the %s of %d (%s); killing the process alone",
+                                 kill_unit_to_string(req->unit),
+                                 req->unit == KILL_UNIT_CGROUP ? "cgroup" : "process group",
+                                 (int)m->victim.pid, m->victim.comm);
+        m->unit_warned = (struct proc_ident){.pid = m->victim.pid, .starttime = m->victim.starttime};
+        req->unit = KILL_UNIT_PROCESS;
+        return manager_kill_start(m, req);
+}
+
 void manager_kill(struct manager *m, enum decide_reason reason, const struct monitor_sample *s)
 {
         struct snapshot_opts opts;
@@ -370,7 +474,11 @@ void manager_kill_victim(struct manager *m)
 {
         struct decide_verdict v;
         struct kill_request req;
+        usec_t now;
         int r;
+
+        /* what the victim holds that a kill may not free, read just before the signal */
+        read_victim_memory(m);
 
         req = (struct kill_request){
                 .victim = &m->victim,
@@ -381,12 +489,32 @@ void manager_kill_victim(struct manager *m)
                 .roots = m->have_roots ? &m->roots : NULL,
                 .scope = m->config.cgroup[0] ? m->config.cgroup : NULL,
         };
-        r = manager_kill_start(m, &req);
-        if (r < 0)
-                log_error_errno(r, "Failed to kill %d (%s)", (int)m->victim.pid, m->victim.comm);
-        else if (r == KILL_DRY_RUN)
+        r = manager_kill_unit(m, &req);
+        now = now_usec(CLOCK_MONOTONIC);
+        if (r == -EBUSY) {
+                /* the reaper still releases the last victim's memory: that memory is coming back */
+                log_info("Not killing %d (%s) yet: the reaper is still releasing the last victim's memory.",
+                         (int)m->victim.pid, m->victim.comm);
+                decide_kill_outcome(&m->decider, DECIDE_OUTCOME_FAILED, now, NULL);
+                return;
+        }
+        if (r < 0) {
+                struct proc_ident id = {.pid = m->victim.pid, .starttime = m->victim.starttime};
+
+                decide_kill_refused(&m->decider, &id, now, &v);
+                if (v.next == DECIDE_NEXT_AGAIN)
+                        log_warning_errno(r,
+                                          "Cannot kill %d (%s); setting it aside for a minute and choosing "
+                                          "again",
+                                          (int)m->victim.pid, m->victim.comm);
+                else
+                        log_error_errno(r, "Cannot kill %d (%s), and too many victims are set aside already",
+                                        (int)m->victim.pid, m->victim.comm);
+                return;
+        }
+        if (r == KILL_DRY_RUN)
                 manager_report_dry_run(m, &m->before);
-        decide_kill_outcome(&m->decider, outcome_of(r), now_usec(CLOCK_MONOTONIC), &v);
+        decide_kill_outcome(&m->decider, outcome_of(r), now, &v);
         log_debug("Kill of %d (%s): %s", (int)m->victim.pid, m->victim.comm,
                   decide_outcome_to_string(outcome_of(r)));
         if (v.next == DECIDE_NEXT_WAIT)

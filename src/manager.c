@@ -12,8 +12,14 @@
 
 #include "caps.h"
 #include "instance.h"
+#include "journal-send.h"
 #include "manager-internal.h"
 #include "rank-bpf.h"
+
+/* 30s: a withheld kill is worth a line, not one per sample while stale pressure lasts. */
+#define DEFERRED_LOG_INTERVAL_USEC (30 * USEC_PER_SEC)
+/* 1s at stop for the journal records still queued: a stalled journald must not hold the stop. */
+#define JOURNAL_STOP_USEC (1 * USEC_PER_SEC)
 
 static void on_sample(struct monitor *mon, const struct monitor_sample *s, int error, void *userdata)
 {
@@ -47,10 +53,33 @@ static void on_sample(struct monitor *mon, const struct monitor_sample *s, int e
                         "its headroom by the machine's, its pressure by its own memory.pressure.",
                         manager_scope_name(m));
         }
+        if (monitor_get_info(mon)->stat_error < 0 && !m->warned_stat) {
+                m->warned_stat = true;
+                log_notice_errno(monitor_get_info(mon)->stat_error,
+                                 "The memory.stat of %s cannot be read; counting none of its page cache as "
+                                 "available, and no reclaim activity",
+                                 manager_scope_name(m));
+        }
+        if (monitor_get_info(mon)->no_reclaim && !m->warned_no_reclaim) {
+                m->warned_no_reclaim = true;
+                log_notice("No reclaim counters for %s: a kill on pressure alone cannot be checked against "
+                           "present reclaim activity, and PSI alone decides.",
+                           manager_scope_name(m));
+        }
         m->last = *s;
         m->have_last = true;
 
         a = decide_step(&m->decider, s, &reason);
+        if (m->decider.deferred != m->deferred_logged &&
+            s->now - m->deferred_logged_at >= DEFERRED_LOG_INTERVAL_USEC) {
+                log_info("Pressure on %s (some %u.%02u%%, full %u.%02u%% avg10) without reclaim activity or "
+                         "low headroom now: not killing on it (%u decision%s withheld so far).",
+                         manager_scope_name(m), s->pressure.some.avg10 / 100, s->pressure.some.avg10 % 100,
+                         s->pressure.full.avg10 / 100, s->pressure.full.avg10 % 100, m->decider.deferred,
+                         m->decider.deferred == 1 ? "" : "s");
+                m->deferred_logged = m->decider.deferred;
+                m->deferred_logged_at = s->now;
+        }
         if (a == DECIDE_KILL && !m->killing)
                 manager_kill(m, reason, s);
         monitor_set_fast(mon, decide_wants_fast(&m->decider));
@@ -78,8 +107,9 @@ static void manager_log_monitor(struct manager *m)
                                  mi->pressure_path,
                                  format_duration(a, sizeof(a), m->config.pressure_poll_interval));
         if (mi->container)
-                log_notice("Running in a container: watching its own pressure (%s), not the host's.",
-                           mi->pressure_path);
+                log_notice("Running in a container: watching its own pressure (%s)%s, not the host's.",
+                           mi->pressure_path,
+                           mi->container_memory ? " and memory limits (its cgroup namespace's root)" : "");
         if (!mi->have_pressure)
                 log_warning("No pressure information (%s); acting on memory headroom only.",
                             mi->pressure_path);
@@ -193,6 +223,22 @@ static void manager_settle(struct manager *m)
         (void)select_reserve(&m->selector, 2 * m->selector.snapshot.n_seen);
 }
 
+void manager_restart_reaper(struct manager *m)
+{
+        if (reaper_busy(m->reaper)) {
+                m->reaper_restart = true; /* on_reaper() comes back here once it is free */
+                return;
+        }
+        m->reaper_restart = false;
+        m->reaper_source = sd_event_source_disable_unref(m->reaper_source);
+        m->reaper = reaper_free(m->reaper);
+        if (manager_start_reaper(m) < 0) {
+                (void)sd_event_exit(m->event, -EIO);
+                return;
+        }
+        manager_settle(m);
+}
+
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         struct manager *m = userdata;
@@ -235,11 +281,7 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
         manager_apply_config(m);
         manager_notify_setup(m);
         /* The reaper's affinity and priority are applied by its thread at start: restart it. */
-        m->reaper_source = sd_event_source_disable_unref(m->reaper_source);
-        m->reaper = reaper_free(m->reaper);
-        if (manager_start_reaper(m) < 0)
-                return sd_event_exit(m->event, -EIO);
-        manager_settle(m);
+        manager_restart_reaper(m);
         manager_log_monitor(m);
         log_info("Configuration reloaded.");
 done:
@@ -298,6 +340,13 @@ int manager_main(const struct manager_args *args)
         else
                 manager_log_caps(&cr, ca.mlock);
         (void)caps_read_effective("/proc", 0, &m.caps);
+        /* After caps_setup(): the sender thread keeps the capability sets of its creator. */
+        if (log_use_journal()) {
+                r = journal_send_start(NULL);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot start the journal sender; a stalled journald may "
+                                             "stall reapd, ignoring");
+        }
 
         r = cgroup_roots_discover("/proc/self/mountinfo", &m.roots);
         m.have_roots = r >= 0;
@@ -369,6 +418,7 @@ out:
         m.reaper = reaper_free(m.reaper);
         select_done(&m.selector);
         m.selector.rank = rank_bpf_free(m.selector.rank);
+        journal_send_stop(JOURNAL_STOP_USEC);
         if (m.proc_fd >= 0)
                 close(m.proc_fd);
         sd_event_unref(m.event);

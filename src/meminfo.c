@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "meminfo.h"
+#include "memstat.h"
 #include "util.h"
 
 /* 8 KiB covers the ~60 lines of /proc/meminfo (about 1.5 KiB) with room for new fields. */
@@ -16,14 +17,14 @@ enum {
         F_MEM_AVAILABLE,
         F_SWAP_TOTAL,
         F_SWAP_FREE,
+        F_HUGETLB,
         _F_MAX,
 };
 
 static const char *const field_names[_F_MAX] = {
-        [F_MEM_TOTAL] = "MemTotal",
-        [F_MEM_AVAILABLE] = "MemAvailable",
-        [F_SWAP_TOTAL] = "SwapTotal",
-        [F_SWAP_FREE] = "SwapFree",
+        [F_MEM_TOTAL] = "MemTotal",   [F_MEM_AVAILABLE] = "MemAvailable",
+        [F_SWAP_TOTAL] = "SwapTotal", [F_SWAP_FREE] = "SwapFree",
+        [F_HUGETLB] = "Hugetlb",
 };
 
 /* "   123 kB" up to @end: the value in bytes. 0, -EINVAL or -ERANGE. */
@@ -101,6 +102,7 @@ int meminfo_parse(const char *buf, struct meminfo *ret)
                 .swap_total = v[F_SWAP_TOTAL],
                 /* A SwapFree above SwapTotal would be a kernel bug; never report more free than total. */
                 .swap_free = seen[F_SWAP_TOTAL] ? MIN(v[F_SWAP_FREE], v[F_SWAP_TOTAL]) : 0,
+                .hugetlb = v[F_HUGETLB],
         };
         return 0;
 }
@@ -176,4 +178,53 @@ int meminfo_read_pcp(uint64_t *ret)
         if (n < 0)
                 return (int)n;
         return meminfo_parse_zoneinfo_pcp(buf, ps > 0 ? (uint64_t)ps : 4096, ret);
+}
+
+/* 16 KiB: /proc/vmstat is about 180 lines (5 KB) on 6.x, with room for the counters to come. */
+#define VMSTAT_BUF_SIZE (16 * 1024)
+
+enum {
+        V_PGSCAN_KSWAPD,
+        V_PGSCAN_DIRECT,
+        V_PGSCAN_KHUGEPAGED,
+        V_REFAULT_ANON,
+        V_REFAULT_FILE,
+        V_REFAULT, /* before 5.9: one counter for both */
+        _V_MAX,
+};
+
+static const char *const vmstat_keys[_V_MAX] = {
+        [V_PGSCAN_KSWAPD] = "pgscan_kswapd",          [V_PGSCAN_DIRECT] = "pgscan_direct",
+        [V_PGSCAN_KHUGEPAGED] = "pgscan_khugepaged",  [V_REFAULT_ANON] = "workingset_refault_anon",
+        [V_REFAULT_FILE] = "workingset_refault_file", [V_REFAULT] = "workingset_refault",
+};
+
+int meminfo_parse_vmstat(const char *buf, uint64_t *ret)
+{
+        uint64_t v[_V_MAX] = {}, seen, sum = 0;
+        int r;
+
+        r = memstat_parse(buf, vmstat_keys, _V_MAX, v, &seen);
+        if (r < 0)
+                return r;
+        if (seen == 0)
+                return -ENODATA;
+        for (unsigned i = 0; i < _V_MAX; i++)
+                sum = add_sat_u64(sum, v[i]);
+        *ret = sum;
+        return 0;
+}
+
+int meminfo_read_vmstat_fd(int fd, uint64_t *ret)
+{
+        char buf[VMSTAT_BUF_SIZE];
+        ssize_t n;
+
+        n = read_file_fd(fd, buf, sizeof(buf));
+        if (n < 0)
+                return (int)n;
+        /* a text that fills the buffer may go on: never parsed as if it ended there */
+        if ((size_t)n == sizeof(buf) - 1)
+                return -EFBIG;
+        return meminfo_parse_vmstat(buf, ret);
 }

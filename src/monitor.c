@@ -23,7 +23,7 @@ struct monitor {
         int fd[_PSI_LEVEL_MAX];
         /* Kept open and read with pread(): an idle wakeup then costs no path walk, file setup
          * and teardown (about half of its CPU time here). -1 = read by path. */
-        int meminfo_fd, pressure_fd;
+        int meminfo_fd, pressure_fd, vmstat_fd;
         struct cgroup_memory_reader memory; /* the scope's memory files, kept open likewise */
 
         struct monitor_params params;
@@ -117,29 +117,33 @@ static bool scope_exists(const struct monitor *m)
 bool monitor_memory_wants_pcp(const struct monitor_params *p, const struct meminfo *mi)
 {
         return mi->mem_available / MONITOR_PCP_NEAR_FACTOR <=
-               threshold_bytes(&p->min_available, mi->mem_total);
+               threshold_bytes(&p->min_available, sub_sat(mi->mem_total, mi->hugetlb));
 }
 
 void monitor_memory_sample(const struct monitor_memory *in, struct monitor_sample *s)
 {
         const struct cgroup_memory *cm = &in->cgroup;
 
-        s->mem_total = in->machine.mem_total;
-        s->mem_available = in->machine.mem_available;
-        if (in->pcp > 0)
-                s->mem_available = MIN(s->mem_total, s->mem_available + in->pcp);
+        /* The HugeTLB pools are RAM no kill gives back: not part of what a share is of. */
+        s->mem_total = MAX(sub_sat(in->machine.mem_total, in->machine.hugetlb), (uint64_t)1);
+        s->mem_available = MIN(in->machine.mem_available, s->mem_total);
+        s->mem_available_pcp = MIN(add_sat_u64(in->machine.mem_available, in->pcp), s->mem_total);
+        s->high_available = UINT64_MAX;
         s->swap_total = in->machine.swap_total;
         s->swap_free = in->machine.swap_free;
+        s->reclaim = in->vmstat_reclaim;
+        s->have_reclaim = in->have_vmstat;
         if (in->have_cgroup) {
-                /* Usage includes page cache that reclaim frees before any OOM kill: count it as
-                 * available, like MemAvailable does. The tighter of the cgroup's limit and the
-                 * machine: an unlimited (or over-committed) cgroup runs out when the machine does. */
+                /* The tighter of the cgroup's path and the machine: an unlimited (or
+                 * over-committed) cgroup runs out when the machine does. */
                 s->mem_total = MIN(cm->max, s->mem_total);
-                s->mem_available =
-                        MIN(MIN(sub_sat(cm->max, cm->current) + MIN(in->cgroup_file, cm->current), cm->max),
-                            s->mem_available);
+                s->mem_available = MIN(cm->available, s->mem_available);
+                s->mem_available_pcp = MIN(cm->available, s->mem_available_pcp);
+                s->high_available = cm->high_available;
                 s->swap_total = MIN(cm->swap_max, s->swap_total);
                 s->swap_free = MIN(sub_sat(cm->swap_max, cm->swap_current), s->swap_free);
+                s->reclaim = cm->stat.reclaim;
+                s->have_reclaim = cm->have_stat && cm->stat.have_reclaim;
         }
         s->have_memory = true;
 }
@@ -155,11 +159,15 @@ int monitor_memory_read_cgroup(struct cgroup_memory_reader *rd, const struct cgr
         if (r < 0)
                 return r;
         in->have_cgroup = true;
-        /* unlimited: MemAvailable bounds it, memory.stat is moot; unreadable: count none */
-        if (in->cgroup.max == CGROUP_LIMIT_MAX ||
-            cgroup_memory_reader_file(rd, roots, path, &in->cgroup_file) < 0)
-                in->cgroup_file = 0;
         return 0;
+}
+
+/* The cgroup whose memory files stand for the scope: Cgroup=, the container's own, or none. */
+static const char *memory_scope(const struct monitor *m)
+{
+        if (m->info.cgroup_scope)
+                return m->params.cgroup;
+        return m->info.container_memory ? "/" : NULL;
 }
 
 static int take_sample(struct monitor *m, enum monitor_cause cause, struct monitor_sample *ret)
@@ -173,17 +181,26 @@ static int take_sample(struct monitor *m, enum monitor_cause cause, struct monit
                 r = meminfo_read_at(AT_FDCWD, NULL, &in.machine);
         if (r < 0)
                 return r;
-        if (monitor_memory_wants_pcp(&m->params, &in.machine) && meminfo_read_pcp(&in.pcp) < 0)
+        /* after a kill (SYNC) the lists hold much of what came back; near the threshold the
+         * decider counts them while it judges a kill that just ended */
+        if ((cause == MONITOR_CAUSE_SYNC || monitor_memory_wants_pcp(&m->params, &in.machine)) &&
+            meminfo_read_pcp(&in.pcp) < 0)
                 in.pcp = 0;
 
-        if (m->info.cgroup_scope) {
-                r = monitor_memory_read_cgroup(&m->memory, &m->roots, m->params.cgroup, &in);
-                if (r == -ENOENT && scope_exists(m))
+        if (memory_scope(m)) {
+                r = monitor_memory_read_cgroup(&m->memory, &m->roots, memory_scope(m), &in);
+                if (r == -ENOENT && m->info.cgroup_scope && scope_exists(m))
                         m->info.memory_fallback = true;
                 else if (r < 0 && r != -EOPNOTSUPP)
                         return r; /* -EOPNOTSUPP: no memory controller for it anywhere: the machine's */
+                if (r == 0 && !in.cgroup.have_stat && m->info.stat_error == 0)
+                        m->info.stat_error = in.cgroup.stat_error;
         }
+        if (!in.have_cgroup && m->vmstat_fd >= 0)
+                in.have_vmstat = meminfo_read_vmstat_fd(m->vmstat_fd, &in.vmstat_reclaim) >= 0;
         monitor_memory_sample(&in, &s);
+        if (!s.have_reclaim)
+                m->info.no_reclaim = true;
 
         r = pressure_read_fd(m->pressure_fd, &s.pressure);
         if (r < 0 && r != -EINVAL && m->pressure_fd >= 0) {
@@ -328,6 +345,7 @@ int monitor_new(sd_event *e, const struct monitor_params *p, const struct cgroup
                 return -ENOMEM;
         m->fd[PSI_SOME] = m->fd[PSI_FULL] = -1;
         m->pressure_fd = -1;
+        m->vmstat_fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC | O_NOCTTY);
         m->memory = (struct cgroup_memory_reader)CGROUP_MEMORY_READER_INIT;
         m->meminfo_fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC | O_NOCTTY);
         m->event = sd_event_ref(e);
@@ -358,6 +376,15 @@ int monitor_new(sd_event *e, const struct monitor_params *p, const struct cgroup
         } else {
                 strlcpy0(m->info.pressure_path, PROC_PRESSURE_MEMORY, sizeof(m->info.pressure_path));
         }
+        if (m->info.container) {
+                struct cgroup_memory cm;
+
+                /* Its limits too, at the root of its cgroup namespace, so that headroom and
+                 * pressure describe the same thing. On the host's own root there are no such
+                 * files (-EOPNOTSUPP): the machine's figures then. */
+                m->roots = *roots;
+                m->info.container_memory = cgroup_memory_read(roots, "/", &cm) >= 0;
+        }
 
         m->info.have_pressure = pressure_read_at(AT_FDCWD, m->info.pressure_path, &psi) == 0;
         if (m->info.have_pressure)
@@ -386,6 +413,7 @@ struct monitor *monitor_free(struct monitor *m)
         m->timer = sd_event_source_disable_unref(m->timer);
         safe_close(m->meminfo_fd);
         safe_close(m->pressure_fd);
+        safe_close(m->vmstat_fd);
         cgroup_memory_reader_close(&m->memory);
         sd_event_unref(m->event);
         free(m);

@@ -169,9 +169,12 @@ enum {
         STATUS_CAPEFF,
         STATUS_CAPBND,
         STATUS_CAPAMB,
+        STATUS_VMLCK,
+        STATUS_HUGETLB,
         _STATUS_MAX,
 };
 
+/* clang-format off */
 static const char *const status_keys[_STATUS_MAX] = {
         [STATUS_STATE] = "State",     [STATUS_TGID] = "Tgid",         [STATUS_PPID] = "PPid",
         [STATUS_UID] = "Uid",         [STATUS_VMRSS] = "VmRSS",       [STATUS_RSSANON] = "RssAnon",
@@ -179,7 +182,9 @@ static const char *const status_keys[_STATUS_MAX] = {
         [STATUS_VMPTE] = "VmPTE",     [STATUS_SIGPND] = "SigPnd",     [STATUS_SHDPND] = "ShdPnd",
         [STATUS_CAPINH] = "CapInh",   [STATUS_CAPPRM] = "CapPrm",     [STATUS_CAPEFF] = "CapEff",
         [STATUS_CAPBND] = "CapBnd",   [STATUS_CAPAMB] = "CapAmb",
+        [STATUS_VMLCK] = "VmLck",     [STATUS_HUGETLB] = "HugetlbPages",
 };
+/* clang-format on */
 
 static unsigned hex_digit(char c)
 {
@@ -292,6 +297,12 @@ static int status_line(void *userdata, const char *line, size_t len, bool overlo
         case STATUS_VMPTE:
                 dst = &st->pgtables_kb;
                 break;
+        case STATUS_VMLCK:
+                dst = &st->locked_kb;
+                break;
+        case STATUS_HUGETLB:
+                dst = &st->hugetlb_kb;
+                break;
         }
         if (take_u64(&val, end, &v) < 0)
                 return -EINVAL;
@@ -342,6 +353,7 @@ int proc_status_parser_finish(struct proc_status_parser *p, struct proc_status *
                 return p->error;
         st = p->st;
         st.has_mm = p->have_vmrss || p->have_rssanon;
+        st.shmem_kb = p->shmem;
         if (!p->have_vmrss && p->have_rssanon)
                 /* saturate: garbage values must not wrap into a small number */
                 st.rss_kb = add_sat_u64(add_sat_u64(p->anon, p->file), p->shmem);

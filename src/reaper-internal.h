@@ -29,6 +29,7 @@ struct reaper {
         int done_fd; /* eventfd, nonblocking: thread -> main "done"; reaper_fd() */
         atomic_int state; /* enum reaper_state */
         atomic_bool stop;
+        bool detached; /* main thread only: a released op's targets await reaper_collect_detached() */
 
         struct reaper_config config;
         struct reaper_setup setup;

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* report.c - stage 6: one structured journal record per kill */
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
-#include <systemd/sd-journal.h>
+
+#include "journal-send.h"
 
 #include "log.h"
 #include "report.h"
@@ -110,6 +112,18 @@ void report_kill_fields(const struct kill_report *r, struct report_fields *f)
         add(f, "EXIT_USEC=%" PRIu64, r->exit_usec);
         add(f, "RELEASED_KB=%" PRIu64, r->released_kb);
         add(f, "RELEASED_BY=%s", r->released_by_mrelease ? "process_mrelease" : "exit");
+        if (r->kill_unit_wanted)
+                add(f, "KILL_UNIT_WANTED=%s", r->kill_unit_wanted);
+        if (r->victim_shmem_kb || r->victim_locked_kb || r->victim_hugetlb_kb) {
+                add(f, "VICTIM_SHMEM_KB=%" PRIu64, r->victim_shmem_kb);
+                add(f, "VICTIM_LOCKED_KB=%" PRIu64, r->victim_locked_kb);
+                add(f, "VICTIM_HUGETLB_KB=%" PRIu64, r->victim_hugetlb_kb);
+        }
+        if (r->futile) {
+                add(f, "FUTILE=%s", r->futile);
+                add(f, "FUTILE_STREAK=%u", r->futile_streak);
+                add(f, "BACKOFF_USEC=%" PRIu64, r->backoff_usec);
+        }
         add(f, "DRY_RUN=%d", r->dry_run ? 1 : 0);
         if (r->rehearsal)
                 add(f, "REHEARSAL=1");
@@ -136,9 +150,12 @@ int report_kill(const struct kill_report *r)
 
         report_kill_fields(r, &fields);
         if (log_use_journal()) {
-                ret = sd_journal_sendv(fields.iov, (int)fields.n);
+                /* never blocks: what journald cannot take now is queued (journal-send.h) */
+                ret = journal_sendv(fields.iov, fields.n);
                 if (ret >= 0)
                         return 0;
+                if (ret == -ENOBUFS)
+                        return ret; /* counted; stderr, journald's too, would not be read either */
         }
         fprintf(stderr, "<%d>%s\n", report_priority(r), report_field_get(&fields, "MESSAGE"));
         return ret;
@@ -147,6 +164,7 @@ int report_kill(const struct kill_report *r)
 int report_no_candidate(const char *trigger, uint64_t mem_available_kb, uint32_t pressure_some_avg10,
                         size_t n_scanned, const char *instance)
 {
+        struct report_fields *f = &fields;
         char msg[256];
         int ret = 0;
 
@@ -155,14 +173,20 @@ int report_no_candidate(const char *trigger, uint64_t mem_available_kb, uint32_t
                  " kB) but no process may be killed among %zu scanned.",
                  str_or(trigger, "unknown"), mem_available_kb, n_scanned);
         if (log_use_journal()) {
-                ret = sd_journal_send("MESSAGE=%s", msg, "MESSAGE_ID=%s", REPORT_MESSAGE_ID_NO_CANDIDATE,
-                                      "PRIORITY=%d", LOG_WARNING, "SYSLOG_IDENTIFIER=reapd", "TRIGGER=%s",
-                                      str_or(trigger, "unknown"), "MEM_AVAILABLE_KB=%" PRIu64,
-                                      mem_available_kb, "PRESSURE_SOME_AVG10=%u.%02u",
-                                      pressure_some_avg10 / 100, pressure_some_avg10 % 100, "SCANNED=%zu",
-                                      n_scanned, instance ? "INSTANCE=%s" : NULL, instance, NULL);
-                if (ret >= 0)
-                        return 0;
+                f->n = 0;
+                add(f, "MESSAGE=%s", msg);
+                add(f, "MESSAGE_ID=%s", REPORT_MESSAGE_ID_NO_CANDIDATE);
+                add(f, "PRIORITY=%d", LOG_WARNING);
+                add(f, "SYSLOG_IDENTIFIER=reapd");
+                add(f, "TRIGGER=%s", str_or(trigger, "unknown"));
+                add(f, "MEM_AVAILABLE_KB=%" PRIu64, mem_available_kb);
+                add(f, "PRESSURE_SOME_AVG10=%u.%02u", pressure_some_avg10 / 100, pressure_some_avg10 % 100);
+                add(f, "SCANNED=%zu", n_scanned);
+                if (instance)
+                        add(f, "INSTANCE=%s", instance);
+                ret = journal_sendv(f->iov, f->n);
+                if (ret >= 0 || ret == -ENOBUFS)
+                        return ret >= 0 ? 0 : ret;
         }
         fprintf(stderr, "<%d>%s\n", LOG_WARNING, msg);
         return ret;

@@ -163,6 +163,9 @@ static int take_one(struct snapshot *s, int proc_dirfd, pid_t pid, const struct 
         r = proc_read_stat(proc_dirfd, pid, &st);
         if (r < 0)
                 return SNAPSHOT_SKIPPED; /* vanished or garbage: nothing to score */
+        for (size_t i = 0; i < opts->n_exclude; i++)
+                if (opts->exclude[i].pid == pid && opts->exclude[i].starttime == st.starttime)
+                        return SNAPSHOT_SKIPPED; /* set aside by the caller */
         *pi = (struct proc_info){
                 .pid = pid,
                 .ppid = st.ppid,

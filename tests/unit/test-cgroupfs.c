@@ -152,7 +152,6 @@ static void test_memory_reader(void **state)
         struct cgroup_memory_reader rd = CGROUP_MEMORY_READER_INIT;
         struct cgroup_memory m;
         char tmpl[] = "/tmp/reapd-test-cgroup.XXXXXX", dir[PATH_MAX];
-        uint64_t file = 0;
         int fd;
 
         assert_non_null(mkdtemp(tmpl));
@@ -174,8 +173,10 @@ static void test_memory_reader(void **state)
         assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/g", &m), 0);
         assert_int_equal(m.current, 250);
         assert_int_equal(rd.fd[CGROUP_MEMORY_CURRENT], fd); /* the same fd, read again from 0 */
-        assert_int_equal(cgroup_memory_reader_file(&rd, &r, "/g", &file), 0);
-        assert_int_equal(file, 11);
+        assert_true(m.have_stat);
+        assert_int_equal(m.stat.file, 11);
+        assert_int_equal(m.available, 1000 - 250 + 11);
+        assert_true(m.high == CGROUP_LIMIT_MAX && m.high_available == CGROUP_LIMIT_MAX);
 
         /* Swap files are read unless the machine has no swap (no_swap): then they are not even
          * opened, and a garbled one cannot fail the read. */
@@ -198,13 +199,21 @@ static void test_memory_reader(void **state)
         assert_true(rd.dir < 0 && rd.fd[CGROUP_MEMORY_CURRENT] < 0 && rd.fd[CGROUP_MEMORY_STAT] < 0);
         cgroup_memory_reader_close(&rd); /* twice is harmless */
 
+        /* memory.high is a soft level: headroom under it is said apart. */
+        put(dir, "memory.high", "200\n");
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/g", &m), 0);
+        assert_int_equal(m.high, 200);
+        assert_int_equal(m.high_available, 11); /* over it: only its page cache is left */
+        cgroup_memory_reader_close(&rd);
+
         /* A garbled value is -EINVAL, and is not retried as a vanished group would be. */
         put(dir, "memory.max", "lots\n");
         assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/g", &m), -EINVAL);
         cgroup_memory_reader_close(&rd);
 
-        for (const char *const *f = (const char *const[]){"memory.current", "memory.max", "memory.stat",
-                                                          "memory.swap.current", "memory.swap.max", NULL};
+        for (const char *const *f =
+                     (const char *const[]){"memory.current", "memory.max", "memory.stat",
+                                           "memory.swap.current", "memory.swap.max", "memory.high", NULL};
              *f; f++) {
                 int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -229,39 +238,132 @@ static void test_dir_stat(void **state)
         assert_int_equal(cgroup_dir_stat(root, "/a/b/memory.current", &st), -ENOTDIR);
 }
 
-static void test_memory_stat_file(void **state)
+static void test_memory_stat(void **state)
 {
         struct cgroup_roots r = {.v2_has_memory = true};
-        uint64_t v = 42;
+        struct cgroup_memory m;
+        struct cgroup_memory_stat st = {.file = 42};
 
         snprintf(r.v2, sizeof(r.v2), "%s/cgroup-v2", FIXTURES_DIR);
-        assert_int_equal(cgroup_memory_file_read(&r, "/a/b", &v), 0);
-        assert_int_equal(v, 52428800);
-        /* No memory.stat in the fixture's /a. */
-        assert_int_equal(cgroup_memory_file_read(&r, "/a", &v), -EOPNOTSUPP);
-        assert_int_equal(cgroup_memory_file_read(&r, "/nope", &v), -ENOENT);
+        assert_int_equal(cgroup_memory_read(&r, "/a/b", &m), 0);
+        assert_true(m.have_stat);
+        assert_int_equal(m.stat.file, 52428800);
+        /* limit - usage + file LRU */
+        assert_int_equal(m.available, 1073741824 - 104857600 + 52428800);
+        /* No memory.stat in the fixture's /a: said, and no page cache counted. */
+        assert_int_equal(cgroup_memory_read(&r, "/a", &m), 0);
+        assert_false(m.have_stat);
+        assert_int_equal(m.stat_error, -ENOENT);
+        assert_true(m.available == CGROUP_LIMIT_MAX);
 
-        /* v1: the hierarchical totals, not the group's own counters. */
+        /* v1: the hierarchical totals, not the group's own counters, and the hierarchical limit. */
         r.v2_has_memory = false;
         snprintf(r.v1_memory, sizeof(r.v1_memory), "%s/cgroup-v1/memory", FIXTURES_DIR);
-        assert_int_equal(cgroup_memory_file_read(&r, "/a/b", &v), 0);
-        assert_int_equal(v, 104857600);
+        assert_int_equal(cgroup_memory_read(&r, "/a/b", &m), 0);
+        assert_int_equal(m.stat.file, 104857600);
+        assert_int_equal(m.available, 419430400 - 209715200 + 104857600);
+        assert_false(m.stat.have_reclaim);
 
-        v = 42;
-        assert_int_equal(cgroup_parse_memory_stat_file(unit_fixture("cgroup-stat-missing"), false, &v),
-                         -EINVAL);
-        assert_int_equal(cgroup_parse_memory_stat_file("active_file 1\ninactive_file x\n", false, &v),
-                         -EINVAL);
-        assert_int_equal(cgroup_parse_memory_stat_file("active_file 1\ninactive_file\n", false, &v),
-                         -EINVAL);
-        assert_int_equal(cgroup_parse_memory_stat_file("active_file 18446744073709551615\ninactive_file 1\n",
-                                                       false, &v),
-                         -EINVAL);
-        assert_int_equal(cgroup_parse_memory_stat_file("active_file 1\ninactive_file 2\n", true, &v),
-                         -EINVAL);
-        assert_int_equal(v, 42);
-        assert_int_equal(cgroup_parse_memory_stat_file("inactive_file 2\nactive_file 1", false, &v), 0);
-        assert_int_equal(v, 3);
+        assert_int_equal(cgroup_parse_memory_stat(unit_fixture("cgroup-stat-missing"), false, &st), -EINVAL);
+        assert_int_equal(cgroup_parse_memory_stat("active_file 1\ninactive_file x\n", false, &st), -EINVAL);
+        assert_int_equal(cgroup_parse_memory_stat("active_file 1\ninactive_file\n", false, &st), -EINVAL);
+        assert_int_equal(
+                cgroup_parse_memory_stat("active_file 18446744073709551615\ninactive_file 1\n", false, &st),
+                -EINVAL);
+        assert_int_equal(cgroup_parse_memory_stat("active_file 1\ninactive_file 2\n", true, &st), -EINVAL);
+        assert_int_equal(st.file, 42);
+        assert_int_equal(cgroup_parse_memory_stat("inactive_file 2\nactive_file 1", false, &st), 0);
+        assert_int_equal(st.file, 3);
+        assert_false(st.have_reclaim);
+        assert_true(st.hierarchical_limit == CGROUP_LIMIT_MAX);
+
+        /* Reclaim activity: v2 scans and refaults; v1 refaults (it has no scan counter). */
+        assert_int_equal(cgroup_parse_memory_stat("active_file 1\ninactive_file 2\npgscan 100\npgsteal 90\n"
+                                                  "workingset_refault_anon 7\nworkingset_refault_file 5\n"
+                                                  "pgscan_direct 1000\n",
+                                                  false, &st),
+                         0);
+        assert_true(st.have_reclaim);
+        assert_int_equal(st.reclaim, 112);
+        assert_int_equal(cgroup_parse_memory_stat(unit_fixture("cgroup-v1-stat"), true, &st), 0);
+        assert_true(st.have_reclaim);
+        assert_int_equal(st.reclaim, 1853598 + 2519287);
+        assert_int_equal(st.file, 647278592ULL + 323571712ULL);
+        assert_int_equal(st.hierarchical_limit, 314572800);
+        /* v1's "unlimited" limit is none */
+        assert_int_equal(cgroup_parse_memory_stat("total_active_file 1\ntotal_inactive_file 2\n"
+                                                  "hierarchical_memory_limit 9223372036854771712\n",
+                                                  true, &st),
+                         0);
+        assert_true(st.hierarchical_limit == CGROUP_LIMIT_MAX);
+}
+
+/* A limit above the cgroup binds it: the tightest max and high, the least headroom on the path. */
+static void test_memory_ancestors(void **state)
+{
+        struct cgroup_roots r = {.v2_has_memory = true};
+        struct cgroup_memory m;
+        char tmpl[] = "/tmp/reapd-test-cgroup.XXXXXX", p[256], c[256], g[256];
+
+        assert_non_null(mkdtemp(tmpl));
+        snprintf(r.v2, sizeof(r.v2), "%s", tmpl);
+        snprintf(p, sizeof(p), "%s/batch.slice", tmpl);
+        snprintf(c, sizeof(c), "%s/batch.slice/job.service", tmpl);
+        snprintf(g, sizeof(g), "%s/batch.slice/job.service/worker", tmpl);
+        assert_int_equal(mkdir(p, 0755), 0);
+        assert_int_equal(mkdir(c, 0755), 0);
+        assert_int_equal(mkdir(g, 0755), 0);
+        /* the slice: 1000 bytes, 900 used by the service and its siblings, 40 of it page cache */
+        put(p, "memory.current", "900\n");
+        put(p, "memory.max", "1000\n");
+        put(p, "memory.high", "800\n");
+        put(p, "memory.stat", "active_file 30\ninactive_file 10\n");
+        /* the service: no limit of its own */
+        put(c, "memory.current", "300\n");
+        put(c, "memory.max", "max\n");
+        put(c, "memory.stat", "active_file 0\ninactive_file 0\npgscan 9\n");
+        /* the worker inside: a loose limit of its own */
+        put(g, "memory.current", "200\n");
+        put(g, "memory.max", "5000\n");
+        put(g, "memory.stat", "active_file 0\ninactive_file 0\npgscan 4\n");
+
+        assert_int_equal(cgroup_memory_read(&r, "/batch.slice/job.service", &m), 0);
+        assert_int_equal(m.current, 300);
+        assert_int_equal(m.max, 1000);
+        assert_int_equal(m.high, 800);
+        assert_int_equal(m.available, 1000 - 900 + 40);
+        assert_int_equal(m.high_available, 40); /* the slice is over its memory.high */
+        assert_int_equal(m.stat.reclaim, 9); /* the scope's own counters */
+
+        assert_int_equal(cgroup_memory_read(&r, "/batch.slice/job.service/worker", &m), 0);
+        assert_int_equal(m.max, 1000);
+        assert_int_equal(m.available, 140);
+
+        /* the slice itself: only its own limits */
+        assert_int_equal(cgroup_memory_read(&r, "/batch.slice", &m), 0);
+        assert_int_equal(m.max, 1000);
+        assert_int_equal(m.available, 140);
+
+        /* a limit above that is tighter than the scope's headroom binds; one that is looser does not */
+        put(p, "memory.max", "max\n");
+        put(p, "memory.high", "max\n");
+        assert_int_equal(cgroup_memory_read(&r, "/batch.slice/job.service/worker", &m), 0);
+        assert_int_equal(m.max, 5000);
+        assert_int_equal(m.available, 4800);
+        assert_true(m.high == CGROUP_LIMIT_MAX);
+
+        for (const char *const *d = (const char *const[]){g, c, p, NULL}; *d; d++) {
+                for (const char *const *f = (const char *const[]){"memory.current", "memory.max",
+                                                                  "memory.high", "memory.stat", NULL};
+                     *f; f++) {
+                        char path[PATH_MAX];
+
+                        snprintf(path, sizeof(path), "%s/%s", *d, *f);
+                        (void)unlink(path);
+                }
+                assert_int_equal(rmdir(*d), 0);
+        }
+        assert_int_equal(rmdir(tmpl), 0);
 }
 
 static void test_path_join(void **state)
@@ -451,7 +553,8 @@ int main(void)
                 cmocka_unit_test(test_parse_limit),
                 cmocka_unit_test(test_memory_read),
                 cmocka_unit_test(test_memory_reader),
-                cmocka_unit_test(test_memory_stat_file),
+                cmocka_unit_test(test_memory_stat),
+                cmocka_unit_test(test_memory_ancestors),
                 cmocka_unit_test(test_dir_stat),
                 cmocka_unit_test(test_path_join),
                 cmocka_unit_test(test_pressure_path),

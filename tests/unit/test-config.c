@@ -200,6 +200,21 @@ static void test_spellings(void **state)
         assert_int_equal(c.log_level, LOG_WARNING);
         config_done(&c);
         free(errs);
+
+        /* a slice's name, as systemctl shows it, is its path as systemd nests it */
+        for (const char *const *t =
+                     (const char *const[]){"batch.slice", "/batch.slice", "user-1000.slice",
+                                           "/user.slice/user-1000.slice", "a-b-c.slice",
+                                           "/a.slice/a-b.slice/a-b-c.slice", "-.slice", "", NULL};
+             *t; t += 2) {
+                char text[128];
+
+                snprintf(text, sizeof(text), "[Monitor]\nCgroup=%s\n", t[0]);
+                assert_int_equal(load_text(text, &c, &errs), 0);
+                assert_string_equal(c.cgroup, t[1]);
+                config_done(&c);
+                free(errs);
+        }
 }
 
 /* A long line (longer than the 200 bytes libinih read at a time) arrives whole. */
@@ -247,7 +262,10 @@ static const struct bad_case {
         {"[Monitor]\nPressureWindow=11s\n", "from 500ms to 10s", 2},
         {"[Monitor]\nPressureDuration=soon\n", "PressureDuration=soon", 2},
         {"[Monitor]\nPressurePollInterval=10ms\n", "PressurePollInterval=10ms", 2},
-        {"[Monitor]\nCgroup=system.slice\n", "absolute cgroup2 path", 2},
+        {"[Monitor]\nCgroup=system\n", "absolute cgroup2 path", 2},
+        {"[Monitor]\nCgroup=nginx.service\n", "/system.slice/NAME.service", 2},
+        {"[Monitor]\nCgroup=user-.slice\n", "not a valid slice name", 2},
+        {"[Monitor]\nCgroup=a--b.slice\n", "not a valid slice name", 2},
         {"[Monitor]\nCgroup=/a/../b\n", "components are not allowed", 2},
         {"[Kill]\nKillUnit=session\n", "expected process, process-group or cgroup", 2},
         {"[Kill]\nDryRun=maybe\n", "expected a boolean", 2},

@@ -22,11 +22,15 @@ struct sim {
         usec_t t;
         uint64_t some, full;
         uint64_t avail, swap_total, swap_free;
-        bool have_pressure;
+        uint64_t pcp; /* free pages on the per-CPU lists, counted only in mem_available_pcp */
+        uint64_t reclaim; /* cumulative reclaim activity (pages), when have_reclaim */
+        uint64_t reclaim_rate; /* pages per second added to it at each step */
+        bool have_pressure, have_reclaim;
 };
 
 static void sim_init(struct sim *s, const struct decide_params *p)
 {
+        *s = (struct sim){};
         decider_init(&s->d, p);
         s->t = 100 * SEC;
         s->some = 1000000;
@@ -68,6 +72,7 @@ static enum decide_action sim_step(struct sim *s, usec_t dt, uint32_t some, uint
         s->t += dt;
         s->some += dt * some / PERMYRIAD_MAX;
         s->full += dt * full / PERMYRIAD_MAX;
+        s->reclaim += dt * s->reclaim_rate / SEC;
         m = (struct monitor_sample){
                 .now = s->t,
                 .cause = cause,
@@ -76,8 +81,12 @@ static enum decide_action sim_step(struct sim *s, usec_t dt, uint32_t some, uint
                 .have_memory = true,
                 .mem_total = 16 * GB,
                 .mem_available = s->avail,
+                .mem_available_pcp = MIN(s->avail + s->pcp, 16 * GB),
+                .high_available = UINT64_MAX,
                 .swap_total = s->swap_total,
                 .swap_free = s->swap_free,
+                .reclaim = s->reclaim,
+                .have_reclaim = s->have_reclaim,
         };
         return decide_step(&s->d, &m, ret_reason);
 }
@@ -506,6 +515,251 @@ static void test_outcomes(void **state)
         assert_null(decide_outcome_to_string(_DECIDE_OUTCOME_MAX));
 }
 
+/*
+ * Recorded in the lab (LAB.md, "PSI triggers report the past"): a cgroup's thrasher was killed,
+ * and reapd started 0.3 s later. Its first sample saw the whole limit free and no reclaim; a
+ * "full" trigger, served from the kernel's 2 s averaging, fired within the first window and
+ * described the dead thrasher. Without present evidence the decider killed the bystander 1 run
+ * in 3. Here the trigger comes at every offset of the first two windows, with and without a
+ * "some" trigger and the stale share the averages still show: never a kill.
+ */
+static void test_stale_trigger_after_start(void **state)
+{
+        struct decide_params p = default_params();
+        enum decide_reason why;
+        struct sim s;
+
+        for (usec_t off = 50 * MSEC; off <= 4 * SEC; off += 50 * MSEC) {
+                sim_init(&s, &p);
+                s.have_reclaim = true;
+                s.reclaim = 5000000; /* the counters remember the thrash; they no longer rise */
+                s.avail = 15 * GB;
+                assert_int_equal(sim_step(&s, 0, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+                /* a "full" trigger at @off, then a "some" one, then the fast samples */
+                assert_int_equal(sim_step(&s, off, 8000, 7000, MONITOR_CAUSE_TRIGGER_FULL, &why),
+                                 DECIDE_NONE);
+                assert_int_equal(sim_step(&s, 10 * MSEC, 8000, 7000, MONITOR_CAUSE_TRIGGER_SOME, &why),
+                                 DECIDE_NONE);
+                for (int i = 0; i < 8; i++)
+                        assert_int_equal(sim_step(&s, 500 * MSEC, 8000, 7000, MONITOR_CAUSE_TIMER, &why),
+                                         DECIDE_NONE);
+                assert_true(s.d.deferred > 0);
+        }
+
+        /* The same samples with reclaim still rising (the thrasher alive): a kill, at once. */
+        sim_init(&s, &p);
+        s.have_reclaim = true;
+        s.reclaim_rate = 8000; /* pages/s: the lab's thrash refaulted 6 000 to 20 000 */
+        assert_int_equal(sim_step(&s, 0, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        assert_int_equal(sim_step(&s, 600 * MSEC, 8000, 7000, MONITOR_CAUSE_TRIGGER_FULL, &why),
+                         DECIDE_KILL);
+        assert_int_equal(why, DECIDE_REASON_PRESSURE_FULL);
+
+        /* Too soon after start to tell a rate (under 250 ms): wait for the next sample. */
+        sim_init(&s, &p);
+        s.have_reclaim = true;
+        s.reclaim_rate = 8000;
+        assert_int_equal(sim_step(&s, 0, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        assert_int_equal(sim_step(&s, 100 * MSEC, 8000, 7000, MONITOR_CAUSE_TRIGGER_FULL, &why),
+                         DECIDE_NONE);
+        assert_int_equal(sim_step(&s, 500 * MSEC, 8000, 7000, MONITOR_CAUSE_TRIGGER_FULL, &why),
+                         DECIDE_KILL);
+}
+
+/* A sustained "some" episode still kills when reclaim goes on; it waits while it does not. */
+static void test_some_needs_reclaim(void **state)
+{
+        struct decide_params p = default_params();
+        enum decide_reason why;
+        usec_t start, killed;
+        struct sim s;
+
+        sim_init(&s, &p);
+        s.have_reclaim = true;
+        s.reclaim_rate = 3000;
+        assert_int_equal(sim_step(&s, 10 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        start = s.t;
+        assert_int_equal(sim_step(&s, 2 * SEC, 2000, 0, MONITOR_CAUSE_TRIGGER_SOME, &why), DECIDE_NONE);
+        killed = run_until_kill(&s, 20 * SEC, 2000, &why);
+        assert_int_equal(why, DECIDE_REASON_PRESSURE_SOME);
+        assert_int_equal(killed - start, p.pressure_duration);
+
+        /* Stall with reclaim flat (another scope's I/O, a frozen task): the episode runs, no kill... */
+        sim_init(&s, &p);
+        s.have_reclaim = true;
+        assert_int_equal(sim_step(&s, 10 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        assert_int_equal(sim_step(&s, 2 * SEC, 2000, 0, MONITOR_CAUSE_TRIGGER_SOME, &why), DECIDE_NONE);
+        assert_int_equal(run_until_kill(&s, 30 * SEC, 2000, &why), 0);
+        assert_true(s.d.some_above);
+        /* ... until reclaim starts: then at once, the episode being long enough. */
+        s.reclaim_rate = 1000;
+        killed = run_until_kill(&s, 3 * SEC, 2000, &why);
+        assert_true(killed > 0);
+        assert_int_equal(why, DECIDE_REASON_PRESSURE_SOME);
+
+        /* A trickle under DECIDE_RECLAIM_MIN_PAGES a window is no evidence. */
+        sim_init(&s, &p);
+        s.have_reclaim = true;
+        s.reclaim_rate = 50;
+        assert_int_equal(sim_step(&s, 10 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        assert_int_equal(sim_step(&s, 2 * SEC, 9000, 8000, MONITOR_CAUSE_TRIGGER_FULL, &why), DECIDE_NONE);
+
+        /* Headroom under the soft level is evidence enough: 1 GB of 16 (under 10 %). */
+        s.avail = 1 * GB;
+        assert_int_equal(sim_step(&s, 500 * MSEC, 9000, 8000, MONITOR_CAUSE_TRIGGER_FULL, &why),
+                         DECIDE_KILL);
+        assert_int_equal(why, DECIDE_REASON_PRESSURE_FULL);
+
+        /* Without reclaim counters (an old kernel, no memory.stat) PSI decides alone, as it did. */
+        sim_init(&s, &p);
+        assert_int_equal(sim_step(&s, 10 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        assert_int_equal(sim_step(&s, 2 * SEC, 9000, 8000, MONITOR_CAUSE_TRIGGER_FULL, &why), DECIDE_KILL);
+}
+
+/*
+ * Recorded after a kill on this machine: MemAvailable rose by a few hundred MB in the first
+ * seconds while 0.5 to 1.5 GB sat on the per-CPU lists (bench/TUNABLES.md). The lists count for
+ * DECIDE_PCP_AFTER_KILL_USEC after a kill ends, and never before one.
+ */
+static void test_pcp_after_kill(void **state)
+{
+        struct decide_params p = default_params();
+        enum decide_reason why;
+        struct sim s;
+
+        /* 5% of 16 GB = 800 MB. Before any kill the lists do not count: 700 MB + 300 MB is a kill. */
+        sim_init_low_memory(&s, &p);
+        s.avail = 700 * 1000 * 1000;
+        s.pcp = 300 * 1000 * 1000;
+        assert_int_equal(sim_step(&s, 1 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
+        decide_kill_outcome(&s.d, DECIDE_OUTCOME_KILLED, s.t, NULL);
+        decide_kill_finished(&s.d, s.t + 100 * MSEC);
+
+        /* The victim is dead; its memory is on the lists. No second kill (no storm) ... */
+        s.avail = 750 * 1000 * 1000;
+        s.pcp = 900 * 1000 * 1000;
+        for (int i = 0; i < 9; i++)
+                assert_int_equal(sim_step(&s, 500 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        /* ... and once the window is over, MemAvailable alone decides again. */
+        assert_int_equal(sim_step(&s, 1 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
+}
+
+/* A victim whose memory is a tmpfs file: freed nothing; the back-off grows, a useful kill ends it. */
+static void test_futile_backoff(void **state)
+{
+        struct decide_params p = default_params();
+        struct decide_kill_memory shm = {
+                .held = 200 << 20, .freed = 2 << 20, .shmem = 190 << 20, .exited = true, .measured = true};
+        struct decide_judgement j;
+        enum decide_reason why;
+        usec_t expect = 2 * SEC, t0;
+        struct sim s;
+
+        sim_init_low_memory(&s, &p);
+        for (unsigned n = 1; n <= 8; n++) {
+                assert_int_equal(sim_step(&s, 100 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
+                decide_kill_outcome(&s.d, DECIDE_OUTCOME_KILLED, s.t, NULL);
+                decide_kill_judge(&s.d, &shm, &j);
+                assert_int_equal(j.futile, DECIDE_FUTILE_SHMEM);
+                assert_int_equal(j.streak, n);
+                assert_int_equal(j.backoff, MIN(expect, 64 * SEC));
+                t0 = s.t + 200 * MSEC;
+                decide_kill_finished(&s.d, t0);
+                /* held until the back-off is over, however low memory stays */
+                while (s.t + 100 * MSEC < t0 + j.backoff)
+                        assert_int_equal(sim_step(&s, 100 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why),
+                                         DECIDE_WAIT);
+                expect *= 2;
+        }
+        /* A kill that gives back what its victim held ends the streak. */
+        assert_int_equal(sim_step(&s, 100 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
+        decide_kill_outcome(&s.d, DECIDE_OUTCOME_KILLED, s.t, NULL);
+        decide_kill_judge(&s.d,
+                          &(struct decide_kill_memory){
+                                  .held = 200 << 20, .freed = 180 << 20, .exited = true, .measured = true},
+                          &j);
+        assert_int_equal(j.futile, DECIDE_FUTILE_NO);
+        assert_int_equal(j.streak, 0);
+        assert_int_equal(j.backoff, 0);
+        decide_kill_finished(&s.d, s.t + 100 * MSEC);
+        assert_int_equal(sim_step(&s, 200 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
+
+        /* The likely causes. */
+        decide_kill_judge(
+                &s.d, &(struct decide_kill_memory){.held = 1 << 30, .locked = 900 << 20, .measured = true},
+                &j);
+        assert_int_equal(j.futile, DECIDE_FUTILE_MLOCKED);
+        decide_kill_judge(&s.d,
+                          &(struct decide_kill_memory){
+                                  .held = 1 << 30, .locked = 900 << 20, .exited = true, .measured = true},
+                          &j);
+        assert_int_equal(j.futile, DECIDE_FUTILE_UNKNOWN); /* exited: its locked pages are freed */
+        decide_kill_judge(&s.d,
+                          &(struct decide_kill_memory){
+                                  .held = 1 << 30, .hugetlb = 2U << 30, .exited = true, .measured = true},
+                          &j);
+        assert_int_equal(j.futile, DECIDE_FUTILE_HUGETLB);
+        decide_kill_judge(&s.d, &(struct decide_kill_memory){.held = 1 << 30, .measured = true}, &j);
+        assert_int_equal(j.futile, DECIDE_FUTILE_ALIVE);
+        /* too small to tell, or not measured: no verdict, the streak stays */
+        decide_kill_judge(
+                &s.d, &(struct decide_kill_memory){.held = 8 << 20, .exited = true, .measured = true}, &j);
+        assert_int_equal(j.futile, DECIDE_FUTILE_NO);
+        assert_int_equal(j.streak, 4);
+        decide_kill_judge(&s.d, &(struct decide_kill_memory){.held = 1 << 30, .exited = true}, &j);
+        assert_int_equal(j.futile, DECIDE_FUTILE_NO);
+        assert_int_equal(j.streak, 4);
+        assert_string_equal(decide_futile_to_string(DECIDE_FUTILE_SHMEM), "shmem");
+        assert_null(decide_futile_to_string(_DECIDE_FUTILE_MAX));
+
+        /* The streak outlives a reload. */
+        decide_reconfigure(&s.d, &p);
+        assert_int_equal(s.d.futile_streak, 4);
+}
+
+/* A victim that cannot be killed is set aside for a minute; the next sample chooses again. */
+static void test_refused(void **state)
+{
+        struct decide_params p = default_params();
+        struct decide_verdict v;
+        const struct proc_ident *aside;
+        enum decide_reason why;
+        usec_t t0;
+        size_t n;
+        struct sim s;
+
+        sim_init_low_memory(&s, &p);
+        assert_int_equal(sim_step(&s, 1 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
+        t0 = s.t;
+        decide_kill_refused(&s.d, &(struct proc_ident){.pid = 42, .starttime = 7}, t0, &v);
+        assert_int_equal(v.next, DECIDE_NEXT_AGAIN);
+        assert_false(s.d.waiting);
+        assert_int_equal(sim_step(&s, 100 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
+        aside = decide_aside(&s.d, s.t, &n);
+        assert_int_equal(n, 1);
+        assert_int_equal(aside[0].pid, 42);
+        assert_int_equal(aside[0].starttime, 7);
+
+        /* Up to DECIDE_ASIDE_MAX; then a refusal holds as a failure does. */
+        for (pid_t pid = 100; pid < 100 + DECIDE_ASIDE_MAX - 1; pid++) {
+                decide_kill_refused(&s.d, &(struct proc_ident){.pid = pid}, s.t, &v);
+                assert_int_equal(v.next, DECIDE_NEXT_AGAIN);
+        }
+        decide_kill_refused(&s.d, &(struct proc_ident){.pid = 999}, s.t, &v);
+        assert_int_equal(v.next, DECIDE_NEXT_HOLD);
+        assert_int_equal(v.until, s.t + p.kill_timeout);
+        (void)decide_aside(&s.d, s.t, &n);
+        assert_int_equal(n, DECIDE_ASIDE_MAX);
+
+        /* A minute later they are candidates again; a reload does not forget them before. */
+        decide_reconfigure(&s.d, &p);
+        (void)decide_aside(&s.d, t0 + 59 * SEC, &n);
+        assert_int_equal(n, DECIDE_ASIDE_MAX);
+        (void)decide_aside(&s.d, t0 + 61 * SEC, &n);
+        assert_int_equal(n, 0);
+        assert_string_equal(decide_outcome_to_string(DECIDE_OUTCOME_REFUSED), "refused");
+}
+
 static void test_strings(void **state)
 {
         struct reapd_config c;
@@ -545,6 +799,11 @@ int main(void)
                 cmocka_unit_test(test_pressure_after_kill),
                 cmocka_unit_test(test_counter_reset_and_gaps),
                 cmocka_unit_test(test_outcomes),
+                cmocka_unit_test(test_stale_trigger_after_start),
+                cmocka_unit_test(test_some_needs_reclaim),
+                cmocka_unit_test(test_pcp_after_kill),
+                cmocka_unit_test(test_futile_backoff),
+                cmocka_unit_test(test_refused),
                 cmocka_unit_test(test_strings),
         };
 

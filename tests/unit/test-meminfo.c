@@ -117,12 +117,42 @@ static void test_zoneinfo_pcp(void **state)
         assert_int_equal(meminfo_read_pcp(&v), 0);
 }
 
+/* The HugeTLB pools, and the reclaim activity of /proc/vmstat. */
+static void test_hugetlb_vmstat(void **state)
+{
+        struct meminfo m;
+        uint64_t v = 42;
+
+        assert_int_equal(meminfo_parse("MemTotal: 1000 kB\nMemAvailable: 500 kB\nHugetlb: 200 kB\n", &m), 0);
+        assert_int_equal(m.hugetlb, 200 * 1024);
+        assert_int_equal(read_fixture(FIXTURES_DIR "/meminfo-swap", &m), 0);
+        assert_int_equal(m.hugetlb, 0); /* absent before 4.16 */
+
+        assert_int_equal(
+                meminfo_parse_vmstat("nr_free_pages 5\npgscan_kswapd 10\npgscan_direct 20\n"
+                                     "pgscan_khugepaged 1\npgscan_proactive 1000\npgsteal_direct 9\n"
+                                     "workingset_refault_anon 3\nworkingset_refault_file 4\n",
+                                     &v),
+                0);
+        assert_int_equal(v, 38); /* proactive reclaim is asked for, not pressure */
+        assert_int_equal(meminfo_parse_vmstat("workingset_refault 7\npgscan_direct 1\n", &v), 0);
+        assert_int_equal(v, 8);
+        v = 42;
+        assert_int_equal(meminfo_parse_vmstat("nr_free_pages 5\n", &v), -ENODATA);
+        assert_int_equal(meminfo_parse_vmstat("pgscan_direct -1\n", &v), -EINVAL);
+        assert_int_equal(meminfo_parse_vmstat("pgscan_direct 18446744073709551616\n", &v), -EINVAL);
+        assert_int_equal(v, 42);
+        assert_int_equal(meminfo_parse_vmstat("pgscan_direct 18446744073709551615\npgscan_kswapd 5\n", &v),
+                         0);
+        assert_true(v == UINT64_MAX); /* saturates */
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_good),         cmocka_unit_test(test_zoneinfo_pcp),
                 cmocka_unit_test(test_noswap),       cmocka_unit_test(test_broken),
-                cmocka_unit_test(test_huge_and_odd),
+                cmocka_unit_test(test_huge_and_odd), cmocka_unit_test(test_hugetlb_vmstat),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

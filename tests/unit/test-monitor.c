@@ -92,36 +92,71 @@ static void test_memory_sample(void **state)
         assert_int_equal(s.swap_total, 4 * GB);
         assert_int_equal(s.swap_free, 3 * GB);
 
-        /* The per-CPU free lists are read only near the threshold, and count up to MemTotal. */
+        assert_int_equal(s.mem_available_pcp, 6 * GB);
+        assert_true(s.high_available == UINT64_MAX);
+        assert_false(s.have_reclaim);
+
+        /* The per-CPU free lists are read only near the threshold; they never count as
+         * mem_available (the threshold means MemAvailable), only as mem_available_pcp, up to
+         * the total. */
         assert_false(monitor_memory_wants_pcp(&p, &in.machine));
         in.machine.mem_available = 2 * GB;
         assert_true(monitor_memory_wants_pcp(&p, &in.machine));
         in.pcp = 300 * MB;
-        assert_int_equal(memory_sample(&in).mem_available, 2 * GB + 300 * MB);
+        s = memory_sample(&in);
+        assert_int_equal(s.mem_available, 2 * GB);
+        assert_int_equal(s.mem_available_pcp, 2 * GB + 300 * MB);
         in.pcp = 20 * GB;
-        assert_int_equal(memory_sample(&in).mem_available, 16 * GB);
+        assert_int_equal(memory_sample(&in).mem_available_pcp, 16 * GB);
         in.pcp = 0;
 
-        /* A cgroup: limit - usage + its file LRU, at most the limit and the machine's available. */
+        /* The HugeTLB pools are not part of the total: no kill gives them back. */
+        in.machine.hugetlb = 4 * GB;
+        s = memory_sample(&in);
+        assert_int_equal(s.mem_total, 12 * GB);
+        assert_int_equal(s.mem_available, 2 * GB);
+        in.machine.hugetlb = 0;
+
+        /* System-wide reclaim activity is /proc/vmstat's. */
+        in.have_vmstat = true;
+        in.vmstat_reclaim = 1234;
+        s = memory_sample(&in);
+        assert_true(s.have_reclaim);
+        assert_int_equal(s.reclaim, 1234);
+
+        /* A cgroup: the least headroom on its path (cgroupfs computes it), at most the machine's
+         * available; the tightest limit on the path; its own reclaim counters, not the machine's. */
         in.have_cgroup = true;
-        in.cgroup = (struct cgroup_memory){
-                .current = 900 * MB, .max = 1 * GB, .swap_current = 100 * MB, .swap_max = 512 * MB};
-        in.cgroup_file = 200 * MB;
+        in.cgroup = (struct cgroup_memory){.current = 900 * MB,
+                                           .max = 1 * GB,
+                                           .high = 800 * MB,
+                                           .available = 300 * MB,
+                                           .high_available = 0,
+                                           .have_stat = true,
+                                           .stat = {.reclaim = 77, .have_reclaim = true},
+                                           .swap_current = 100 * MB,
+                                           .swap_max = 512 * MB};
+        in.pcp = 500 * MB;
         s = memory_sample(&in);
         assert_int_equal(s.mem_total, 1 * GB);
-        assert_int_equal(s.mem_available, 1 * GB - 900 * MB + 200 * MB);
+        assert_int_equal(s.mem_available, 300 * MB);
+        assert_int_equal(s.mem_available_pcp, 300 * MB); /* the cgroup's headroom binds */
+        assert_int_equal(s.high_available, 0);
         assert_int_equal(s.swap_total, 512 * MB);
         assert_int_equal(s.swap_free, 412 * MB);
-        /* file pages beyond the usage are not counted; nor is more than the limit */
-        in.cgroup_file = 2 * GB;
-        assert_int_equal(memory_sample(&in).mem_available, 1 * GB);
-        /* over its limit (v1 lets usage pass a lowered limit): nothing left, not 2^64 */
-        in.cgroup.current = 3 * GB;
-        in.cgroup_file = 0;
-        assert_int_equal(memory_sample(&in).mem_available, 0);
+        assert_true(s.have_reclaim);
+        assert_int_equal(s.reclaim, 77);
+        in.pcp = 0;
+        /* no memory.stat: no reclaim figure at all, rather than the machine's */
+        in.cgroup.have_stat = false;
+        assert_false(memory_sample(&in).have_reclaim);
         /* an unlimited cgroup is judged by the machine */
-        in.cgroup = (struct cgroup_memory){
-                .current = 5 * GB, .max = CGROUP_LIMIT_MAX, .swap_max = CGROUP_LIMIT_MAX};
+        in.cgroup = (struct cgroup_memory){.current = 5 * GB,
+                                           .max = CGROUP_LIMIT_MAX,
+                                           .high = CGROUP_LIMIT_MAX,
+                                           .available = CGROUP_LIMIT_MAX,
+                                           .high_available = CGROUP_LIMIT_MAX,
+                                           .swap_max = CGROUP_LIMIT_MAX};
         s = memory_sample(&in);
         assert_int_equal(s.mem_total, 16 * GB);
         assert_int_equal(s.mem_available, 2 * GB);

@@ -152,6 +152,12 @@ static void test_status(void **state)
         assert_int_equal(st.rss_kb, 5000);
         assert_int_equal(st.swap_kb, 128);
         assert_int_equal(st.pgtables_kb, 64);
+        /* what a kill may not give back: shared memory, mlocked, HugeTLB (not part of VmRSS) */
+        assert_int_equal(st.shmem_kb, 10);
+        assert_int_equal(st.locked_kb + st.hugetlb_kb, 0);
+        assert_int_equal(
+                proc_status_parse("Tgid:\t1\nUid:\t0\nVmLck:\t  4 kB\nHugetlbPages:\t 2048 kB\n", &st), 0);
+        assert_true(st.locked_kb == 4 && st.hugetlb_kb == 2048);
 
         /* kernel thread: no Vm lines */
         assert_int_equal(
