@@ -91,6 +91,43 @@ static __always_inline int pid_in_ns(struct task_struct *task)
 }
 
 /*
+ * struct cgroup before Linux 6.2 (Debian 12's 6.1 among them): each ancestor's id in
+ * ancestor_ids[], where 6.2 keeps pointers in ancestors[]. CO-RE picks the one the running
+ * kernel has; the other branch is dead code the verifier drops.
+ */
+struct cgroup___ids {
+        u64 ancestor_ids[0];
+} __attribute__((preserve_access_index));
+
+/*
+ * An empty asm that "changes" @x: what is computed from @x after it cannot be hoisted above it.
+ * Each branch below computes its field's address after one, inside the branch, or the compiler
+ * would compute both addresses up front, and the relocation of the field the running kernel
+ * lacks (libbpf poisons it) would be reached.
+ */
+#define opaque(x) asm volatile("" : "+r"(x))
+
+/* The id of @cgrp's ancestor at @level (its own at its level), or 0 if it cannot be read. */
+static __always_inline __u64 ancestor_id(struct cgroup *cgrp, __u32 level)
+{
+        struct cgroup___ids *old;
+        struct cgroup *anc;
+        __u64 id;
+
+        if (bpf_core_field_exists(cgrp->ancestors)) {
+                opaque(cgrp);
+                if (bpf_core_read(&anc, sizeof(anc), &cgrp->ancestors[level]) || !anc)
+                        return 0;
+                return BPF_CORE_READ(anc, kn, id);
+        }
+        old = (void *)cgrp;
+        opaque(old);
+        if (bpf_core_read(&id, sizeof(id), &old->ancestor_ids[level]))
+                return 0;
+        return id;
+}
+
+/*
  * Is @task under cgroup cgroup_id? Its level in the whole hierarchy is at least cgroup_level,
  * the scope's depth below reapd's cgroup2 mount, and more when reapd sees the hierarchy
  * through a cgroup namespace: look from there down, and keep the level found for the next tasks.
@@ -108,13 +145,14 @@ static __always_inline bool in_cgroup(struct task_struct *task)
         top = (__u32)BPF_CORE_READ(cgrp, level);
         for (__u32 i = 0; i < CGROUP_LEVEL_MAX; i++) {
                 __u32 level = cgroup_level + i;
-                struct cgroup *anc;
+                __u64 id;
 
                 if (level > top)
                         break;
-                if (bpf_core_read(&anc, sizeof(anc), &cgrp->ancestors[level]) || !anc)
+                id = ancestor_id(cgrp, level);
+                if (!id)
                         return false;
-                if (BPF_CORE_READ(anc, kn, id) == cgroup_id) {
+                if (id == cgroup_id) {
                         cgroup_level = level;
                         return true;
                 }

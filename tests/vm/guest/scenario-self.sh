@@ -59,6 +59,10 @@ scenario_check() {
                         $((16#$(mask_of CAP_KILL CAP_SYS_RESOURCE CAP_SYS_PTRACE CAP_IPC_LOCK CAP_DAC_OVERRIDE))) ]
         check "CAP_BPF and CAP_PERFMON are dropped after start" "CapEff=$eff" \
                 [ $((16#$eff & 16#$(mask_of CAP_BPF CAP_PERFMON))) = 0 ]
+        # The task iterator relocates against this kernel's BTF (6.1: struct cgroup has ancestor_ids[],
+        # not the ancestors[] of the build host's kernel).
+        check "BPF ranking loads on the guest's kernel $(uname -r)" "$(grep -i 'BPF ranking' <<<"$log")" \
+                grep -q "BPF ranking in use" <<<"$log"
         check "reapd reports no missing capability (no 'adapted', 'without CAP_')" \
                 "$(grep -Ei 'adapted|without CAP_|needs CAP_' <<<"$log")" \
                 eval '! grep -Eqi "adapted|without CAP_|needs CAP_" <<<"$log"'
