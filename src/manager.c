@@ -14,6 +14,7 @@
 #include "instance.h"
 #include "journal-send.h"
 #include "manager-internal.h"
+#include "procfs.h"
 #include "rank-bpf.h"
 
 /* 30s: a withheld kill is worth a line, not one per sample while stale pressure lasts. */
@@ -194,6 +195,37 @@ static int manager_load_config(const struct manager_args *args, struct reapd_con
         return r;
 }
 
+/*
+ * Userspace OOM killers whose kills race with ours, by the comm their packages run them under.
+ * The unit does not carry Conflicts= on systemd-oomd.service: systemd starts it by itself for
+ * any unit with ManagedOOM*= (Debian's package sets it on user@.service), and the conflict would
+ * then stop reapd at the first login, silently. Saying so is all reapd can do.
+ */
+static const char *const peer_comms[] = {"earlyoom", "nohang", "systemd-oomd", "oomd"};
+
+static int warn_peer(pid_t pid, void *userdata)
+{
+        const struct manager *m = userdata;
+        struct proc_stat st;
+
+        if (proc_read_stat(m->proc_fd, pid, &st) < 0)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(peer_comms); i++)
+                if (streq(st.comm, peer_comms[i]))
+                        log_warning("%s (PID %d) is running too: two OOM killers watching the same memory "
+                                    "each kill for the same trouble. Stop and mask one of them (reapd(8), "
+                                    "PEERS).",
+                                    st.comm, (int)pid);
+        return 0;
+}
+
+static void warn_peers(struct manager *m)
+{
+        _Alignas(8) char dents[PROC_DENTS_SIZE];
+
+        (void)proc_for_each_pid(m->proc_fd, dents, sizeof(dents), warn_peer, m);
+}
+
 /* Another daemon whose scope overlaps ours: say so once at start (reapd(8), INSTANCES). */
 static void warn_overlap(const char *name, int pid, const char *state, void *userdata)
 {
@@ -362,6 +394,7 @@ int manager_main(const struct manager_args *args)
                 r = log_error_errno(errno, "Cannot open /proc");
                 goto out;
         }
+        warn_peers(&m);
 
         sigemptyset(&ss);
         sigaddset(&ss, SIGTERM);
