@@ -30,11 +30,6 @@
 /* Histogram buckets, the last one +Inf: 1ms to 10s covers a signal sent in microseconds as
  * well as a process_mrelease() of many gigabytes (bench/TUNABLES.md). */
 #define METRICS_BUCKETS 14
-/*
- * The result a kill record carries when the kill freed much less than the victim held (issue 13);
- * reapd_futile_kills_total counts the records with it.
- */
-#define METRICS_RESULT_FUTILE "futile"
 /* What metrics_render() needs at most for METRICS_MAX_SERIES series and long label values. */
 #define METRICS_TEXT_MAX (32 * 1024)
 
@@ -55,7 +50,7 @@ struct metrics_histogram {
 struct metrics {
         struct metrics_kill_series kills[METRICS_MAX_SERIES];
         size_t n_kills; /* entries used in kills[] */
-        uint64_t futile; /* records with result METRICS_RESULT_FUTILE */
+        uint64_t futile; /* records with a FUTILE= field (kill_report.futile) */
         uint64_t released_bytes;
         struct metrics_histogram kill_duration; /* decision to SIGKILL, real kills */
         struct metrics_histogram release_duration; /* process_mrelease(), when it ran */

@@ -75,7 +75,7 @@ void metrics_count_kill(struct metrics *m, const struct kill_report *r, usec_t r
         kill_series(m, str_or(r->trigger, "unknown"), str_or(r->kill_unit, "process"), result)->count++;
         if (r->dry_run)
                 return;
-        if (streq(result, METRICS_RESULT_FUTILE))
+        if (r->futile)
                 m->futile++;
         m->released_bytes = add_sat_u64(m->released_bytes, r->released_kb * 1024);
         histogram_add(&m->kill_duration, r->kill_usec);
@@ -201,8 +201,7 @@ ssize_t metrics_render(const struct metrics *m, const struct metrics_labels *l, 
                                metrics_label_escape(c, sizeof(c), k->result), k->count);
         }
         out_u64(&o, "reapd_futile_kills_total", "counter",
-                "Kills that gave back much less memory than the victim held (RESULT=" METRICS_RESULT_FUTILE
-                ").",
+                "Kills that gave back much less memory than the victim held (records with FUTILE=).",
                 service, m->futile);
         out_u64(&o, "reapd_released_bytes_total", "counter",
                 "Headroom the kills gave back, as measured after each (RELEASED_KB).", service,
