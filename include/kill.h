@@ -37,10 +37,11 @@
 #include "util.h"
 
 /*
- * The most processes one process-group or cgroup kill handles. 4096 covers a large build
- * (make -j with hundreds of compilers) or a fat container; the targets array is then about
- * 200 KiB, preallocated once. Members beyond it are neither signalled nor released, and the
- * op says so (kill_op.truncated).
+ * The most processes of one kill whose pidfds are kept for their process_mrelease(). 4096 covers
+ * a large build (make -j with hundreds of compilers) or a fat container; the targets array is
+ * then about 200 KiB, preallocated once. Members beyond it (or beyond the share of
+ * RLIMIT_NOFILE the kill may hold open) are signalled all the same, through a pidfd closed at
+ * once, and free their memory as they exit (kill_op.n_unheld).
  */
 #define KILL_MAX_PIDS 4096
 
@@ -138,6 +139,7 @@ struct kill_target {
         int release; /* 0 released, KILL_RELEASE_SKIPPED, or -errno from process_mrelease() */
         usec_t t_release_start, t_release_end; /* CLOCK_MONOTONIC; 0 if not attempted */
         bool mm_sharer; /* shares the victim's mm (a vfork child, a CLONE_VM process): killed with it */
+        bool by_cgroup_kill; /* a member cgroup.kill signalled, listed after it for its release */
 };
 
 /* A kill in progress or done. Filled by kill_start(), completed by reaper_collect(). */
@@ -146,13 +148,19 @@ struct kill_op {
         enum kill_unit unit;
         bool dry_run;
         bool release_pending; /* the reaper thread owns the targets until reaper_fd fires */
-        bool truncated; /* not every member listed: more than KILL_MAX_PIDS, or a cgroup walk fell short */
+        bool truncated; /* not every member listed: a cgroup walk fell short (too deep, unreadable) */
         bool cgroup_kill; /* the unit was killed by writing cgroup.kill */
+        bool no_pidfd; /* no pidfds (Linux < 5.3): signalled with kill(2), racy against PID reuse */
+        pid_t pgid; /* KILL_UNIT_PROCESS_GROUP: the victim's process group */
+        char unit_path[PATH_MAX]; /* KILL_UNIT_CGROUP: its cgroup, as read before its SIGKILL */
+        bool unit_v1; /* unit_path is in the v1 memory hierarchy */
         unsigned warn_once; /* KILL_WARN_* */
         size_t n_targets; /* entries in targets[] */
         size_t n_late; /* of them, listed by a pass after the first SIGKILLs (forked meanwhile) */
-        size_t n_signalled; /* targets with result 0 */
-        size_t n_failed; /* targets with result < 0 */
+        size_t n_signalled; /* processes signalled (by pidfd, kill(2) or cgroup.kill), the victim included */
+        size_t n_failed; /* processes that could not be signalled (-errno) */
+        size_t n_protected; /* members spared for their oom_score_adj -1000 */
+        size_t n_unheld; /* of n_signalled, those without a pidfd kept for release (not in targets[]) */
         size_t n_sharers; /* targets sharing the victim's mm (see kill_start()) */
         size_t n_sharers_signalled; /* of them, signalled */
         int sharers_error; /* 0, or why the search for sharers was not complete (-ENOSYS, -EPERM) */
@@ -245,6 +253,15 @@ int reaper_collect_detached(struct reaper *r);
 
 /* reaper_busy() - true while a release left by kill_op_done_nowait() runs. */
 bool reaper_busy(const struct reaper *r);
+
+/*
+ * kill_count_alive() - after a group or cgroup kill: how many processes of its unit live on
+ * now (not exited, zombies not counted; for a scoped kill, inside the scope). Lists the unit
+ * again with the reaper's buffers, from the main thread: the pgid or cgroup path saved in @op,
+ * @req's /proc, roots and scope. 0 for a process kill. Returns the count, or a negative errno
+ * if the unit could not be listed.
+ */
+long kill_count_alive(struct reaper *r, const struct kill_request *req, const struct kill_op *op);
 
 /* kill_result_to_string() - "gone", "reused", ... for KILL_* codes; NULL for others. */
 const char *kill_result_to_string(int result);

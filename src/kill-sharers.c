@@ -50,15 +50,6 @@ struct sharers {
         pid_t ref;
 };
 
-/* The target already listed for @pid (a member of the unit), or NULL. */
-static struct kill_target *find_target(struct kill_ctx *c, pid_t pid)
-{
-        for (size_t i = 0; i < c->r->n_targets; i++)
-                if (c->r->targets[i].pid == pid)
-                        return &c->r->targets[i];
-        return NULL;
-}
-
 /*
  * Whether @pid, which kcmp() just said uses the victim's mm, really does: kcmp() compares mm
  * pointers, and a victim that exits on its own during the walk has none left, so every task past
@@ -123,11 +114,10 @@ static int sharer_cb(pid_t pid, void *userdata)
         /* no mm of its own: equal only to a victim that exited meanwhile, not a sharer */
         if (sharer_has_mm(sh, pid) != 0)
                 return 0;
-        t = find_target(c, pid);
-        if (t) {
-                t->mm_sharer = true; /* already a member of the unit: killed with it */
+        /* listed twice (a walk meets a migrating process twice); the unit's listing, after this,
+         * passes over the sharers among its members */
+        if (kill_seen(c, pid))
                 return 0;
-        }
         t = target_add(c, pid);
         if (!t)
                 return 0;

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -116,10 +117,8 @@ struct kill_target *target_add(struct kill_ctx *c, pid_t pid)
 {
         struct kill_target *t;
 
-        if (c->r->n_targets >= KILL_MAX_PIDS) {
-                c->op->truncated = true;
+        if (c->r->n_targets >= KILL_MAX_PIDS)
                 return NULL;
-        }
         t = &c->r->targets[c->r->n_targets++];
         *t = (struct kill_target){
                 .pid = pid, .pidfd = -1, .result = KILL_PENDING, .release = KILL_RELEASE_SKIPPED};
@@ -131,6 +130,66 @@ void target_close(struct kill_target *t)
         if (t->pidfd >= 0)
                 close(t->pidfd);
         t->pidfd = -1;
+}
+
+bool kill_seen(struct kill_ctx *c, pid_t pid)
+{
+        struct reaper *r = c->r;
+        unsigned char bit;
+
+        /* a PID above the pid_max of reaper_new() (raised since): the targets are all there is */
+        if (pid < 0 || (size_t)pid >= r->seen_bits) {
+                for (size_t i = 0; i < r->n_targets; i++)
+                        if (r->targets[i].pid == pid)
+                                return true;
+                return false;
+        }
+        bit = (unsigned char)(1u << (pid & 7));
+        if (r->seen[pid >> 3] & bit)
+                return true;
+        r->seen[pid >> 3] |= bit;
+        r->seen_lo = MIN(r->seen_lo, pid);
+        r->seen_hi = MAX(r->seen_hi, pid);
+        return false;
+}
+
+bool kill_seen_test(const struct kill_ctx *c, pid_t pid)
+{
+        const struct reaper *r = c->r;
+
+        if (pid < 0 || (size_t)pid >= r->seen_bits) {
+                for (size_t i = 0; i < r->n_targets; i++)
+                        if (r->targets[i].pid == pid)
+                                return true;
+                return false;
+        }
+        return r->seen[pid >> 3] & (1u << (pid & 7));
+}
+
+static void seen_clear(struct reaper *r)
+{
+        if (r->seen_lo <= r->seen_hi)
+                memset(r->seen + (r->seen_lo >> 3), 0,
+                       (size_t)(r->seen_hi >> 3) - (size_t)(r->seen_lo >> 3) + 1);
+        r->seen_lo = INT32_MAX;
+        r->seen_hi = -1;
+}
+
+/*
+ * How many members' pidfds a kill may keep open for their release: half of what RLIMIT_NOFILE
+ * leaves after the daemon's own descriptors (a few dozen), the other half for the members done
+ * with at once, the event loop and the journal. reapd raises its soft limit to the hard one at
+ * start; under a low limit the kill still signals every member, it releases fewer.
+ */
+static size_t held_budget(void)
+{
+        struct rlimit rl;
+        size_t n;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+                return KILL_MAX_PIDS;
+        n = rl.rlim_cur > 256 ? (size_t)(rl.rlim_cur - 128) / 2 : (size_t)rl.rlim_cur / 4;
+        return MIN(n, (size_t)KILL_MAX_PIDS);
 }
 
 /* Open a pidfd, or note that the kernel has none (then identity checks are racy, kill(2) is used). */
@@ -148,19 +207,7 @@ int target_open(struct kill_ctx *c, struct kill_target *t)
         return kill_classify_errno(errno);
 }
 
-/* cgroup.kill of the cgroup the victim is in now: it was signalled first, so it is still listed there. */
-static int cgroup_kill_write(const struct kill_ctx *c)
-{
-        char unit[PATH_MAX];
-        int r;
-
-        r = kill_read_cgroup(c, c->req->victim->pid, unit, sizeof(unit));
-        if (r < 0)
-                return r;
-        return cgroup_kill(c->req->roots->v2, unit);
-}
-
-static int signal_target(struct kill_target *t)
+int target_signal(struct kill_target *t)
 {
         int r = t->pidfd >= 0 ? sys_pidfd_send_signal(t->pidfd, SIGKILL) : kill(t->pid, SIGKILL);
 
@@ -193,12 +240,18 @@ static int finish_unsignalled(struct kill_ctx *c, int result)
         return result;
 }
 
+/* Adds the targets' outcomes to what the op counted of members not kept (once, at the end). */
 static void count_targets(struct kill_op *op)
 {
-        op->n_signalled = op->n_failed = op->n_sharers = op->n_sharers_signalled = 0;
+        op->n_sharers = op->n_sharers_signalled = 0;
         for (size_t i = 0; i < op->n_targets; i++) {
+                /* cgroup.kill's members were counted before its write */
+                if (op->targets[i].by_cgroup_kill)
+                        continue;
                 if (op->targets[i].result == 0)
                         op->n_signalled++;
+                else if (op->targets[i].result == KILL_PROTECTED)
+                        op->n_protected++;
                 else if (op->targets[i].result < 0)
                         op->n_failed++;
                 if (op->targets[i].mm_sharer) {
@@ -216,34 +269,58 @@ static void signal_pending_targets(struct kill_ctx *c, size_t from)
 
                 if (t->result != KILL_PENDING)
                         continue;
-                t->result = signal_target(t);
+                t->result = target_signal(t);
                 if (t->result != 0)
                         target_close(t);
         }
 }
 
 /*
- * A member that forked after the unit was listed and before its own SIGKILL has a child nobody
- * listed (kill(-pgid) would be atomic, but cannot be aimed through pidfds). List the unit
- * again and kill who is new, until a pass finds nobody: a process with SIGKILL pending cannot
- * fork, so each pass can only find the children of the pass before. cgroup.kill is atomic and
- * needs none of this.
+ * Members of a process group or cgroup, each SIGKILLed as it is listed. One that forked after the
+ * listing passed it and before its own SIGKILL has a child nobody listed (kill(-pgid) would be
+ * atomic, but cannot be aimed through pidfds, nor kept inside a scope). List the unit again and
+ * kill who is new, until a pass finds nobody: a process with SIGKILL pending cannot fork, so
+ * each pass can only find the children of the pass before. cgroup.kill is atomic and needs none
+ * of this.
  */
-static void rescan_unit(struct kill_ctx *c)
+static void signal_unit(struct kill_ctx *c)
 {
-        bool unused;
+        c->mode = LIST_SIGNAL;
+        for (unsigned round = 0; round <= KILL_RESCAN_ROUNDS; round++) {
+                size_t before = c->n_listed;
 
-        c->rescan = true;
-        for (unsigned round = 0; round < KILL_RESCAN_ROUNDS; round++) {
-                size_t before = c->r->n_targets;
-                int e = kill_list_unit(c, &unused);
-
-                signal_pending_targets(c, before);
-                c->op->n_late += c->r->n_targets - before;
-                if (e < 0 || c->r->n_targets == before)
+                if (kill_list_unit(c) < 0)
+                        c->op->truncated = true;
+                if (round > 0)
+                        c->op->n_late += c->n_listed - before;
+                if (c->n_listed == before)
                         break;
         }
-        c->rescan = false;
+}
+
+/*
+ * cgroup.kill of the victim's cgroup, the path read while its pidfd was held (never again after
+ * its SIGKILL: a process that exited has no cgroup, and its PID may be another's). Counts the
+ * members first, as the kernel takes them all, oom_score_adj -1000 too; then lists them for
+ * their release. False if the write failed: the caller kills pid by pid.
+ */
+static bool cgroup_kill_unit(struct kill_ctx *c)
+{
+        size_t members = kill_count_unit(c);
+
+        if (cgroup_kill(c->req->roots->v2, c->unit_path) < 0)
+                return false;
+        c->op->cgroup_kill = true;
+        c->op->n_signalled += members;
+        c->op->n_unheld += members;
+        c->mode = LIST_KILLED;
+        if (kill_list_unit(c) < 0)
+                c->op->truncated = true;
+        /* listed members whose pidfd is kept for the release are not "unheld" */
+        for (size_t i = 0; i < c->r->n_targets; i++)
+                if (c->r->targets[i].by_cgroup_kill && c->r->targets[i].pidfd >= 0 && c->op->n_unheld > 0)
+                        c->op->n_unheld--;
+        return true;
 }
 
 int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op *op)
@@ -271,14 +348,17 @@ int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op 
                 .targets = r->targets,
                 .reaper = r,
         };
-        c = (struct kill_ctx){.r = r, .req = req, .op = &o, .self = getpid()};
+        c = (struct kill_ctx){.r = r, .req = req, .op = &o, .self = getpid(), .held_max = held_budget()};
         r->n_targets = 0;
+        seen_clear(r);
+        (void)kill_seen(&c, req->victim->pid);
 
         /* The victim: pidfd first, then identity, so a recycled PID is never signalled. */
         t = target_add(&c, req->victim->pid);
         e = target_open(&c, t);
         if (e < 0)
                 return abort_kill(r, e);
+        o.no_pidfd = r->pidfd_enosys;
         if (r->pidfd_enosys && !r->pidfd_warned) {
                 r->pidfd_warned = true;
                 o.warn_once |= KILL_WARN_NO_PIDFD;
@@ -315,8 +395,8 @@ int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op 
                 return e;
         }
 
-        c.pgid = id.pgid;
-        e = kill_list_unit(&c, &use_cgroup_kill);
+        c.pgid = o.pgid = id.pgid;
+        e = kill_prepare_unit(&c, &use_cgroup_kill);
         if (req->unit == KILL_UNIT_CGROUP && e >= 0 && !use_cgroup_kill && !r->cgroup_kill_warned) {
                 r->cgroup_kill_warned = true;
                 o.warn_once |= KILL_WARN_NO_CGROUP_KILL;
@@ -328,6 +408,8 @@ int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op 
         }
         if (e < 0)
                 return abort_kill(r, e);
+        strlcpy0(o.unit_path, c.unit_path, sizeof(o.unit_path));
+        o.unit_v1 = c.unit_v1;
         /* Whatever the unit: mrelease cannot reap an mm that a live process still uses. */
         e = kill_list_mm_sharers(&c);
         if (e == -ESRCH) {
@@ -338,7 +420,12 @@ int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op 
         if (e < 0)
                 return abort_kill(r, e);
 
+        c.n_held = r->n_targets;
+
         if (req->dry_run) {
+                c.mode = LIST_CHECK;
+                if (kill_list_unit(&c) < 0)
+                        o.truncated = true;
                 e = finish_unsignalled(&c, KILL_DRY_RUN);
                 count_targets(&o);
                 *op = o;
@@ -346,7 +433,7 @@ int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op 
         }
 
         /* The victim first: if we may not signal it, nobody else is signalled either. */
-        e = signal_target(&r->targets[0]);
+        e = target_signal(&r->targets[0]);
         if (e < 0)
                 return abort_kill(r, e);
         r->targets[0].result = e;
@@ -355,11 +442,9 @@ int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op 
                 *op = o;
                 return KILL_GONE;
         }
-        if (use_cgroup_kill && cgroup_kill_write(&c) < 0)
-                o.cgroup_kill = false; /* the per-pid signals below still cover the listed members */
-        signal_pending_targets(&c, 1);
-        if (req->unit == KILL_UNIT_PROCESS_GROUP || (req->unit == KILL_UNIT_CGROUP && !o.cgroup_kill))
-                rescan_unit(&c);
+        signal_pending_targets(&c, 1); /* the sharers */
+        if (req->unit != KILL_UNIT_PROCESS && !(use_cgroup_kill && cgroup_kill_unit(&c)))
+                signal_unit(&c);
         o.t_signal = now_usec(CLOCK_MONOTONIC);
         o.n_targets = r->n_targets;
         count_targets(&o);

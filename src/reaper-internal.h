@@ -46,6 +46,12 @@ struct reaper {
 
         struct cgroup_walk_buf *walk; /* listing a cgroup unit */
         void *proc_dents; /* PROC_DENTS_SIZE: listing /proc for a process-group unit */
+
+        /* One bit per PID: already a target of the kill in progress (held or not), for passes
+         * over a unit of any size. Bits lo..hi are the ones a kill may have set. */
+        unsigned char *seen;
+        size_t seen_bits;
+        pid_t seen_lo, seen_hi;
 };
 
 /* reaper_submit() - hand targets marked KILL_RELEASE_QUEUED to the thread. Returns 0 or -errno. */
@@ -66,7 +72,18 @@ static inline int kill_gone(int r)
         return r == -ENOENT ? -ESRCH : r;
 }
 
-/* One kill_start() in progress, for kill.c and kill-unit.c. */
+/*
+ * What listing the unit does with each member: LIST_CHECK checks it and lets it be (a dry run);
+ * LIST_SIGNAL checks and SIGKILLs it at once; LIST_KILLED only takes a pidfd for its release
+ * (cgroup.kill has signalled the whole subtree).
+ */
+enum list_mode {
+        LIST_CHECK,
+        LIST_SIGNAL,
+        LIST_KILLED,
+};
+
+/* One kill_start() in progress, for kill.c, kill-unit.c and kill-sharers.c. */
 struct kill_ctx {
         struct reaper *r;
         const struct kill_request *req;
@@ -74,22 +91,47 @@ struct kill_ctx {
         pid_t self;
         pid_t pgid; /* KILL_UNIT_PROCESS_GROUP */
         bool unit_v1; /* membership read from the v1 memory line of /proc/<pid>/cgroup */
-        bool rescan; /* listing the unit again: members already listed are skipped */
-        char unit_path[PATH_MAX]; /* KILL_UNIT_CGROUP: the victim's cgroup, read before its SIGKILL */
+        enum list_mode mode;
+        size_t n_listed; /* members add_member() went over (not kill_seen() before) */
+        /*
+         * Members whose pidfd stays open for their release, at most held_max (a share of
+         * RLIMIT_NOFILE) and KILL_MAX_PIDS; the others are checked and signalled through a pidfd
+         * closed at once, and counted in the op (n_unheld), so a unit of any size is signalled
+         * whole with bounded open files.
+         */
+        size_t held_max, n_held;
+        char unit_path[PATH_MAX]; /* KILL_UNIT_CGROUP: the victim's cgroup, read while its pidfd is held */
 };
 
-/* kill.c: the target array. target_add() returns NULL (and marks the op truncated) when full. */
+/* kill.c: the target array. target_add() returns NULL when it is full. */
 struct kill_target *target_add(struct kill_ctx *c, pid_t pid);
 int target_open(struct kill_ctx *c, struct kill_target *t);
 void target_close(struct kill_target *t);
+int target_signal(struct kill_target *t);
+
+/* kill.c: kill_seen() - whether @pid is a target of this kill already; marks it one if not. */
+bool kill_seen(struct kill_ctx *c, pid_t pid);
+/* kill.c: kill_seen_test() - kill_seen() without marking. */
+bool kill_seen_test(const struct kill_ctx *c, pid_t pid);
 
 /*
- * kill-unit.c: kill_list_unit() - add the members of the victim's process group or cgroup to the
- * targets (pidfd opened, membership and oom_score_adj checked); with c->rescan only those not
- * listed yet. For a cgroup, *@ret_cgroup_kill says whether to write its cgroup.kill (first
- * listing only). Returns 0, -ESRCH (the victim is gone), or a negative errno.
+ * kill-unit.c: kill_prepare_unit() - before the victim's SIGKILL, while its pidfd is held: the
+ * unit it is in (its cgroup path, read now and never again, or its process group) and, for a
+ * cgroup, whether cgroup.kill can take it (*@ret_cgroup_kill). Refuses a unit that is the whole
+ * machine (the root cgroup, process group 0 or 1): -EINVAL. Returns 0, -ESRCH (the victim is
+ * gone), -EOPNOTSUPP (no cgroup hierarchy to read) or another negative errno.
  */
-int kill_list_unit(struct kill_ctx *c, bool *ret_cgroup_kill);
+int kill_prepare_unit(struct kill_ctx *c, bool *ret_cgroup_kill);
+
+/*
+ * kill-unit.c: kill_list_unit() - go over the members of the unit as c->mode says (each opened
+ * through a pidfd, then its membership, that it is no kernel thread and its oom_score_adj
+ * checked), skipping those kill_seen() already. Returns 0 or a negative errno.
+ */
+int kill_list_unit(struct kill_ctx *c);
+
+/* kill-unit.c: kill_count_unit() - the members of a cgroup unit now, not opened: what cgroup.kill takes. */
+size_t kill_count_unit(struct kill_ctx *c);
 
 /* kill_read_cgroup() - @pid's cgroup (the line of c->unit_v1's hierarchy). -ESRCH gone, -ENOENT no line. */
 int kill_read_cgroup(const struct kill_ctx *c, pid_t pid, char *ret, size_t size);
@@ -98,8 +140,8 @@ int kill_read_cgroup(const struct kill_ctx *c, pid_t pid, char *ret, size_t size
  * kill-sharers.c: kill_list_mm_sharers() - add to the targets every other process that shares the
  * victim's mm, found with kcmp(KCMP_VM) against each process (of the scope, with one) (pidfd
  * opened, then the sharing, a kernel thread and the scope checked; oom_score_adj does not spare
- * one, as in the kernel); before any SIGKILL, while the victim still has its mm;
- * mark members of the unit that share it. What kept the search from being complete goes to
+ * one, as in the kernel); before any SIGKILL, while the victim still has its mm, and before the
+ * unit is listed (which then passes over them: kill_seen()). What kept the search from being complete goes to
  * c->op->sharers_error. Returns 0, -ESRCH (the victim is gone), or another negative errno from
  * reading the victim.
  */

@@ -2,6 +2,7 @@
 /* reaper.c - the reaper thread: process_mrelease() of killed processes, off the event loop */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -35,6 +36,9 @@
  * locked in whole).
  */
 #define REAPER_STACK_SIZE (256 * 1024)
+
+/* The kernel's PID_MAX_LIMIT on 64-bit: pid_max is never above it. */
+#define REAPER_PID_MAX_LIMIT (4UL * 1024 * 1024)
 
 static int sys_process_mrelease(int pidfd, unsigned flags)
 {
@@ -174,6 +178,28 @@ static int eventfd_wait(int fd)
         }
 }
 
+/*
+ * Bits for every PID the kernel may hand out (pid_max, read once; at most PID_MAX_LIMIT, 512 KiB
+ * of bitmap): a unit of any size is told apart from its members already done without a search.
+ */
+static size_t seen_bits(void)
+{
+        char buf[32] = "";
+        unsigned long v = 0;
+        int fd = open("/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
+
+        if (fd >= 0) {
+                ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+                buf[n > 0 ? n : 0] = '\0';
+                close(fd);
+                v = strtoul(buf, NULL, 10);
+        }
+        if (v == 0 || v > REAPER_PID_MAX_LIMIT)
+                v = REAPER_PID_MAX_LIMIT;
+        return (v + 8) & ~(size_t)7;
+}
+
 int reaper_new(const struct reaper_config *c, struct reaper_setup *ret_setup, struct reaper **ret)
 {
         struct reaper *r;
@@ -195,7 +221,11 @@ int reaper_new(const struct reaper_config *c, struct reaper_setup *ret_setup, st
         r->targets = malloc((size_t)KILL_MAX_PIDS * sizeof(*r->targets));
         r->walk = malloc(sizeof(*r->walk));
         r->proc_dents = malloc(PROC_DENTS_SIZE);
-        if (!r->targets || !r->walk || !r->proc_dents) {
+        r->seen_bits = seen_bits();
+        r->seen = calloc(r->seen_bits / 8, 1);
+        r->seen_lo = INT32_MAX;
+        r->seen_hi = -1;
+        if (!r->targets || !r->walk || !r->proc_dents || !r->seen) {
                 reaper_free(r);
                 return -ENOMEM;
         }
@@ -205,6 +235,8 @@ int reaper_new(const struct reaper_config *c, struct reaper_setup *ret_setup, st
          * fresh pages untouched. */
         for (size_t i = 0; i < (size_t)KILL_MAX_PIDS * sizeof(*r->targets); i += 4096)
                 ((volatile char *)r->targets)[i] = 0;
+        for (size_t i = 0; i < r->seen_bits / 8; i += 4096)
+                ((volatile unsigned char *)r->seen)[i] = 0;
 
         r->work_fd = eventfd(0, EFD_CLOEXEC);
         r->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -261,6 +293,7 @@ struct reaper *reaper_free(struct reaper *r)
         free(r->targets);
         free(r->walk);
         free(r->proc_dents);
+        free(r->seen);
         free(r);
         return NULL;
 }

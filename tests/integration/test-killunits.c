@@ -10,8 +10,10 @@
  * leaves no live member of it: children forked between the listing and H's SIGKILL are found
  * by a second pass.
  * Cgroup: E and F sit in a scratch cgroup (cgroup2 and v1 memory at the same path), G
- * outside. Killing E as a cgroup kills E and F (pid by pid through pidfds on this hybrid
- * host, where cgroup2 has no memory controller and so no cgroup.kill is used), G lives.
+ * outside. Killing E as a cgroup kills E and F (with cgroup.kill of the cgroup2 path, which
+ * this hybrid host has too), G lives.
+ * Big units: 5000 processes in a process group, a v1 cgroup (pid by pid) and a cgroup2 one
+ * (cgroup.kill), under a soft RLIMIT_NOFILE of 1024: all signalled, none left.
  */
 
 #include <dirent.h>
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -191,8 +194,10 @@ static void test_cgroup(struct reaper *reaper, int proc_dirfd)
         CHECK(lab_victim_of(proc_dirfd, e, &v) == 0, "identity");
         r = kill_start(reaper, &req, &op);
         CHECK(r == 0, "kill_start: %d", r);
-        CHECK(op.n_targets == 2 && op.n_signalled == 2, "targets %zu, signalled %zu", op.n_targets,
-              op.n_signalled);
+        /* after cgroup.kill, members are listed for their release: one may be gone already */
+        CHECK(op.n_signalled == 2 && (op.n_targets == 2 || op.cgroup_kill), "targets %zu, signalled %zu",
+              op.n_targets, op.n_signalled);
+        CHECK(op.cgroup_kill, "cgroup.kill, there on the cgroup2 tree of this host, not used");
         CHECK(dies(e) && dies(f), "cgroup members alive");
         CHECK(lab_alive(g), "G, outside the cgroup, was killed");
         printf("cgroup %s: %zu signalled (%s), outsider alive: %s, warn_once %#x\n", cg->name,
@@ -204,10 +209,143 @@ static void test_cgroup(struct reaper *reaper, int proc_dirfd)
         lab_cgroup_destroy(cg);
 }
 
+/* Writes our PID to @path; false if it could not. */
+static bool join_path(const char *path)
+{
+        char pid[32];
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        bool ok;
+
+        if (fd < 0)
+                return false;
+        snprintf(pid, sizeof(pid), "%d", (int)getpid());
+        ok = write(fd, pid, strlen(pid)) == (ssize_t)strlen(pid);
+        close(fd);
+        return ok;
+}
+
+/*
+ * A process group of @n processes: a leader (in @cg, when given) that forks @n - 1 members, all
+ * pausing. Returns the leader once every member is there, or -1.
+ */
+static pid_t spawn_big_group(const struct lab_cgroup *cg, unsigned n)
+{
+        int fds[2];
+        char c;
+        pid_t leader;
+
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return -1;
+        leader = fork();
+        if (leader == 0) {
+                setpgid(0, 0);
+                if (cg && !(join_path(lab_cgroup_path(cg, "memory", "cgroup.procs")) &&
+                            join_path(lab_cgroup_path(cg, "unified", "cgroup.procs"))))
+                        _exit(1);
+                for (unsigned i = 1; i < n; i++) {
+                        pid_t p = fork();
+
+                        if (p == 0)
+                                for (;;)
+                                        pause();
+                        if (p < 0)
+                                _exit(1);
+                }
+                if (write(fds[1], "x", 1) != 1)
+                        _exit(1);
+                for (;;)
+                        pause();
+        }
+        close(fds[1]);
+        if (leader < 0 || read(fds[0], &c, 1) != 1) {
+                close(fds[0]);
+                if (leader > 0) {
+                        kill(-leader, SIGKILL);
+                        kill(leader, SIGKILL);
+                }
+                return -1;
+        }
+        close(fds[0]);
+        return leader;
+}
+
+/*
+ * A unit of BIG_UNIT processes, with the soft RLIMIT_NOFILE at Debian's default of 1024: every
+ * member is signalled (fewer pidfds are kept for release than there are members), every one
+ * dies, the op counts them all and kill_count_alive() finds none left. @how: a process group,
+ * a cgroup killed pid by pid (its v1 memory hierarchy), or one killed with cgroup.kill (cgroup2).
+ */
+#define BIG_UNIT 5000
+enum big_how { BIG_PGROUP, BIG_CGROUP_PIDS, BIG_CGROUP_KILL };
+
+static void test_big_unit(struct reaper *reaper, int proc_dirfd, enum big_how how)
+{
+        static const char *const names[] = {"process group", "cgroup pid by pid", "cgroup.kill"};
+        struct lab_cgroup *cg = how == BIG_PGROUP ? NULL : lab_cgroup_new();
+        struct cgroup_roots roots;
+        struct victim v;
+        struct kill_request req = {.victim = &v,
+                                   .unit = how == BIG_PGROUP ? KILL_UNIT_PROCESS_GROUP : KILL_UNIT_CGROUP,
+                                   .release = true,
+                                   .proc_dirfd = proc_dirfd,
+                                   .roots = &roots};
+        struct kill_op op = {0};
+        unsigned left = 0;
+        long alive = -1;
+        double t0, end;
+        pid_t leader;
+        int r;
+
+        if (how != BIG_PGROUP && !(cg && cg->unified && cg->memory)) {
+                CHECK(false, "scratch cgroup");
+                return;
+        }
+        roots_init(&roots);
+        if (how == BIG_CGROUP_PIDS)
+                roots.v2[0] = '\0'; /* the v1 memory hierarchy: no cgroup.kill there */
+        CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "PR_SET_CHILD_SUBREAPER");
+        leader = spawn_big_group(cg, BIG_UNIT);
+        CHECK(leader > 0, "%s of %u: spawn", names[how], BIG_UNIT);
+        if (leader <= 0)
+                goto out;
+        CHECK(group_alive(leader) == BIG_UNIT, "%u members before the kill", group_alive(leader));
+        CHECK(lab_victim_of(proc_dirfd, leader, &v) == 0, "identity");
+        t0 = lab_now_ms();
+        r = kill_start(reaper, &req, &op);
+        CHECK(r == 0, "kill_start: %d", r);
+        CHECK(op.n_signalled == BIG_UNIT && op.n_failed == 0 && !op.truncated,
+              "%s: signalled %zu of %u, failed %zu, truncated %d", names[how], op.n_signalled, BIG_UNIT,
+              op.n_failed, op.truncated);
+        CHECK(op.cgroup_kill == (how == BIG_CGROUP_KILL), "cgroup.kill used: %d", op.cgroup_kill);
+        CHECK(op.n_unheld > 0 && op.n_targets < BIG_UNIT, "every pidfd kept (%zu), the limit never reached",
+              op.n_targets);
+        for (end = lab_now_ms() + 10 * DEATH_TIMEOUT_MS; lab_now_ms() < end; usleep(2000))
+                if ((left = group_alive(leader)) == 0)
+                        break;
+        CHECK(left == 0, "%s: %u of %u alive after the kill", names[how], left, BIG_UNIT);
+        alive = kill_count_alive(reaper, &req, &op);
+        CHECK(alive == 0, "kill_count_alive: %ld", alive);
+        printf("%s of %u, RLIMIT_NOFILE 1024: %zu signalled (%zu without a pidfd kept), %zu failed, "
+               "%u alive after %.0f ms, kill_count_alive %ld\n",
+               names[how], BIG_UNIT, op.n_signalled, op.n_unheld, op.n_failed, left, lab_now_ms() - t0,
+               alive);
+        kill_op_done(&op);
+out:
+        if (leader > 0) {
+                kill(-leader, SIGKILL);
+                while (waitpid(-leader, NULL, 0) > 0 || errno == EINTR)
+                        ;
+        }
+        prctl(PR_SET_CHILD_SUBREAPER, 0);
+        if (cg)
+                lab_cgroup_destroy(cg);
+}
+
 int main(void)
 {
         _cleanup_(reaper_freep) struct reaper *reaper = NULL;
         struct reaper_config rc = {0};
+        struct rlimit rl;
         int proc_dirfd, r;
 
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -215,7 +353,7 @@ int main(void)
                 printf("SKIP: needs root\n");
                 return 77;
         }
-        alarm(30);
+        alarm(90);
         proc_dirfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         r = reaper_new(&rc, NULL, &reaper);
         if (r < 0) {
@@ -225,6 +363,12 @@ int main(void)
         test_group(reaper, proc_dirfd);
         test_group_forking(reaper, proc_dirfd);
         test_cgroup(reaper, proc_dirfd);
+        /* Debian's default soft limit, as under `ulimit -n 1024` */
+        CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0 && (rl.rlim_cur = 1024, setrlimit(RLIMIT_NOFILE, &rl) == 0),
+              "RLIMIT_NOFILE 1024");
+        test_big_unit(reaper, proc_dirfd, BIG_PGROUP);
+        test_big_unit(reaper, proc_dirfd, BIG_CGROUP_PIDS);
+        test_big_unit(reaper, proc_dirfd, BIG_CGROUP_KILL);
         close(proc_dirfd);
         printf("%s\n", failures ? "FAIL" : "PASS");
         return failures ? 1 : 0;

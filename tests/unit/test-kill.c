@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "kill.h"
+#include "procfs.h"
 
 static void test_identity_check(void **state)
 {
@@ -251,6 +252,55 @@ static void test_pgid_members(void **state)
 }
 
 /*
+ * Process group 0 or 1 is no unit (init's group holds the daemons it started without setsid()),
+ * and a kernel thread listed in a group is never a member: the kernel's OOM killer never takes one.
+ */
+static void test_pgid_never_init_or_kthread(void **state)
+{
+        char dir[] = "/tmp/reapd-test-kill-XXXXXX";
+        pid_t victim = sleeper(), kthread = sleeper(), member = sleeper();
+        struct reaper_config rc = {0};
+        struct reaper *r = NULL;
+        struct victim v = {.pid = victim, .uid = 0, .starttime = 1000};
+        struct kill_request req = {.victim = &v, .unit = KILL_UNIT_PROCESS_GROUP, .dry_run = true};
+        struct kill_op op = {0};
+        char buf[256];
+        int dirfd;
+
+        assert_non_null(mkdtemp(dir));
+        dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(dirfd >= 0);
+        req.proc_dirfd = dirfd;
+        assert_int_equal(reaper_new(&rc, NULL, &r), 0);
+
+        for (pid_t pgid = 0; pgid <= 1; pgid++) {
+                fake_proc(dirfd, victim, pgid, "victim", 0);
+                assert_int_equal(kill_start(r, &req, &op), -EINVAL);
+        }
+
+        fake_proc(dirfd, victim, 4242, "victim", 0);
+        fake_proc(dirfd, member, 4242, "member", 0);
+        fake_proc(dirfd, kthread, 4242, "kworker", 0);
+        /* flags (field 9) with PF_KTHREAD */
+        snprintf(buf, sizeof(buf), "%d (kworker) S 2 4242 4242 0 -1 %u 0 0 0 0 0 0 0 0 20 0 1 0 1000 0 0 0\n",
+                 (int)kthread, PROC_PF_KTHREAD);
+        put(dirfd, kthread, "stat", buf);
+        assert_int_equal(kill_start(r, &req, &op), KILL_DRY_RUN);
+        for (size_t i = 1; i < op.n_targets; i++) {
+                if (op.targets[i].pid == kthread)
+                        assert_int_equal(op.targets[i].result, KILL_OUTSIDE);
+                else if (op.targets[i].pid == member)
+                        assert_int_equal(op.targets[i].result, KILL_DRY_RUN);
+        }
+        assert_int_equal(op.n_targets, 3);
+        kill_op_done(&op);
+
+        reaper_free(r);
+        reap_children((pid_t[]){victim, kthread, member, 0});
+        remove_fake_proc(dirfd, dir);
+}
+
+/*
  * A scoped daemon (Cgroup=) kills nothing outside its scope: a process group reaches across
  * cgroups, so a member elsewhere is KILL_OUTSIDE; a victim moved out since it was chosen is not
  * signalled, and neither is its group.
@@ -353,7 +403,8 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_identity_check),   cmocka_unit_test(test_classify),
                 cmocka_unit_test(test_victim_from_proc), cmocka_unit_test(test_identity_leader_exited),
-                cmocka_unit_test(test_pgid_members),     cmocka_unit_test(test_scope),
+                cmocka_unit_test(test_pgid_members),     cmocka_unit_test(test_pgid_never_init_or_kthread),
+                cmocka_unit_test(test_scope),
                 cmocka_unit_test(test_reaper_setup),
         };
 
