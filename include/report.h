@@ -37,6 +37,13 @@ struct kill_report {
         unsigned n_killed; /* processes signalled (more than 1 for group/cgroup units) */
         unsigned n_mm_sharers; /* of them, processes sharing the victim's mm (vfork, CLONE_VM) */
         int mm_sharers_error; /* errno that kept the search for them from being complete, 0 */
+        /* a process-group or cgroup unit (kill_unit other than process): what became of its members */
+        const char *kill_method; /* cgroup.kill, pidfd, or kill (no pidfds: Linux < 5.3) */
+        unsigned n_failed; /* processes that could not be signalled */
+        unsigned n_protected; /* members spared for oom_score_adj -1000 */
+        unsigned n_unreleased; /* signalled without a pidfd kept for process_mrelease() */
+        long n_alive; /* processes of the unit still alive at the end; -1 unknown */
+        bool truncated; /* the unit could not be listed whole: members may have been missed */
         /* why */
         const char *trigger; /* pressure-some, pressure-full, memory, swap */
         uint32_t pressure_some_avg10; /* permyriad */

@@ -74,6 +74,43 @@ static void manager_judge(struct manager *m, const struct monitor_sample *after,
                     format_duration(wait, sizeof(wait), j.backoff));
 }
 
+/* The request for a kill of m->victim as configured. */
+static void manager_kill_request(const struct manager *m, struct kill_request *ret)
+{
+        *ret = (struct kill_request){
+                .victim = &m->victim,
+                .unit = m->config.kill_unit,
+                .dry_run = m->config.dry_run,
+                .release = m->config.release,
+                .proc_dirfd = m->proc_fd,
+                .roots = m->have_roots ? &m->roots : NULL,
+                .scope = m->config.cgroup[0] ? m->config.cgroup : NULL,
+        };
+}
+
+/*
+ * How the unit was killed and what became of its members: counted again now, at the end, so a
+ * member that outlived its SIGKILL (stuck, or missed) shows in the record.
+ */
+static void report_members(struct manager *m, struct kill_report *r)
+{
+        struct kill_request req;
+
+        r->kill_method = m->op.cgroup_kill ? "cgroup.kill" : m->op.no_pidfd ? "kill" : "pidfd";
+        r->n_alive = -1;
+        if (m->op.unit == KILL_UNIT_PROCESS)
+                return;
+        r->n_failed = (unsigned)m->op.n_failed;
+        r->n_protected = (unsigned)m->op.n_protected;
+        r->n_unreleased = (unsigned)m->op.n_unheld;
+        r->truncated = m->op.truncated;
+        manager_kill_request(m, &req);
+        r->n_alive = kill_count_alive(m->reaper, &req, &m->op);
+        if (r->n_alive < 0)
+                log_debug_errno((int)r->n_alive, "Cannot count the members of %d's unit still alive",
+                                (int)m->op.pid);
+}
+
 void manager_kill_finish(struct manager *m, const char *result)
 {
         struct kill_report r = {};
@@ -100,6 +137,7 @@ void manager_kill_finish(struct manager *m, const char *result)
         r.n_killed = (unsigned)m->op.n_signalled;
         r.n_mm_sharers = (unsigned)m->op.n_sharers_signalled;
         r.mm_sharers_error = m->op.sharers_error;
+        report_members(m, &r);
         r.trigger = m->rehearsing ? "rehearsal" : decide_reason_to_string(m->reason);
         r.pressure_some_avg10 = m->before.pressure.some.avg10;
         r.pressure_full_avg10 = m->before.pressure.full.avg10;
@@ -480,15 +518,7 @@ void manager_kill_victim(struct manager *m)
         /* what the victim holds that a kill may not free, read just before the signal */
         read_victim_memory(m);
 
-        req = (struct kill_request){
-                .victim = &m->victim,
-                .unit = m->config.kill_unit,
-                .dry_run = m->config.dry_run,
-                .release = m->config.release,
-                .proc_dirfd = m->proc_fd,
-                .roots = m->have_roots ? &m->roots : NULL,
-                .scope = m->config.cgroup[0] ? m->config.cgroup : NULL,
-        };
+        manager_kill_request(m, &req);
         r = manager_kill_unit(m, &req);
         now = now_usec(CLOCK_MONOTONIC);
         if (r == -EBUSY) {

@@ -40,9 +40,31 @@ static int report_priority(const struct kill_report *r)
         return r->rehearsal ? LOG_DEBUG : r->dry_run ? LOG_NOTICE : LOG_WARNING;
 }
 
+/* ", 5000 processes signalled by cgroup.kill, 0 alive" for a unit; "" for a process. */
+static const char *report_members(const struct kill_report *r, char *buf, size_t size)
+{
+        int n;
+
+        buf[0] = '\0';
+        if (!r->kill_unit || streq(r->kill_unit, "process"))
+                return buf;
+        n = snprintf(buf, size, ", %u process%s signalled by %s", r->n_killed, r->n_killed == 1 ? "" : "es",
+                     str_or(r->kill_method, "pidfd"));
+        if (n > 0 && (size_t)n < size && r->n_failed)
+                n += snprintf(buf + n, size - (size_t)n, ", %u could not be", r->n_failed);
+        if (n > 0 && (size_t)n < size && r->n_protected)
+                n += snprintf(buf + n, size - (size_t)n, ", %u spared (oom_score_adj -1000)",
+                              r->n_protected);
+        if (n > 0 && (size_t)n < size && r->n_alive >= 0)
+                n += snprintf(buf + n, size - (size_t)n, ", %ld alive at the end", r->n_alive);
+        if (n > 0 && (size_t)n < size && r->truncated)
+                snprintf(buf + n, size - (size_t)n, ", not all listed");
+        return buf;
+}
+
 char *report_kill_message(const struct kill_report *r, char *buf, size_t size)
 {
-        char rss[32], freed[32], avail[32];
+        char rss[32], freed[32], avail[32], members[160];
 
         format_size(rss, sizeof(rss), (r->rss_kb + r->swap_kb) * 1024);
         format_size(freed, sizeof(freed), r->released_kb * 1024);
@@ -64,10 +86,10 @@ char *report_kill_message(const struct kill_report *r, char *buf, size_t size)
         else
                 snprintf(buf, size,
                          "Killed %s %d (%s), uid %u, rss+swap %s, badness %" PRIi64
-                         ", on %s (available %s): %s, %s back in %" PRIu64 ".%03" PRIu64 " ms%s.",
+                         ", on %s (available %s): %s%s, %s back in %" PRIu64 ".%03" PRIu64 " ms%s.",
                          str_or(r->kill_unit, "process"), (int)r->pid, str_or(r->comm, "?"),
                          (unsigned)r->uid, rss, r->badness, str_or(r->trigger, "?"), avail,
-                         str_or(r->result, "killed"), freed,
+                         str_or(r->result, "killed"), report_members(r, members, sizeof(members)), freed,
                          (r->kill_usec + MAX(r->release_usec, r->exit_usec)) / 1000,
                          (r->kill_usec + MAX(r->release_usec, r->exit_usec)) % 1000,
                          r->released_by_mrelease ? " via process_mrelease" : "");
@@ -96,6 +118,17 @@ void report_kill_fields(const struct kill_report *r, struct report_fields *f)
         add(f, "KILL_UNIT=%s", str_or(r->kill_unit, "process"));
         add(f, "KILLED_COUNT=%u", r->n_killed);
         add(f, "MM_SHARERS_KILLED=%u", r->n_mm_sharers);
+        if (r->kill_method)
+                add(f, "KILL_METHOD=%s", r->kill_method);
+        if (r->kill_unit && !streq(r->kill_unit, "process") && !r->dry_run) {
+                add(f, "MEMBERS_FAILED=%u", r->n_failed);
+                add(f, "MEMBERS_PROTECTED=%u", r->n_protected);
+                add(f, "MEMBERS_UNRELEASED=%u", r->n_unreleased);
+                if (r->n_alive >= 0)
+                        add(f, "MEMBERS_ALIVE=%ld", r->n_alive);
+                if (r->truncated)
+                        add(f, "MEMBERS_TRUNCATED=1");
+        }
         if (r->mm_sharers_error)
                 add(f, "MM_SHARERS_ERRNO=%d",
                     r->mm_sharers_error < 0 ? -r->mm_sharers_error : r->mm_sharers_error);

@@ -2,9 +2,11 @@
 /* hog.c - allocate and touch SIZE_MB of anonymous memory, say so, then sleep until killed */
 
 /*
- * Usage: hog SIZE_MB [--ready-fd N]
+ * Usage: hog SIZE_MB [--ready-fd N] [--members M]
  * Writes "ready\n" to fd N (then closes it) once every page is touched, so a test can wait
  * for the memory to be really there instead of sleeping. Reusable by any test or bench.
+ * --members M: first fork M - 1 small children that pause in the hog's process group, so that
+ * the hog leads a group of M (a big build, a container's shell tree).
  */
 
 #include <stdio.h>
@@ -17,13 +19,14 @@ int main(int argc, char **argv)
 {
         long page = sysconf(_SC_PAGESIZE);
         unsigned long long mb;
+        unsigned long members = 1;
         int ready_fd = -1;
         char *end;
         size_t size;
         char *p;
 
-        if (argc != 2 && argc != 4) {
-                fprintf(stderr, "usage: %s SIZE_MB [--ready-fd N]\n", argv[0]);
+        if (argc != 2 && argc != 4 && argc != 6) {
+                fprintf(stderr, "usage: %s SIZE_MB [--ready-fd N] [--members M]\n", argv[0]);
                 return 2;
         }
         mb = strtoull(argv[1], &end, 10);
@@ -31,12 +34,34 @@ int main(int argc, char **argv)
                 fprintf(stderr, "hog: bad size '%s'\n", argv[1]);
                 return 2;
         }
-        if (argc == 4) {
-                if (strcmp(argv[2], "--ready-fd") != 0) {
-                        fprintf(stderr, "hog: unknown option '%s'\n", argv[2]);
+        for (int i = 2; i + 1 < argc; i += 2) {
+                if (strcmp(argv[i], "--ready-fd") == 0) {
+                        ready_fd = atoi(argv[i + 1]);
+                } else if (strcmp(argv[i], "--members") == 0) {
+                        members = strtoul(argv[i + 1], &end, 10);
+                        if (*end || members == 0 || members > 100000) {
+                                fprintf(stderr, "hog: bad member count '%s'\n", argv[i + 1]);
+                                return 2;
+                        }
+                } else {
+                        fprintf(stderr, "hog: unknown option '%s'\n", argv[i]);
                         return 2;
                 }
-                ready_fd = atoi(argv[3]);
+        }
+        /* before the memory is touched, so that the children share none of it */
+        for (unsigned long i = 1; i < members; i++) {
+                pid_t pid = fork();
+
+                if (pid < 0) {
+                        perror("hog: fork");
+                        return 1;
+                }
+                if (pid == 0) {
+                        if (ready_fd >= 0)
+                                close(ready_fd);
+                        for (;;)
+                                pause();
+                }
         }
 
         size = (size_t)mb << 20;

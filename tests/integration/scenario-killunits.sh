@@ -10,7 +10,9 @@
 # cgroup: the hog and a 30 MB hog in sub-cgroup a, a 200 + 30 MB pair in sub-cgroup b, and a
 # 30 MB hog directly in the scope. a dies whole; b and the scope's own hog live, and the record
 # says KILL_UNIT=cgroup, KILLED_COUNT=2, VICTIM_CGROUP=.../a.
-# Every process of both scenarios is the test's own; none shares the test's process group.
+# big group: a 400 MB hog leading a process group of 5000, reapd under `ulimit -n 1024`: all
+# 5000 signalled and dead, and the record says so.
+# Every process of the scenarios is the test's own; none shares the test's process group.
 # Usage: scenario-killunits.sh REAPD HOG
 set -euo pipefail
 REAPD=$1 HOG=$2
@@ -114,4 +116,35 @@ check_record cgroup 2 "$a1" "$LAB_CG/cgroup/a" 430
 if [ "$(lab_oom_kills)" = 0 ] && [ -z "$(dmesg_oom_since)" ]; then ok "kernel OOM killer never fired"; else notok "kernel OOM kills"; fi
 if reapd_stop; then ok "cgroup: reapd stopped cleanly"; else notok "cgroup: reapd exit status $?"; fi
 reapd_dump_log
+kill -9 "$b1" "$b2" "$c1" 2>/dev/null || true
+
+# --- KillUnit=process-group, 5000 members, under `ulimit -n 1024` (issue 13) ----------------
+# The hog (400 MB) leads a group of 5000: more members than reapd may hold pidfds for. Every
+# one is signalled and dies, and the record counts them: KILLED_COUNT=5000, MEMBERS_FAILED=0,
+# MEMBERS_ALIVE=0, some MEMBERS_UNRELEASED. Last: the limit stays on this shell.
+lab_limit_at big-group $((1024 << 20))
+lab_spawn big-group -- setsid "$HOG" 400 --ready-fd 3 --members 5000 3>"$LAB_DIR/big"; big=$LAB_LAST_PID
+lab_wait_ready "$LAB_DIR/big"
+mapfile -t BIG < <(PGID_WANTED=$big members)
+[ "${#BIG[@]}" = 5000 ] || lab_fail "the big group has ${#BIG[@]} members, not 5000"
+conf big-group process-group
+ulimit -n 1024
+reapd_start "$REAPD" "$LAB_DIR/big-group.conf"
+if grep -q "^Max open files *1024 *1024" "/proc/$REAPD_PID/limits"; then ok "big group: reapd runs with 1024 open files at most"
+else notok "big group: reapd's open-file limit: $(grep 'open files' "/proc/$REAPD_PID/limits")"; fi
+left=5000
+for _ in $(seq 1 150); do left=$(PGID_WANTED=$big members | grep -c . || true); [ "$left" = 0 ] && break; sleep 0.1; done
+if [ "$left" = 0 ]; then ok "big group: all 5000 members died"; else notok "big group: $left of 5000 members alive"; fi
+if rec=$(journal_wait_records "$JOURNAL_MSGID_KILL" "$REAPD_PID" 1 5); then
+    rec=$(printf '%s\n' "$rec" | head -n 1)
+    echo "# record: $(journal_field "$rec" MESSAGE)"
+    if [ "$(journal_field "$rec" KILL_UNIT)" = process-group ] && [ "$(journal_field "$rec" KILLED_COUNT)" = 5000 ] && [ "$(journal_field "$rec" MEMBERS_FAILED)" = 0 ] &&
+        [ "$(journal_field "$rec" MEMBERS_ALIVE)" = 0 ] && [ "$(journal_field "$rec" KILL_METHOD)" = pidfd ] && [ "$(journal_field "$rec" MEMBERS_UNRELEASED)" -gt 0 ]
+    then ok "big group: KILLED_COUNT=5000 MEMBERS_FAILED=0 MEMBERS_ALIVE=0 MEMBERS_UNRELEASED=$(journal_field "$rec" MEMBERS_UNRELEASED)"
+    else notok "big group: KILL_UNIT=$(journal_field "$rec" KILL_UNIT) KILLED_COUNT=$(journal_field "$rec" KILLED_COUNT) MEMBERS_FAILED=$(journal_field "$rec" MEMBERS_FAILED) MEMBERS_ALIVE=$(journal_field "$rec" MEMBERS_ALIVE) KILL_METHOD=$(journal_field "$rec" KILL_METHOD) MEMBERS_UNRELEASED=$(journal_field "$rec" MEMBERS_UNRELEASED)"; fi
+else
+    notok "big group: no kill record from reapd $REAPD_PID"
+fi
+if reapd_stop; then ok "big group: reapd stopped cleanly"; else notok "big group: reapd exit status $?"; fi
+reapd_dump_log | tail -n 5
 exit $status
