@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "config.h"
 #include "instance.h"
@@ -29,6 +30,21 @@ static void help(void)
                "\n"
                "See reapd(8) and reapd.conf(5).\n",
                CONFIG_FILE_DEFAULT, INSTANCE_CONF_ROOT, INSTANCE_RUN_DIR);
+}
+
+/*
+ * A group or cgroup kill keeps a pidfd open per member for its release, and a build or a
+ * container holds thousands: the soft RLIMIT_NOFILE (1024 by default) up to the hard one
+ * (the unit's LimitNOFILE=). Beyond it the kill still signals every member (include/kill.h).
+ */
+static void raise_nofile(void)
+{
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                (void)setrlimit(RLIMIT_NOFILE, &rl);
+        }
 }
 
 int main(int argc, char **argv)
@@ -131,5 +147,6 @@ int main(int argc, char **argv)
                 return 0;
         }
 
+        raise_nofile();
         return manager_main(&args) < 0 ? 1 : 0;
 }
