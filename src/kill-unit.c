@@ -76,7 +76,9 @@ static bool drop_one_held(struct kill_ctx *c)
 
                 if (t->pidfd >= 0 && t->result == 0) {
                         target_close(t);
-                        c->op->n_unheld++;
+                        /* cgroup.kill's members are all counted unheld until listed held */
+                        if (!t->by_cgroup_kill)
+                                c->op->n_unheld++;
                         c->n_held--;
                         return true;
                 }
@@ -335,7 +337,7 @@ long kill_count_alive(struct reaper *r, const struct kill_request *req, const st
                 struct proc_stat st;
 
                 if (proc_read_stat(req->proc_dirfd, op->pid, &st) == 0 && st.state != 'Z' &&
-                    st.state != 'X' && st.state != 'x')
+                    st.state != 'X' && st.state != 'x' && !(st.flags & PROC_PF_EXITING))
                         k.n++;
         }
         return (long)k.n;
