@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -32,10 +33,20 @@ struct rank_bpf {
         size_t bss_len;
 };
 
-/* Library code does not log: libbpf's warnings (verifier logs included) would reach stderr. */
+/*
+ * Library code does not log: libbpf's warnings (verifier logs included) would reach stderr.
+ * REAPD_BPF_LOG=1 in the environment lets its warnings through, to tell why a kernel refused
+ * the program (reapd(8), BPF ranking).
+ */
 static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-        return 0;
+        static int verbose = -1;
+
+        if (verbose < 0)
+                verbose = getenv("REAPD_BPF_LOG") != NULL;
+        if (!verbose || level == LIBBPF_DEBUG)
+                return 0;
+        return vfprintf(stderr, fmt, ap);
 }
 
 /* BPF_ITER_CREATE by hand, not libbpf's bpf_iter_create(): after loading, a selection runs no

@@ -33,25 +33,79 @@ __u64 cgroup_id = 0;
 __u32 cgroup_level = 0;
 
 /*
- * get_mm_counter() as oom_badness() reads it: since 6.2 percpu_counter_read_positive(), the
- * shared count without the per-CPU deltas (select.c's slack covers those); before, a plain
- * atomic_long_t count[4]. The layout is told apart by the size of mm->rss_stat (32 bytes
- * before 6.2, four percpu_counters since) rather than by a type missing from one of them: a
- * relocation that fails in vmlinux makes libbpf search every module's BTF too.
+ * mm->rss_stat before Linux 6.2 (Debian 12's 6.1 among them): struct mm_rss_stat, an
+ * atomic_long_t count[4]; since 6.2 an array of four percpu_counters. A field relocation
+ * needs the field's type to match, so each layout has its own view, and its own function: a
+ * subprogram is verified only where it is called, so the relocation the running kernel cannot
+ * resolve (libbpf poisons it) stays in the one never called. A relocation that fails in vmlinux
+ * makes libbpf search the modules' BTF too, once, at load.
  */
-static __always_inline __u64 rss_counter(struct mm_struct *mm, int idx)
+struct mm_rss_stat___pre62 {
+        long count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___pre62 {
+        struct mm_rss_stat___pre62 rss_stat;
+} __attribute__((preserve_access_index));
+
+static __noinline __u64 rss_counter_pre62(struct mm_struct___pre62 *mm, int idx)
 {
-        __u32 size = bpf_core_field_size(mm->rss_stat);
-        char *base = (char *)mm + bpf_core_field_offset(mm->rss_stat);
         __s64 v = 0;
 
-        if (size == 4 * sizeof(__s64))
-                bpf_probe_read_kernel(&v, sizeof(v), base + idx * sizeof(__s64));
-        else
-                bpf_probe_read_kernel(&v, sizeof(v),
-                                      base + idx * (size / 4) +
-                                              bpf_core_field_offset(struct percpu_counter, count));
+        bpf_probe_read_kernel(&v, sizeof(v),
+                              (char *)mm + bpf_core_field_offset(mm->rss_stat) + idx * sizeof(__s64));
         return v > 0 ? (__u64)v : 0;
+}
+
+/* The shared count without the per-CPU deltas, as percpu_counter_read_positive() (select.c's slack covers those). */
+static __noinline __u64 rss_counter_percpu(struct mm_struct *mm, int idx)
+{
+        __s64 v = 0;
+
+        bpf_probe_read_kernel(&v, sizeof(v),
+                              (char *)mm + bpf_core_field_offset(mm->rss_stat) +
+                                      idx * bpf_core_type_size(struct percpu_counter) +
+                                      bpf_core_field_offset(struct percpu_counter, count));
+        return v > 0 ? (__u64)v : 0;
+}
+
+/*
+ * The first word of mm->flags: an unsigned long before 6.18, a bitmap (mm_flags_t) since. As
+ * for rss_stat, each layout has its own view and its own function.
+ */
+struct mm_struct___ulong_flags {
+        unsigned long flags;
+} __attribute__((preserve_access_index));
+
+static __noinline unsigned long mm_flags_ulong(struct mm_struct___ulong_flags *mm)
+{
+        unsigned long flags = 0;
+
+        bpf_core_read(&flags, sizeof(flags), &mm->flags);
+        return flags;
+}
+
+static __noinline unsigned long mm_flags_bitmap(struct mm_struct *mm)
+{
+        unsigned long flags = 0;
+
+        bpf_core_read(&flags, sizeof(flags), &mm->flags);
+        return flags;
+}
+
+static __always_inline unsigned long mm_flags_word(struct mm_struct *mm)
+{
+        if (bpf_core_field_exists(((struct mm_struct___ulong_flags *)0)->flags))
+                return mm_flags_ulong((void *)mm);
+        return mm_flags_bitmap(mm);
+}
+
+/* get_mm_counter() as oom_badness() reads it. */
+static __always_inline __u64 rss_counter(struct mm_struct *mm, int idx)
+{
+        if (bpf_core_type_exists(struct mm_rss_stat___pre62))
+                return rss_counter_pre62((void *)mm, idx);
+        return rss_counter_percpu(mm, idx);
 }
 
 /*
@@ -166,7 +220,6 @@ int rank(struct bpf_iter__task *ctx)
         struct task_struct *task = ctx->task;
         struct rank_record rec = {};
         struct mm_struct *mm;
-        unsigned long mmflags = 0;
         unsigned int pflags;
 
         if (!task)
@@ -200,9 +253,7 @@ int rank(struct bpf_iter__task *ctx)
                                 rss_counter(mm, MM_SHMEMPAGES);
                 rec.other_pages = rss_counter(mm, MM_SWAPENTS) +
                                   ((__u64)BPF_CORE_READ(mm, pgtables_bytes.counter) >> page_shift);
-                /* the first word of mm->flags, an unsigned long before 6.18 and a bitmap since */
-                if (!bpf_core_read(&mmflags, sizeof(mmflags), &mm->flags) &&
-                    (mmflags & (1UL << MMF_OOM_SKIP)))
+                if (mm_flags_word(mm) & (1UL << MMF_OOM_SKIP))
                         rec.flags |= RANK_OOM_SKIP;
                 if (BPF_CORE_READ(task, vfork_done) && BPF_CORE_READ(task, real_parent, mm) == mm)
                         rec.flags |= RANK_VFORK;
