@@ -282,8 +282,9 @@ static void test_pgid_never_init_or_kthread(void **state)
         fake_proc(dirfd, member, 4242, "member", 0);
         fake_proc(dirfd, kthread, 4242, "kworker", 0);
         /* flags (field 9) with PF_KTHREAD */
-        snprintf(buf, sizeof(buf), "%d (kworker) S 2 4242 4242 0 -1 %u 0 0 0 0 0 0 0 0 20 0 1 0 1000 0 0 0\n",
-                 (int)kthread, PROC_PF_KTHREAD);
+        snprintf(buf, sizeof(buf),
+                 "%d (kworker) S 2 4242 4242 0 -1 %u 0 0 0 0 0 0 0 0 20 0 1 0 1000 0 0 0\n", (int)kthread,
+                 PROC_PF_KTHREAD);
         put(dirfd, kthread, "stat", buf);
         assert_int_equal(kill_start(r, &req, &op), KILL_DRY_RUN);
         for (size_t i = 1; i < op.n_targets; i++) {
@@ -401,9 +402,12 @@ static void test_reaper_setup(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_identity_check),   cmocka_unit_test(test_classify),
-                cmocka_unit_test(test_victim_from_proc), cmocka_unit_test(test_identity_leader_exited),
-                cmocka_unit_test(test_pgid_members),     cmocka_unit_test(test_pgid_never_init_or_kthread),
+                cmocka_unit_test(test_identity_check),
+                cmocka_unit_test(test_classify),
+                cmocka_unit_test(test_victim_from_proc),
+                cmocka_unit_test(test_identity_leader_exited),
+                cmocka_unit_test(test_pgid_members),
+                cmocka_unit_test(test_pgid_never_init_or_kthread),
                 cmocka_unit_test(test_scope),
                 cmocka_unit_test(test_reaper_setup),
         };
