@@ -93,8 +93,8 @@ struct reaper_config {
         unsigned threads; /* reaper threads, 1..REAPER_MAX_THREADS; 0: reaper_threads_default() */
 };
 
-/* The most reaper threads (ReaperThreads=): each has a stack locked in memory with the daemon. */
-#define REAPER_MAX_THREADS 16
+/* The most reaper threads (ReaperThreads=). */
+#define REAPER_MAX_THREADS CONFIG_REAPER_THREADS_MAX
 
 /*
  * The default pool's ceiling. process_mrelease() is CPU work in the kernel (unmapping and
