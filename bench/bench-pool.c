@@ -66,8 +66,11 @@ static double measure(const char *hog, unsigned members, unsigned mb, struct rea
 {
         struct lab_cgroup *cg = lab_cgroup_new();
         struct victim v;
-        struct kill_request req = {.victim = &v, .unit = KILL_UNIT_CGROUP, .release = true,
-                                   .proc_dirfd = proc_dirfd, .roots = roots};
+        struct kill_request req = {.victim = &v,
+                                   .unit = KILL_UNIT_CGROUP,
+                                   .release = true,
+                                   .proc_dirfd = proc_dirfd,
+                                   .roots = roots};
         struct kill_op op = {0};
         struct pollfd p = {.fd = reaper_fd(reaper), .events = POLLIN};
         uint64_t usage0, target;
@@ -175,9 +178,11 @@ static void print_table(FILE *f, const struct run *runs, size_t n, unsigned memb
 {
         double m1 = median(runs, n, false, false), md = median(runs, n, true, false), lo, hi;
 
-        fprintf(f, "%u frozen members of %u MB in one cgroup, killed with KillUnit=cgroup; memory back = kill_start() "
-                   "until 90%% of them left the memory cgroup. %zu runs per pool, alternating; load average "
-                   "(1/5/15 min) %s before, %s after.\n\n",
+        fprintf(f,
+                "%u frozen members of %u MB in one cgroup, killed with KillUnit=cgroup; memory back = "
+                "kill_start() "
+                "until 90%% of them left the memory cgroup. %zu runs per pool, alternating; load average "
+                "(1/5/15 min) %s before, %s after.\n\n",
                 members, mb, n / 2, load0, load1);
         fprintf(f, "| reaper | threads | memory back, median | min - max | reaper batch, median | GB/s |\n");
         fprintf(f, "|---|---:|---:|---:|---:|---:|\n");
@@ -191,20 +196,22 @@ static void print_table(FILE *f, const struct run *runs, size_t n, unsigned memb
                                 TIMEOUT_MS / 1000);
                 else
                         fprintf(f, "| %s | %u | %.1f ms | %.1f - %.1f ms | %.1f ms | %.1f |\n",
-                                d ? "ReaperThreads=auto" : "ReaperThreads=1", d ? default_threads : 1, m, lo, hi,
-                                median(runs, n, d, true), members * mb / 1024.0 / (m / 1000.0));
+                                d ? "ReaperThreads=auto" : "ReaperThreads=1", d ? default_threads : 1, m, lo,
+                                hi, median(runs, n, d, true), members * mb / 1024.0 / (m / 1000.0));
         }
         if (m1 > 0 && md > 0)
-                fprintf(f, "\nSpeed-up of the default pool (%u threads) over one thread: **%.2fx** (medians).\n",
+                fprintf(f,
+                        "\nSpeed-up of the default pool (%u threads) over one thread: **%.2fx** "
+                        "(medians).\n",
                         default_threads, m1 / md);
 }
 
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"hog", required_argument, NULL, 'h'},     {"out", required_argument, NULL, 'o'},
-                {"runs", required_argument, NULL, 'r'},    {"members", required_argument, NULL, 'n'},
-                {"mb", required_argument, NULL, 'm'},      {},
+                {"hog", required_argument, NULL, 'h'},  {"out", required_argument, NULL, 'o'},
+                {"runs", required_argument, NULL, 'r'}, {"members", required_argument, NULL, 'n'},
+                {"mb", required_argument, NULL, 'm'},   {},
         };
         const char *hog = HOG_DEFAULT, *out = BENCH_OUT_DEFAULT;
         unsigned runs_per = 5, members = 8, mb = 512;
@@ -239,7 +246,8 @@ int main(int argc, char **argv)
                         return 2;
                 }
         if (runs_per < 1 || runs_per > MAX_RUNS || members < 2 || members > MAX_MEMBERS || mb < 1) {
-                fprintf(stderr, "bench-pool: --runs 1-%d, --members 2-%d, --mb >= 1\n", MAX_RUNS, MAX_MEMBERS);
+                fprintf(stderr, "bench-pool: --runs 1-%d, --members 2-%d, --mb >= 1\n", MAX_RUNS,
+                        MAX_MEMBERS);
                 return 2;
         }
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -273,9 +281,11 @@ int main(int argc, char **argv)
 
                         *x = (struct run){.is_default = d, .threads = d ? setup_pool.threads : 1};
                         measure(hog, members, mb, d ? pool : one, proc_dirfd, &roots, x);
-                        fprintf(stderr, "bench-pool: run %u, %u thread%s: back in %.1f ms (batch %.1f ms, %zu released, %u took part)\n",
-                                r + 1, x->threads, x->threads == 1 ? "" : "s", x->back_ms, x->batch_ms, x->released,
-                                x->took_part);
+                        fprintf(stderr,
+                                "bench-pool: run %u, %u thread%s: back in %.1f ms (batch %.1f ms, %zu "
+                                "released, %u took part)\n",
+                                r + 1, x->threads, x->threads == 1 ? "" : "s", x->back_ms, x->batch_ms,
+                                x->released, x->took_part);
                 }
         loadavg(load1, sizeof(load1));
 
@@ -284,8 +294,9 @@ int main(int argc, char **argv)
         if (f) {
                 fprintf(f, "# run threads default back_ms batch_ms released took_part\n");
                 for (size_t i = 0; i < n; i++)
-                        fprintf(f, "%zu %u %d %.3f %.3f %zu %u\n", i / 2 + 1, runs[i].threads, runs[i].is_default,
-                                runs[i].back_ms, runs[i].batch_ms, runs[i].released, runs[i].took_part);
+                        fprintf(f, "%zu %u %d %.3f %.3f %zu %u\n", i / 2 + 1, runs[i].threads,
+                                runs[i].is_default, runs[i].back_ms, runs[i].batch_ms, runs[i].released,
+                                runs[i].took_part);
                 fclose(f);
         }
         snprintf(path, sizeof(path), "%s/pool.md", out);

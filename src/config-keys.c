@@ -518,7 +518,8 @@ static void set_key(struct parse_ctx *ctx, const struct key_def *k, const char *
                 }
                 r = parse_int(value, &v);
                 if (r < 0 || v < 0 || (uint64_t)v > k->max) {
-                        config_error(ctx, "%s=%s: expected auto, or a number of threads from %" PRIu64
+                        config_error(ctx,
+                                     "%s=%s: expected auto, or a number of threads from %" PRIu64
                                      " to %" PRIu64 "%s",
                                      k->name, value, k->min, k->max, comment_hint(value));
                         return;

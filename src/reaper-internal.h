@@ -71,7 +71,6 @@ int reaper_submit(struct reaper *r);
 /* reaper_wait() - block until a submitted batch is done and consume its event. */
 void reaper_wait(struct reaper *r);
 
-
 /* Internal kill_target.result while kill_start() runs: checked, not yet signalled. */
 #define KILL_PENDING 100
 

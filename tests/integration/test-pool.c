@@ -98,8 +98,11 @@ static void run(const char *hog, unsigned threads, int proc_dirfd, const struct 
         struct reaper_setup setup = {0};
         struct lab_cgroup *cg;
         struct victim v;
-        struct kill_request req = {.victim = &v, .unit = KILL_UNIT_CGROUP, .release = true,
-                                   .proc_dirfd = proc_dirfd, .roots = roots};
+        struct kill_request req = {.victim = &v,
+                                   .unit = KILL_UNIT_CGROUP,
+                                   .release = true,
+                                   .proc_dirfd = proc_dirfd,
+                                   .roots = roots};
         struct kill_op op = {0};
         struct pollfd p;
         const struct kill_target *big, *small;
@@ -157,8 +160,8 @@ static void run(const char *hog, unsigned threads, int proc_dirfd, const struct 
         for (unsigned i = 0; i < N_MEMBERS; i++) {
                 const struct kill_target *t = target_of(&op, pids[i]);
 
-                CHECK(t && t->release == 0, "member %d: %s, release %d", (int)pids[i], t ? "listed" : "missing",
-                      t ? t->release : 0);
+                CHECK(t && t->release == 0, "member %d: %s, release %d", (int)pids[i],
+                      t ? "listed" : "missing", t ? t->release : 0);
                 if (!t || !t->t_release_start)
                         continue;
                 if (!first || t->t_release_start < first)
@@ -167,24 +170,26 @@ static void run(const char *hog, unsigned threads, int proc_dirfd, const struct 
                         last = t->t_release_end;
         }
         CHECK(op.t_release_start && op.t_release_start <= first && op.t_release_end >= last,
-              "the batch (%llu..%llu) spans its members (%llu..%llu)", (unsigned long long)op.t_release_start,
-              (unsigned long long)op.t_release_end, (unsigned long long)first, (unsigned long long)last);
+              "the batch (%llu..%llu) spans its members (%llu..%llu)",
+              (unsigned long long)op.t_release_start, (unsigned long long)op.t_release_end,
+              (unsigned long long)first, (unsigned long long)last);
         big = target_of(&op, pids[N_MEMBERS - 1]);
         small = target_of(&op, pids[0]);
         if (threads > 1 && big && small)
                 CHECK(big->t_release_start <= small->t_release_start,
                       "largest started %lld us after the smallest",
                       (long long)big->t_release_start - (long long)small->t_release_start);
-        CHECK(usage0 - usage >= (uint64_t)(N_MEMBERS * (N_MEMBERS + 1) / 2 * MEMBER_STEP_MB * MB * BACK_SHARE),
+        CHECK(usage0 - usage >=
+                      (uint64_t)(N_MEMBERS * (N_MEMBERS + 1) / 2 * MEMBER_STEP_MB * MB * BACK_SHARE),
               "memcg usage %.0f -> %.0f MB", usage0 / MB, usage / MB);
-        CHECK(lab_proc_state(pids[N_MEMBERS - 1]) == 'D', "members still frozen ('%c'): the test proves nothing",
-              lab_proc_state(pids[N_MEMBERS - 1]));
+        CHECK(lab_proc_state(pids[N_MEMBERS - 1]) == 'D',
+              "members still frozen ('%c'): the test proves nothing", lab_proc_state(pids[N_MEMBERS - 1]));
         CHECK(allocs == 0, "%ld allocations on the kill path", allocs);
         printf("%u thread%s (affinity %d, nice %d): %zu of %d members released while frozen, memcg %.0f -> "
                "%.0f MB, batch %.1f ms, %u threads took part, %ld allocations\n",
                threads, threads == 1 ? "" : "s", setup.affinity, setup.nice, op.n_released, N_MEMBERS,
-               usage0 / MB, usage / MB, (op.t_release_end - op.t_release_start) / 1000.0, op.n_release_threads,
-               allocs);
+               usage0 / MB, usage / MB, (op.t_release_end - op.t_release_start) / 1000.0,
+               op.n_release_threads, allocs);
         kill_op_done(&op);
         lab_cgroup_destroy(cg);
 }

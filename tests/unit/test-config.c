@@ -158,15 +158,16 @@ static void test_spellings(void **state)
         struct reapd_config c;
         char *errs = NULL;
 
-        assert_int_equal(load_text("[Monitor]\nCgroup=/\nMinAvailable=0\nMinSwapFree=2G\n"
-                                   "PressureSome=0%\nPressureFull=100%\nPressureWindow=10s\n"
-                                   "PressureDuration=0\nHeadroomMode=and\n"
-                                   "[Kill]\nKillUnit=cgroup\nDryRun=true\nRelease=1\nReaperCPUs=2 4,6-7\n"
-                                   "ReaperNice=19\nReaperSchedPolicy=fifo\nReaperPriority=99\nReaperThreads=auto\n"
-                                   "KillTimeout=100ms\nPreKillTimeout=10s\nPreKillDirectory=/\n"
-                                   "[Daemon]\nLogLevel=3\nDBus=on\nMetricsFile=/m.prom\n",
-                                   &c, &errs),
-                         0);
+        assert_int_equal(
+                load_text("[Monitor]\nCgroup=/\nMinAvailable=0\nMinSwapFree=2G\n"
+                          "PressureSome=0%\nPressureFull=100%\nPressureWindow=10s\n"
+                          "PressureDuration=0\nHeadroomMode=and\n"
+                          "[Kill]\nKillUnit=cgroup\nDryRun=true\nRelease=1\nReaperCPUs=2 4,6-7\n"
+                          "ReaperNice=19\nReaperSchedPolicy=fifo\nReaperPriority=99\n"
+                          "ReaperThreads=auto\nKillTimeout=100ms\nPreKillTimeout=10s\nPreKillDirectory=/\n"
+                          "[Daemon]\nLogLevel=3\nDBus=on\nMetricsFile=/m.prom\n",
+                          &c, &errs),
+                0);
         assert_string_equal(errs, "");
         assert_string_equal(c.cgroup, "");
         assert_false(c.min_available.percent);
@@ -443,8 +444,8 @@ static void round_trip(const char *path)
         for (const char *k = "Cgroup=\0MinAvailable=\0MinSwapFree=\0HeadroomMode=\0PressureSome=\0"
                              "PressureFull=\0PressureWindow=\0PressureDuration=\0PressurePollInterval=\0"
                              "KillUnit=\0DryRun=\0Release=\0KillTimeout=\0ReaperCPUs=\0ReaperNice=\0"
-                             "ReaperSchedPolicy=\0ReaperPriority=\0ReaperThreads=\0Prefer=\0Avoid=\0Ignore=\0"
-                             "PreferAdjust=\0AvoidAdjust=\0HonorCgroupXattrs=\0LogLevel=\0"
+                             "ReaperSchedPolicy=\0ReaperPriority=\0ReaperThreads=\0Prefer=\0Avoid=\0"
+                             "Ignore=\0PreferAdjust=\0AvoidAdjust=\0HonorCgroupXattrs=\0LogLevel=\0"
                              "PreKillTimeout=\0PreKillDirectory=\0DBus=\0MetricsFile=\0";
              *k; k += strlen(k) + 1)
                 assert_non_null(strstr(dump1, k));

@@ -409,10 +409,10 @@ static void test_reaper_statm(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_identity_check),   cmocka_unit_test(test_classify),
-                cmocka_unit_test(test_victim_from_proc), cmocka_unit_test(test_identity_leader_exited),
-                cmocka_unit_test(test_pgid_members),     cmocka_unit_test(test_scope),
-                cmocka_unit_test(test_reaper_setup),     cmocka_unit_test(test_reaper_pool_setup),
+                cmocka_unit_test(test_identity_check),         cmocka_unit_test(test_classify),
+                cmocka_unit_test(test_victim_from_proc),       cmocka_unit_test(test_identity_leader_exited),
+                cmocka_unit_test(test_pgid_members),           cmocka_unit_test(test_scope),
+                cmocka_unit_test(test_reaper_setup),           cmocka_unit_test(test_reaper_pool_setup),
                 cmocka_unit_test(test_reaper_threads_default), cmocka_unit_test(test_reaper_order),
                 cmocka_unit_test(test_reaper_statm),
         };
