@@ -122,8 +122,8 @@ det() {
     echo "$(kmedf "$1" "$2" 9) ms from its own measure (before MemAvailable crossed)"
 }
 # pool: the speed-up bench-pool printed in bold, and the default pool's size
-pool_x=$(sed -n 's/.*\*\*\([0-9.]*\)x\*\*.*/\1/p' "$OUT/pool.md" 2>/dev/null | head -1)
-pool_t=$(sed -n 's/.*default pool (\([0-9]*\) threads\{0,1\}).*/\1/p' "$OUT/pool.md" 2>/dev/null | head -1)
+pool_x=$(sed -n 's/.*\*\*\([0-9.]*\)x\*\*.*/\1/p' "$OUT/pool.md" 2>/dev/null | head -1) || pool_x=
+pool_t=$(sed -n 's/.*default pool (\([0-9]*\) threads\{0,1\}).*/\1/p' "$OUT/pool.md" 2>/dev/null | head -1) || pool_t=
 r_frz_b=$(kmed reapd frozen 5) e17_frz_b=$(kmed "$E17" frozen 5) e18_frz_b=$(kmed "$E18" frozen 5)
 pctl() { awk '{print $1}' "$OUT/psi.dat" | sort -g | awk -v p="$1" '{a[NR] = $1} END {r = int((p * NR + 99) / 100); if (r < 1) r = 1; print a[r]}'; }
 psi50=$(pctl 50) psi99=$(pctl 99)
