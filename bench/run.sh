@@ -12,8 +12,8 @@
 #   BUILD_DIR defaults to build-bench (set up with meson if missing). bench/peers.sh fetches and
 #   builds earlyoom 1.8.2 and installs nohang the first time (apt-get; cached afterwards).
 #   Defaults of a full run, each settable: IDLE_SECS=60 KILL_RUNS=7 FROZEN_RUNS=3 PSI_SAMPLES=30
-#   SCAN_SECS=10 RECLAIM_SIZES=1,2,4 (and bench-reserve.sh's THRESHOLDS, REPEATS, EPISODES, ...)
-#   ONLY="psi kill": rerun only these parts (idle kill scan select psi reclaim reserve) when their
+#   SCAN_SECS=10 RECLAIM_SIZES=1,2,4 POOL_RUNS=5 (and bench-reserve.sh's THRESHOLDS, REPEATS, EPISODES, ...)
+#   ONLY="psi kill": rerun only these parts (idle kill scan select psi reclaim pool reserve) when their
 #   figures were disturbed by other load, keep the rest of bench/out, and rebuild the report.
 #
 # Safety: earlyoom and nohang kill the biggest process they can see, so they only ever run
@@ -34,6 +34,7 @@ B=$ROOT/bench
 if [ "$MODE" = quick ]; then
     IDLE_SECS=${IDLE_SECS:-20} KILL_RUNS=${KILL_RUNS:-2} FROZEN_RUNS=${FROZEN_RUNS:-1}
     PSI_SAMPLES=${PSI_SAMPLES:-5} SCAN_SECS=${SCAN_SECS:-3} RECLAIM_SIZES=${RECLAIM_SIZES:-1}
+    POOL_RUNS=${POOL_RUNS:-2}
 fi
 IDLE_SECS=${IDLE_SECS:-60}
 KILL_RUNS=${KILL_RUNS:-7}
@@ -41,6 +42,7 @@ FROZEN_RUNS=${FROZEN_RUNS:-3}
 PSI_SAMPLES=${PSI_SAMPLES:-30}
 SCAN_SECS=${SCAN_SECS:-10}
 RECLAIM_SIZES=${RECLAIM_SIZES:-1,2,4}
+POOL_RUNS=${POOL_RUNS:-5}
 
 [ "$(id -u)" = 0 ] || { echo "bench/run.sh: needs root (cgroups, namespaces, tracefs)" >&2; exit 1; }
 for t in earlyoom gnuplot unshare nsenter bc; do
@@ -48,7 +50,7 @@ for t in earlyoom gnuplot unshare nsenter bc; do
 done
 [ -d "$BUILD" ] || meson setup "$BUILD" "$ROOT" >&2
 ninja -C "$BUILD" src/reapd tests/integration/hog tests/integration/grower bench/bench-select \
-    bench/bench-reclaim bench/bench-watch bench/bench-thrash bench/bench-sleepers bench/bench-tick \
+    bench/bench-reclaim bench/bench-pool bench/bench-watch bench/bench-thrash bench/bench-sleepers bench/bench-tick \
     bench/bench-canary bench/bench-ballast >&2
 . "$B/peers.sh"
 peers_ensure || { echo "bench/run.sh: the peers could not be made ready (bench/peers.sh)" >&2; exit 1; }
@@ -75,6 +77,8 @@ section select "$BUILD/bench/bench-select"
 section psi bash "$B/bench-psi.sh" "$BUILD" "$OUT" "$PSI_SAMPLES" 1000
 # bench-reclaim writes OUT/reclaim.md and reclaim.png itself
 section reclaim-stdout "$BUILD/bench/bench-reclaim" --out "$OUT" --sizes "$RECLAIM_SIZES" --timeout 5
+# bench-pool writes OUT/pool.md and pool.dat itself: 8 frozen members of 512 MB, 1 reaper thread vs the default
+section pool-stdout "$BUILD/bench/bench-pool" --out "$OUT" --runs "$POOL_RUNS"
 # last: it pushes the whole machine to its edge, which would disturb what follows; it draws its own plots
 section reserve bash "$B/bench-reserve.sh" "$BUILD" "$OUT" "$MODE"
 
@@ -94,7 +98,7 @@ for kind in running frozen; do
         fi
     done
 done >"$OUT/kill-plot.dat"
-for p in idle kill psi scan; do
+for p in idle kill psi scan pool; do
     dat=$OUT/$p.dat
     [ "$p" = kill ] && dat=$OUT/kill-plot.dat
     gnuplot -e "dat='$dat'; out='$OUT/$p.png'" "$B/plot-$p.gp" 2>&1 | sed 's/^/# gnuplot: /' >&2 || true
@@ -117,6 +121,9 @@ det() {
     [ "$d" != - ] && { echo "$d ms"; return; }
     echo "$(kmedf "$1" "$2" 9) ms from its own measure (before MemAvailable crossed)"
 }
+# pool: the speed-up bench-pool printed in bold, and the default pool's size
+pool_x=$(sed -n 's/.*\*\*\([0-9.]*\)x\*\*.*/\1/p' "$OUT/pool.md" 2>/dev/null | head -1) || pool_x=
+pool_t=$(sed -n 's/.*default pool (\([0-9]*\) threads\{0,1\}).*/\1/p' "$OUT/pool.md" 2>/dev/null | head -1) || pool_t=
 r_frz_b=$(kmed reapd frozen 5) e17_frz_b=$(kmed "$E17" frozen 5) e18_frz_b=$(kmed "$E18" frozen 5)
 pctl() { awk '{print $1}' "$OUT/psi.dat" | sort -g | awk -v p="$1" '{a[NR] = $1} END {r = int((p * NR + 99) / 100); if (r < 1) r = 1; print a[r]}'; }
 psi50=$(pctl 50) psi99=$(pctl 99)
@@ -144,6 +151,7 @@ reserve_line() {
     echo "nohang $NOHANG_VERSION (Debian 12). Load average (1/5/15 min) when each part started:"
     echo "idle $(cat "$OUT/idle.load"), kill $(cat "$OUT/kill.load"), scan $(cat "$OUT/scan.load"),"
     echo "select $(cat "$OUT/select.load"), psi $(cat "$OUT/psi.load"), reclaim $(cat "$OUT/reclaim-stdout.load"),"
+    echo "pool $(cat "$OUT/pool-stdout.load" 2>/dev/null || echo -),"
     echo "reserve $(cat "$OUT/reserve.load") (UTC)."
     echo "The killers always ran in the same run, on the same workload, one right after the other."
     echo
@@ -162,6 +170,8 @@ reserve_line() {
     echo "- **The smallest safe reserve** (the canary's worst 10 ms tick under 200 ms, no kernel OOM kill, only the"
     echo "  culprit signalled): runaway grower: $(reserve_line runaway); grower with a stuck biggest process:"
     echo "  $(reserve_line stuck); swap thrash: $(reserve_line thrash)."
+    echo "- **A cgroup kill of 8 frozen members of 512 MB**: memory back ${pool_x:--}× sooner with the default reaper pool"
+    echo "  (${pool_t:--} threads on this machine) than with one reaper thread (bench-pool, medians)."
     echo "- **Idle**: reapd $(idlef reapd-cgroup 3) wakeups/s and $(idlef reapd-cgroup 2) ms CPU per minute (scoped, quiet"
     echo "  cgroup; $(idlef reapd-system 3) wakeups/s system-wide) vs $E18 $(idlef "$E18" 3) wakeups/s and $(idlef "$E18" 2) ms/min,"
     echo "  $E17 $(idlef "$E17" 3) wakeups/s and $(idlef "$E17" 2) ms/min; RSS reapd $(idlef reapd-cgroup 4) MB (mlockall'd) vs"
@@ -187,6 +197,7 @@ reserve_line() {
     done
     echo "| stuck victim's memory back ≥ 10× sooner than $E17 (7) | ≥ $(ratio "${e17_frz_b#-}" "${r_frz_b#-}")× | $(yn "${e17_frz_b#-} >= 10 * ${r_frz_b#-}") |"
     echo "| stuck victim's memory back no slower than $E18 (15), 1.5 GB | $(printf '%.0f' "${r_frz_b#-}") vs $(printf '%.0f' "${e18_frz_b#-}") ms$(case $e18_frz_b in -[0-9]*) echo " (not back)" ;; esac) | $(yn "${e18_frz_b#-} >= ${r_frz_b#-}") |"
+    echo "| pool: 8 frozen members of 512 MB back ≥ 1.6× sooner with the default than with 1 thread (15) | ${pool_x:--}× (${pool_t:--} threads) | $(yn "${pool_x:-0} >= 1.6") |"
     echo "| PSI event → kill p99 ≤ 5 ms with 1 000 processes (5) | ${psi99} ms | $(yn "${psi99} <= 5") |"
     # bench-select's median ms for N sleepers and a victim row (adj: a clear one, none: no clear one), column C
     sel() { awk -F'|' -v n="$1" -v v="$2" -v c="$3" '$2 + 0 == n && $3 ~ v { x = $c; gsub(/[ a-z]/, "", x); print x; exit }' "$OUT/select.md"; }
@@ -231,6 +242,12 @@ reserve_line() {
     cat "$OUT/reclaim.md"
     echo
     echo "![reclaim](reclaim.png)"
+    echo
+    echo "## A cgroup kill of many frozen members: one reaper thread vs the pool (bench/bench-pool)"
+    echo
+    cat "$OUT/pool.md" 2>/dev/null || echo "(not run)"
+    echo
+    echo "![pool](pool.png)"
     echo
     echo "## What a user feels: a responsiveness canary, and the smallest safe reserve (bench/bench-reserve.sh)"
     echo

@@ -59,6 +59,8 @@ uint64_t threshold_bytes(const struct threshold *t, uint64_t total);
 #define CONFIG_KILL_TIMEOUT_USEC (5 * USEC_PER_SEC)
 /* 0: a kill waits for nobody unless the admin asks; listeners hear of it afterwards (D-Bus Killed). */
 #define CONFIG_PREKILL_TIMEOUT_USEC 0
+/* The most ReaperThreads=: each thread's stack is locked in memory with the daemon. */
+#define CONFIG_REAPER_THREADS_MAX 16
 /* In reapd's runtime directory: a listener's socket there goes with a reboot, as the listener does. */
 #define CONFIG_PREKILL_DIRECTORY "/run/reapd/prekill.d"
 
@@ -84,6 +86,7 @@ struct reapd_config {
         int reaper_nice; /* -20..19 */
         int reaper_sched_policy; /* SCHED_OTHER, SCHED_FIFO or SCHED_RR */
         int reaper_sched_priority; /* 1..99 for fifo/rr, 0 for other */
+        unsigned reaper_threads; /* 1..REAPER_MAX_THREADS; 0: "auto", one per allowed CPU, at most 4 */
         usec_t prekill_timeout; /* 0: pre-kill hooks are not contacted */
         char prekill_directory[PATH_MAX]; /* where the hooks' *.sock live (absolute) */
 

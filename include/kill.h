@@ -15,8 +15,9 @@
  *   poll kill_op_pidfd(&op) (POLLIN = exited) with CONFIG_KILL_TIMEOUT_USEC, read MemAvailable
  *   kill_op_done(&op);                           closes the pidfds, frees the reaper for the next kill
  *
- * The main thread never blocks on process_mrelease(): that runs on the reaper thread, which
- * may be pinned, niced or real-time. One kill is in flight per reaper at a time, which is all
+ * The main thread never blocks on process_mrelease(): that runs on the reaper threads, which
+ * may be pinned, niced or real-time. A unit of many members is released by a small pool of
+ * them in parallel, largest member first. One kill is in flight per reaper at a time, which is all
  * the daemon needs (it waits for the result before choosing again).
  *
  * Nothing on the kill path allocates: kill_start(), the reaper thread's work and
@@ -90,7 +91,26 @@ struct reaper_config {
         int nice; /* -20..19; 0 leaves it alone */
         int sched_policy; /* SCHED_OTHER, SCHED_FIFO or SCHED_RR */
         int sched_priority; /* 1..99 for FIFO/RR, 0 for OTHER */
+        unsigned threads; /* reaper threads, 1..REAPER_MAX_THREADS; 0: reaper_threads_default() */
 };
+
+/* The most reaper threads (ReaperThreads=). */
+#define REAPER_MAX_THREADS CONFIG_REAPER_THREADS_MAX
+
+/*
+ * The default pool's ceiling. process_mrelease() is CPU work in the kernel (unmapping and
+ * freeing pages), so up to a thread per CPU helps; the ceiling bounds what a big machine pays
+ * for it: locked stacks, and CPUs taken from the workload at the moment it recovers, with the
+ * threads freeing pages into the same zones. Only 1 and 2 threads were measured (2-core lab
+ * machine); see bench/TUNABLES.md (ReaperThreads).
+ */
+#define REAPER_THREADS_DEFAULT_MAX 4
+
+/*
+ * reaper_threads_default() - pure: the pool size for a reaper allowed to run on @n_cpus CPUs:
+ * one per CPU, at least 1, at most REAPER_THREADS_DEFAULT_MAX.
+ */
+unsigned reaper_threads_default(unsigned n_cpus);
 
 /* reaper_setup fields: 0 applied and verified, REAPER_SETUP_SKIPPED not asked for, or -errno. */
 #define REAPER_SETUP_SKIPPED 1
@@ -98,18 +118,20 @@ struct reaper_setup {
         int affinity;
         int nice;
         int sched; /* -EPERM without CAP_SYS_NICE: the thread stays SCHED_OTHER (with the nice) */
+        unsigned threads; /* threads started; each applied the settings, a field holds the worst */
 };
 
 struct reaper;
 
 /*
- * reaper_new() - preallocate the kill buffers and start the reaper thread, which applies @c
- * to itself and checks that it stuck. Failing to apply a setting is not fatal: the thread
- * runs with what it got, and @ret_setup (may be NULL) says per setting what was applied
- * or which errno refused it, for the daemon to log and carry on. Blocks until the thread is
- * set up (startup only). Returns 0 and the reaper in @ret (caller owns it, reaper_free()),
- * or a negative errno (-ENOMEM, -EAGAIN from pthread_create, eventfd errors); @ret and
- * @ret_setup untouched on failure.
+ * reaper_new() - preallocate the kill buffers and start the reaper threads (@c->threads, or
+ * reaper_threads_default() of the CPUs it may run on), each of which applies @c to itself and
+ * checks that it stuck. Failing to apply a setting is not fatal: the threads run with what
+ * they got, and @ret_setup (may be NULL) says per setting what was applied or which errno
+ * refused it (the worst over the threads), for the daemon to log and carry on. Blocks until
+ * the threads are set up (startup only). Returns 0 and the reaper in @ret (caller owns it,
+ * reaper_free()), or a negative errno (-EINVAL for more than REAPER_MAX_THREADS, -ENOMEM,
+ * -EAGAIN from pthread_create, eventfd errors); @ret and @ret_setup untouched on failure.
  */
 int reaper_new(const struct reaper_config *c, struct reaper_setup *ret_setup, struct reaper **ret);
 
@@ -169,6 +191,7 @@ struct kill_op {
         usec_t t_start; /* CLOCK_MONOTONIC: kill_start() entered */
         usec_t t_signal; /* the last SIGKILL (or cgroup.kill) was sent; 0 if none */
         usec_t t_release_start, t_release_end; /* the reaper's batch; 0 if no release ran */
+        unsigned n_release_threads; /* reaper threads that took part; after reaper_collect() */
         struct kill_target *targets; /* the reaper's preallocated array; valid until kill_op_done() */
         struct reaper *reaper;
 };
@@ -299,3 +322,22 @@ int kill_identity_check(const struct victim *v, const struct kill_identity *now)
  * to a target result: ESRCH -> KILL_GONE, others -> -errno.
  */
 int kill_classify_errno(int err);
+
+/* A queued target in release order: its index in the targets and its resident size. */
+struct reaper_item {
+        uint32_t index;
+        uint32_t pages;
+};
+
+/*
+ * reaper_order_by_size() - pure: sort @items largest first (ties: lower index first), in place,
+ * without allocating (a heap sort: qsort() may malloc). The pool takes them in this order, so the
+ * largest members, which set how long the batch lasts, start first.
+ */
+void reaper_order_by_size(struct reaper_item *items, size_t n);
+
+/*
+ * reaper_statm_pages() - pure: the resident pages (second field) of a /proc/PID/statm text;
+ * 0 if unreadable.
+ */
+uint32_t reaper_statm_pages(const char *buf);

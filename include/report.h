@@ -58,6 +58,8 @@ struct kill_report {
         usec_t exit_usec; /* signal to pidfd readable (death), 0 if not seen */
         uint64_t released_kb; /* headroom gained, measured */
         bool released_by_mrelease;
+        unsigned n_released; /* processes process_mrelease() released */
+        unsigned release_threads; /* reaper threads that took part; 0: no release ran */
         /* what of the victim no kill may give back (its status before the signal), kB */
         uint64_t victim_shmem_kb, victim_locked_kb, victim_hugetlb_kb;
         const char *futile; /* a kill that freed much less than its victim held: the likely cause
@@ -69,7 +71,7 @@ struct kill_report {
         const char *instance; /* reapd@NAME.service's NAME (INSTANCE=), NULL for reapd.service */
 };
 
-#define REPORT_MAX_FIELDS 48
+#define REPORT_MAX_FIELDS 52
 #define REPORT_FIELD_SIZE 320
 
 /* Preallocated storage for one record's fields, so building it does not allocate. */

@@ -150,6 +150,7 @@ enum key_type {
         KEY_INT, /* int within [min, max] */
         KEY_SCHED_POLICY,
         KEY_SCHED_PRIORITY,
+        KEY_THREADS, /* "auto" (stored 0) or an unsigned within [min, max] */
         KEY_RULE,
         KEY_LOG_LEVEL,
         KEY_DIRECTORY, /* an absolute path */
@@ -191,6 +192,7 @@ static const struct key_def keys[] = {
         {"Kill", "ReaperNice", KEY_INT, FIELD(reaper_nice), 0, 0, -20, 19},
         {"Kill", "ReaperSchedPolicy", KEY_SCHED_POLICY, FIELD(reaper_sched_policy)},
         {"Kill", "ReaperPriority", KEY_SCHED_PRIORITY, FIELD(reaper_sched_priority), 0, 0, 0, 99},
+        {"Kill", "ReaperThreads", KEY_THREADS, FIELD(reaper_threads), 1, CONFIG_REAPER_THREADS_MAX},
         {"Kill", "PreKillTimeout", KEY_DURATION, FIELD(prekill_timeout), 0, PREKILL_TIMEOUT_MAX_USEC},
         {"Kill", "PreKillDirectory", KEY_DIRECTORY, FIELD(prekill_directory)},
         {"Policy", "Prefer", KEY_RULE, 0, 0, 0, 0, 0, POLICY_PREFER},
@@ -507,6 +509,24 @@ static void set_key(struct parse_ctx *ctx, const struct key_def *k, const char *
                         snprintf(ctx->sched_where, sizeof(ctx->sched_where), "%s:%u", ctx->file, ctx->line);
                 return;
         }
+        case KEY_THREADS: {
+                int v;
+
+                if (streq(value, "auto")) {
+                        *(unsigned *)field = 0;
+                        return;
+                }
+                r = parse_int(value, &v);
+                if (r < 0 || v < 0 || (uint64_t)v > k->max) {
+                        config_error(ctx,
+                                     "%s=%s: expected auto, or a number of threads from %" PRIu64
+                                     " to %" PRIu64 "%s",
+                                     k->name, value, k->min, k->max, comment_hint(value));
+                        return;
+                }
+                *(unsigned *)field = (unsigned)v; /* 0 is auto too */
+                return;
+        }
         case KEY_SCHED_POLICY:
                 for (size_t i = 0; i < ELEMENTSOF(sched_policies); i++)
                         if (streq(value, sched_policies[i].name)) {
@@ -628,6 +648,12 @@ void config_dump(const struct reapd_config *c, FILE *f)
                 case KEY_INT:
                 case KEY_SCHED_PRIORITY:
                         fprintf(f, "%s=%d\n", k->name, *(const int *)field);
+                        break;
+                case KEY_THREADS:
+                        if (*(const unsigned *)field == 0)
+                                fprintf(f, "%s=auto\n", k->name);
+                        else
+                                fprintf(f, "%s=%u\n", k->name, *(const unsigned *)field);
                         break;
                 case KEY_SCHED_POLICY:
                         fprintf(f, "%s=%s\n", k->name,

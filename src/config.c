@@ -99,7 +99,7 @@ bool config_equal(const struct reapd_config *a, const struct reapd_config *b)
             a->kill_timeout != b->kill_timeout || a->reaper_cpus_set != b->reaper_cpus_set ||
             (a->reaper_cpus_set && !CPU_EQUAL(&a->reaper_cpus, &b->reaper_cpus)) ||
             a->reaper_nice != b->reaper_nice || a->reaper_sched_policy != b->reaper_sched_policy ||
-            a->reaper_sched_priority != b->reaper_sched_priority ||
+            a->reaper_sched_priority != b->reaper_sched_priority || a->reaper_threads != b->reaper_threads ||
             a->prekill_timeout != b->prekill_timeout || !streq(a->prekill_directory, b->prekill_directory))
                 return false;
         if (a->dbus != b->dbus || !streq(a->metrics_file, b->metrics_file))

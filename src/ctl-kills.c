@@ -46,6 +46,8 @@ static const struct {
         {"EXIT_USEC", "exit_usec", true},
         {"RELEASED_KB", "released_kb", true},
         {"RELEASED_BY", "released_by", false},
+        {"RELEASED_COUNT", "released_count", true},
+        {"RELEASE_THREADS", "release_threads", true},
         {"DRY_RUN", "dry_run", true},
         {"INSTANCE", "instance", false},
         {"MESSAGE", "message", false},

@@ -149,6 +149,8 @@ void manager_kill_finish(struct manager *m, const char *result)
         r.release_usec = sub_sat(m->op.t_release_end, m->op.t_release_start);
         r.exit_usec = m->dead ? sub_sat(m->t_exit, m->op.t_signal) : 0;
         r.released_by_mrelease = m->op.n_released > 0;
+        r.n_released = (unsigned)m->op.n_released;
+        r.release_threads = m->op.n_release_threads;
         r.rehearsal = m->rehearsing;
         r.instance = m->args->instance;
         if (!m->rehearsing)
@@ -277,6 +279,12 @@ static int on_kill_timeout(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
+/* What one reaper setting came to, for the start-up line; the warnings below say why on failure. */
+static const char *reaper_setup_to_string(int r)
+{
+        return r == 0 ? "applied" : r == REAPER_SETUP_SKIPPED ? "inherited" : "refused";
+}
+
 static void reaper_config_from(const struct reapd_config *c, struct reaper_config *ret)
 {
         *ret = (struct reaper_config){
@@ -285,6 +293,7 @@ static void reaper_config_from(const struct reapd_config *c, struct reaper_confi
                 .nice = c->reaper_nice,
                 .sched_policy = c->reaper_sched_policy,
                 .sched_priority = c->reaper_sched_priority,
+                .threads = c->reaper_threads,
         };
 }
 
@@ -298,6 +307,10 @@ int manager_start_reaper(struct manager *m)
         r = reaper_new(&rc, &setup, &m->reaper);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the reaper thread");
+        log_info("Reaper: %u thread%s (ReaperThreads=%s), CPUs %s, nice %s, policy %s.", setup.threads,
+                 setup.threads == 1 ? "" : "s", m->config.reaper_threads ? "set" : "auto",
+                 reaper_setup_to_string(setup.affinity), reaper_setup_to_string(setup.nice),
+                 reaper_setup_to_string(setup.sched));
         if (setup.affinity < 0)
                 log_warning_errno(setup.affinity,
                                   "Could not pin the reaper thread to ReaperCPUs=, ignoring");

@@ -1,6 +1,6 @@
 #pragma once
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* reaper-internal.h - the reaper object shared by kill.c, kill-unit.c (main thread) and reaper.c (its thread) */
+/* reaper-internal.h - the reaper object shared by kill.c, kill-unit.c (main thread) and reaper.c (its threads) */
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -12,7 +12,7 @@
 #define KILL_RELEASE_QUEUED 2
 
 /*
- * Who owns the targets: IDLE nobody; HELD the op (main thread); RELEASING the reaper thread;
+ * Who owns the targets: IDLE nobody; HELD the op (main thread); RELEASING the reaper threads;
  * RELEASED the op again, once reaper_collect() consumed the event.
  */
 enum reaper_state {
@@ -22,11 +22,21 @@ enum reaper_state {
         REAPER_RELEASED,
 };
 
-struct reaper {
+/* One thread of the pool. Worker 0 leads a batch: it orders the targets and wakes the others. */
+struct reaper_worker {
+        struct reaper *r;
         pthread_t thread;
-        bool thread_started;
-        int work_fd; /* eventfd, blocking: main -> thread "release the queued targets" */
-        int done_fd; /* eventfd, nonblocking: thread -> main "done"; reaper_fd() */
+        bool started;
+        unsigned index;
+        int work_fd; /* eventfd, blocking: "release the queued targets" */
+        struct reaper_setup setup; /* what this thread got */
+};
+
+struct reaper {
+        struct reaper_worker workers[REAPER_MAX_THREADS];
+        unsigned n_workers;
+        int done_fd; /* eventfd, nonblocking: last thread -> main "done"; reaper_fd() */
+        int proc_fd; /* "/proc", for the members' sizes; -1: released in listing order */
         atomic_int state; /* enum reaper_state */
         atomic_bool stop;
         bool detached; /* main thread only: a released op's targets await reaper_collect_detached() */
@@ -37,6 +47,13 @@ struct reaper {
         struct kill_target *targets; /* KILL_MAX_PIDS */
         size_t n_targets;
         usec_t t_release_start, t_release_end;
+
+        /* The batch being released: written by worker 0 before it wakes the others. */
+        struct reaper_item *order; /* KILL_MAX_PIDS */
+        size_t n_order;
+        unsigned n_batch_threads; /* threads that take part (no more than there are targets) */
+        atomic_size_t next; /* the next order[] entry a thread takes */
+        atomic_uint active; /* threads still releasing; the one that brings it to 0 posts done_fd */
 
         atomic_bool mrelease_enosys; /* set by the thread, read by kill_start() to skip queueing */
         bool mrelease_warned;

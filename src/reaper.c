@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* reaper.c - the reaper thread: process_mrelease() of killed processes, off the event loop */
+/* reaper.c - the reaper threads: process_mrelease() of killed processes, off the event loop, in parallel */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -36,6 +37,11 @@
  * locked in whole).
  */
 #define REAPER_STACK_SIZE (256 * 1024)
+/*
+ * The other threads of the pool only run the release loop (no /proc reads, no sorting): a
+ * quarter of that, since every stack of the pool is locked with the daemon.
+ */
+#define REAPER_WORKER_STACK_SIZE (64 * 1024)
 
 /* The kernel's PID_MAX_LIMIT on 64-bit: pid_max is never above it. */
 #define REAPER_PID_MAX_LIMIT (4UL * 1024 * 1024)
@@ -119,14 +125,122 @@ static int release_one(struct reaper *r, struct kill_target *t)
         }
 }
 
-static void release_batch(struct reaper *r)
+unsigned reaper_threads_default(unsigned n_cpus)
 {
-        r->t_release_start = now_usec(CLOCK_MONOTONIC);
-        for (size_t i = 0; i < r->n_targets; i++) {
-                struct kill_target *t = &r->targets[i];
+        if (n_cpus == 0)
+                return 1;
+        return n_cpus < REAPER_THREADS_DEFAULT_MAX ? n_cpus : REAPER_THREADS_DEFAULT_MAX;
+}
 
-                if (t->release != KILL_RELEASE_QUEUED)
-                        continue;
+/* By hand rather than sscanf(), which may take a scratch buffer from malloc. */
+uint32_t reaper_statm_pages(const char *buf)
+{
+        uint64_t resident = 0;
+        const char *p = buf;
+
+        while (*p >= '0' && *p <= '9')
+                p++;
+        if (p == buf || *p != ' ' || !(p[1] >= '0' && p[1] <= '9'))
+                return 0;
+        for (p++; *p >= '0' && *p <= '9'; p++) {
+                resident = resident * 10 + (uint64_t)(*p - '0');
+                if (resident > UINT32_MAX)
+                        return UINT32_MAX;
+        }
+        return (uint32_t)resident;
+}
+
+/* a goes before b: larger, or as large and listed first */
+static bool item_before(const struct reaper_item *a, const struct reaper_item *b)
+{
+        return a->pages > b->pages || (a->pages == b->pages && a->index < b->index);
+}
+
+static void sift_down(struct reaper_item *items, size_t root, size_t n)
+{
+        for (;;) {
+                size_t child = 2 * root + 1;
+                struct reaper_item tmp;
+
+                if (child >= n)
+                        return;
+                /* a heap whose top goes last: the item that sorts last */
+                if (child + 1 < n && item_before(&items[child], &items[child + 1]))
+                        child++;
+                if (!item_before(&items[root], &items[child]))
+                        return;
+                tmp = items[root];
+                items[root] = items[child];
+                items[child] = tmp;
+                root = child;
+        }
+}
+
+void reaper_order_by_size(struct reaper_item *items, size_t n)
+{
+        if (n < 2)
+                return;
+        for (size_t i = n / 2; i-- > 0;)
+                sift_down(items, i, n);
+        for (size_t end = n - 1; end > 0; end--) {
+                struct reaper_item tmp = items[0];
+
+                items[0] = items[end];
+                items[end] = tmp;
+                sift_down(items, 0, end);
+        }
+}
+
+/*
+ * The resident size of a signalled target, from /proc/PID/statm: one small read, no parsing of
+ * status. Swap is left out: zapping a swap entry costs a fraction of freeing a page. The PID
+ * cannot name another process while the pidfd says it has not exited (the PID is only freed
+ * once it is reaped); if it has exited, its size no longer matters.
+ */
+static uint32_t target_pages(const struct reaper *r, const struct kill_target *t)
+{
+        char path[32], buf[128];
+        uint32_t pages;
+
+        snprintf(path, sizeof(path), "%d/statm", (int)t->pid);
+        if (read_file_at(r->proc_fd, path, buf, sizeof(buf)) < 0)
+                return 0;
+        pages = reaper_statm_pages(buf);
+        if (poll(&(struct pollfd){.fd = t->pidfd, .events = POLLIN}, 1, 0) != 0)
+                return 0;
+        return pages;
+}
+
+/*
+ * Worker 0, at the start of a batch: the queued targets in the order the pool takes them.
+ * Largest first only when there are more of them than threads (otherwise every thread takes
+ * one and the order changes nothing), so a single thread keeps the listing order.
+ */
+static void batch_order(struct reaper *r)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < r->n_targets; i++)
+                if (r->targets[i].release == KILL_RELEASE_QUEUED)
+                        r->order[n++] = (struct reaper_item){.index = (uint32_t)i};
+        if (r->n_workers > 1 && n > r->n_workers && r->proc_fd >= 0) {
+                for (size_t k = 0; k < n; k++)
+                        r->order[k].pages = target_pages(r, &r->targets[r->order[k].index]);
+                reaper_order_by_size(r->order, n);
+        }
+        r->n_order = n;
+        r->n_batch_threads = n < r->n_workers ? (n > 0 ? (unsigned)n : 1) : r->n_workers;
+}
+
+static void release_items(struct reaper *r)
+{
+        for (;;) {
+                size_t k = atomic_fetch_add(&r->next, 1);
+                struct kill_target *t;
+
+                if (k >= r->n_order)
+                        return;
+                t = &r->targets[r->order[k].index];
                 if (atomic_load(&r->mrelease_enosys)) {
                         t->release = KILL_RELEASE_SKIPPED;
                         continue;
@@ -135,47 +249,121 @@ static void release_batch(struct reaper *r)
                 t->release = release_one(r, t);
                 t->t_release_end = now_usec(CLOCK_MONOTONIC);
         }
-        r->t_release_end = now_usec(CLOCK_MONOTONIC);
+}
+
+static void batch_run(struct reaper_worker *w)
+{
+        struct reaper *r = w->r;
+
+        if (w->index == 0) {
+                r->t_release_start = now_usec(CLOCK_MONOTONIC);
+                batch_order(r);
+                atomic_store(&r->next, 0);
+                atomic_store(&r->active, r->n_batch_threads);
+                for (unsigned i = 1; i < r->n_batch_threads; i++)
+                        (void)eventfd_post(r->workers[i].work_fd);
+        }
+        release_items(r);
+        /* The last one out hands the targets back: every thread's writes to them come before. */
+        if (atomic_fetch_sub(&r->active, 1) == 1) {
+                r->t_release_end = now_usec(CLOCK_MONOTONIC);
+                atomic_store_explicit(&r->state, REAPER_RELEASED, memory_order_release);
+                (void)eventfd_post(r->done_fd);
+        }
 }
 
 static void *reaper_thread(void *userdata)
 {
-        struct reaper *r = userdata;
+        struct reaper_worker *w = userdata;
+        struct reaper *r = w->r;
 
         (void)pthread_setname_np(pthread_self(), "reapd-reaper");
-        r->setup.affinity = apply_affinity(&r->config);
-        r->setup.nice = apply_nice(&r->config);
-        r->setup.sched = apply_sched(&r->config);
+        w->setup.affinity = apply_affinity(&r->config);
+        w->setup.nice = apply_nice(&r->config);
+        w->setup.sched = apply_sched(&r->config);
         (void)eventfd_post(r->done_fd);
 
         for (;;) {
                 uint64_t v;
 
-                if (read_retry(r->work_fd, &v, sizeof(v)) < 0)
+                if (read_retry(w->work_fd, &v, sizeof(v)) < 0)
                         break; /* cannot happen with a valid eventfd; stop rather than spin */
                 if (atomic_load(&r->stop))
                         break;
                 if (atomic_load_explicit(&r->state, memory_order_acquire) != REAPER_RELEASING)
                         continue;
-                release_batch(r);
-                atomic_store_explicit(&r->state, REAPER_RELEASED, memory_order_release);
-                (void)eventfd_post(r->done_fd);
+                batch_run(w);
         }
         return NULL;
 }
 
-static int eventfd_wait(int fd)
+/* Wait until @fd's eventfd counter has added up to @n posts. */
+static int eventfd_wait_n(int fd, uint64_t n)
 {
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        uint64_t v;
+        uint64_t v, got = 0;
 
-        for (;;) {
-                if (read(fd, &v, sizeof(v)) == sizeof(v))
-                        return 0;
+        while (got < n) {
+                if (read(fd, &v, sizeof(v)) == sizeof(v)) {
+                        got += v;
+                        continue;
+                }
                 if (errno != EAGAIN && errno != EINTR)
                         return -errno;
                 (void)poll(&p, 1, -1);
         }
+        return 0;
+}
+
+static int eventfd_wait(int fd)
+{
+        return eventfd_wait_n(fd, 1);
+}
+
+/* The worst of two setup results: an error over success, success over "not asked". */
+static int setup_worst(int a, int b)
+{
+        if (a < 0)
+                return a;
+        if (b < 0)
+                return b;
+        return a == 0 || b == 0 ? 0 : a;
+}
+
+/* How many threads: as configured, or one per CPU the reaper may run on, within the default's ceiling. */
+static unsigned pool_size(const struct reaper_config *c)
+{
+        cpu_set_t cpus;
+
+        if (c->threads > 0)
+                return c->threads;
+        if (c->cpus_set)
+                return reaper_threads_default((unsigned)CPU_COUNT(&c->cpus));
+        if (sched_getaffinity(0, sizeof(cpus), &cpus) < 0)
+                return 1;
+        return reaper_threads_default((unsigned)CPU_COUNT(&cpus));
+}
+
+static int start_workers(struct reaper *r)
+{
+        pthread_attr_t attr;
+        sigset_t all, saved;
+        int e = 0;
+
+        /* Signals belong to the event loop (signalfd): the threads must never take one. */
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &saved);
+        pthread_attr_init(&attr);
+        for (unsigned i = 0; i < r->n_workers && e == 0; i++) {
+                struct reaper_worker *w = &r->workers[i];
+
+                pthread_attr_setstacksize(&attr, i == 0 ? REAPER_STACK_SIZE : REAPER_WORKER_STACK_SIZE);
+                e = pthread_create(&w->thread, &attr, reaper_thread, w);
+                w->started = e == 0;
+        }
+        pthread_attr_destroy(&attr);
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        return -e;
 }
 
 /*
@@ -203,29 +391,36 @@ static size_t seen_bits(void)
 int reaper_new(const struct reaper_config *c, struct reaper_setup *ret_setup, struct reaper **ret)
 {
         struct reaper *r;
-        pthread_attr_t attr;
-        sigset_t all, saved;
+        unsigned started = 0;
         int e;
 
-        if (!c || !ret)
+        if (!c || !ret || c->threads > REAPER_MAX_THREADS)
                 return -EINVAL;
         r = calloc(1, sizeof(*r));
         if (!r)
                 return -ENOMEM;
-        r->work_fd = r->done_fd = -1;
+        r->done_fd = -1;
         r->config = *c;
+        r->n_workers = pool_size(c);
+        for (unsigned i = 0; i < REAPER_MAX_THREADS; i++)
+                r->workers[i] = (struct reaper_worker){.r = r, .index = i, .work_fd = -1};
         atomic_init(&r->state, REAPER_IDLE);
         atomic_init(&r->stop, false);
         atomic_init(&r->mrelease_enosys, false);
+        atomic_init(&r->next, 0);
+        atomic_init(&r->active, 0);
+        /* Without /proc the pool still runs, in listing order. */
+        r->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
         r->targets = malloc((size_t)KILL_MAX_PIDS * sizeof(*r->targets));
+        r->order = malloc((size_t)KILL_MAX_PIDS * sizeof(*r->order));
         r->walk = malloc(sizeof(*r->walk));
         r->proc_dents = malloc(PROC_DENTS_SIZE);
         r->seen_bits = seen_bits();
         r->seen = calloc(r->seen_bits / 8, 1);
         r->seen_lo = INT32_MAX;
         r->seen_hi = -1;
-        if (!r->targets || !r->walk || !r->proc_dents || !r->seen) {
+        if (!r->targets || !r->order || !r->walk || !r->proc_dents || !r->seen) {
                 reaper_free(r);
                 return -ENOMEM;
         }
@@ -235,36 +430,43 @@ int reaper_new(const struct reaper_config *c, struct reaper_setup *ret_setup, st
          * fresh pages untouched. */
         for (size_t i = 0; i < (size_t)KILL_MAX_PIDS * sizeof(*r->targets); i += 4096)
                 ((volatile char *)r->targets)[i] = 0;
+        for (size_t i = 0; i < (size_t)KILL_MAX_PIDS * sizeof(*r->order); i += 4096)
+                ((volatile char *)r->order)[i] = 0;
         for (size_t i = 0; i < r->seen_bits / 8; i += 4096)
                 ((volatile unsigned char *)r->seen)[i] = 0;
 
-        r->work_fd = eventfd(0, EFD_CLOEXEC);
         r->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (r->work_fd < 0 || r->done_fd < 0) {
+        if (r->done_fd < 0) {
                 e = -errno;
                 reaper_free(r);
                 return e;
         }
-
-        /* Signals belong to the event loop (signalfd): the thread must never take one. */
-        sigfillset(&all);
-        pthread_sigmask(SIG_SETMASK, &all, &saved);
-        pthread_attr_init(&attr);
-        pthread_attr_setstacksize(&attr, REAPER_STACK_SIZE);
-        e = pthread_create(&r->thread, &attr, reaper_thread, r);
-        pthread_attr_destroy(&attr);
-        pthread_sigmask(SIG_SETMASK, &saved, NULL);
-        if (e != 0) {
-                reaper_free(r);
-                return -e;
+        for (unsigned i = 0; i < r->n_workers; i++) {
+                r->workers[i].work_fd = eventfd(0, EFD_CLOEXEC);
+                if (r->workers[i].work_fd < 0) {
+                        e = -errno;
+                        reaper_free(r);
+                        return e;
+                }
         }
-        r->thread_started = true;
 
-        e = eventfd_wait(r->done_fd);
+        e = start_workers(r);
+        for (unsigned i = 0; i < r->n_workers; i++)
+                started += r->workers[i].started;
+        /* each started thread posts once, set up; wait for them before any can be stopped */
+        if (eventfd_wait_n(r->done_fd, started) < 0 && e == 0)
+                e = -EIO;
         if (e < 0) {
                 reaper_free(r);
                 return e;
         }
+        r->setup = r->workers[0].setup;
+        for (unsigned i = 1; i < r->n_workers; i++) {
+                r->setup.affinity = setup_worst(r->setup.affinity, r->workers[i].setup.affinity);
+                r->setup.nice = setup_worst(r->setup.nice, r->workers[i].setup.nice);
+                r->setup.sched = setup_worst(r->setup.sched, r->workers[i].setup.sched);
+        }
+        r->setup.threads = r->n_workers;
         if (ret_setup)
                 *ret_setup = r->setup;
         *ret = r;
@@ -275,22 +477,28 @@ struct reaper *reaper_free(struct reaper *r)
 {
         if (!r)
                 return NULL;
-        if (r->thread_started) {
-                if (atomic_load(&r->state) == REAPER_RELEASING)
-                        reaper_wait(r);
-                atomic_store(&r->stop, true);
-                (void)eventfd_post(r->work_fd);
-                pthread_join(r->thread, NULL);
+        if (r->workers[0].started && atomic_load(&r->state) == REAPER_RELEASING)
+                reaper_wait(r);
+        atomic_store(&r->stop, true);
+        for (unsigned i = 0; i < REAPER_MAX_THREADS; i++)
+                if (r->workers[i].started)
+                        (void)eventfd_post(r->workers[i].work_fd);
+        for (unsigned i = 0; i < REAPER_MAX_THREADS; i++) {
+                if (r->workers[i].started)
+                        pthread_join(r->workers[i].thread, NULL);
+                if (r->workers[i].work_fd >= 0)
+                        close(r->workers[i].work_fd);
         }
         if (r->targets)
                 for (size_t i = 0; i < r->n_targets; i++)
                         if (r->targets[i].pidfd >= 0)
                                 close(r->targets[i].pidfd);
-        if (r->work_fd >= 0)
-                close(r->work_fd);
         if (r->done_fd >= 0)
                 close(r->done_fd);
+        if (r->proc_fd >= 0)
+                close(r->proc_fd);
         free(r->targets);
+        free(r->order);
         free(r->walk);
         free(r->proc_dents);
         free(r->seen);
@@ -306,8 +514,10 @@ int reaper_fd(const struct reaper *r)
 int reaper_submit(struct reaper *r)
 {
         r->t_release_start = r->t_release_end = 0;
+        r->n_batch_threads = 0;
         atomic_store_explicit(&r->state, REAPER_RELEASING, memory_order_release);
-        return eventfd_post(r->work_fd);
+        /* worker 0 wakes as many others as the batch has work for */
+        return eventfd_post(r->workers[0].work_fd);
 }
 
 void reaper_wait(struct reaper *r)
@@ -342,6 +552,7 @@ int reaper_collect(struct reaper *r, struct kill_op *op)
         op->release_result = 0;
         op->t_release_start = r->t_release_start;
         op->t_release_end = r->t_release_end;
+        op->n_release_threads = r->n_batch_threads;
         for (size_t i = 0; i < op->n_targets; i++) {
                 const struct kill_target *t = &op->targets[i];
 

@@ -145,6 +145,10 @@ void report_kill_fields(const struct kill_report *r, struct report_fields *f)
         add(f, "EXIT_USEC=%" PRIu64, r->exit_usec);
         add(f, "RELEASED_KB=%" PRIu64, r->released_kb);
         add(f, "RELEASED_BY=%s", r->released_by_mrelease ? "process_mrelease" : "exit");
+        if (r->release_threads) {
+                add(f, "RELEASED_COUNT=%u", r->n_released);
+                add(f, "RELEASE_THREADS=%u", r->release_threads);
+        }
         if (r->kill_unit_wanted)
                 add(f, "KILL_UNIT_WANTED=%s", r->kill_unit_wanted);
         if (r->victim_shmem_kb || r->victim_locked_kb || r->victim_hugetlb_kb) {

@@ -243,6 +243,27 @@ uint64_t lab_memcg_usage(const struct lab_cgroup *cg)
         return strtoull(buf, NULL, 10);
 }
 
+void lab_cgroup_roots(struct cgroup_roots *roots)
+{
+        char buf[PATH_MAX + 32] = "";
+        int fd;
+
+        memset(roots, 0, sizeof(*roots));
+        strlcpy0(roots->v2, "/sys/fs/cgroup/unified", sizeof(roots->v2));
+        if (access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) < 0)
+                strlcpy0(roots->v2, "/sys/fs/cgroup", sizeof(roots->v2));
+        strlcpy0(roots->v1_memory, "/sys/fs/cgroup/memory", sizeof(roots->v1_memory));
+        snprintf(buf, sizeof(buf), "%s/cgroup.controllers", roots->v2);
+        fd = open(buf, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+                ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+                buf[n > 0 ? n : 0] = '\0';
+                roots->v2_has_memory = strstr(buf, "memory") != NULL;
+                close(fd);
+        }
+}
+
 uint64_t lab_memavailable(void)
 {
         char buf[4096], *s;

@@ -46,6 +46,12 @@ int lab_freeze(const struct lab_cgroup *cg, bool frozen);
 /* lab_memcg_usage() - v1 memory.usage_in_bytes of @cg; UINT64_MAX if unreadable. */
 uint64_t lab_memcg_usage(const struct lab_cgroup *cg);
 
+/*
+ * lab_cgroup_roots() - the roots a cgroup kill of a lab cgroup takes: cgroup2 (the hybrid
+ * host's unified mount, or /sys/fs/cgroup), whether it has the memory controller, and v1 memory.
+ */
+void lab_cgroup_roots(struct cgroup_roots *roots);
+
 /* lab_memavailable() - MemAvailable in bytes. */
 uint64_t lab_memavailable(void);
 

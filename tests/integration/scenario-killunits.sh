@@ -46,6 +46,7 @@ PressureSome=0
 PressureFull=0
 [Kill]
 KillUnit=$2
+ReaperNice=5
 CONF
 }
 check_record() { # UNIT COUNT VICTIM CGROUP UNIT_MB
@@ -70,6 +71,17 @@ check_record() { # UNIT COUNT VICTIM CGROUP UNIT_MB
     # has exited (members whose own exit beat process_mrelease() free their memory themselves).
     if [ "${rel:-0}" -ge $(($5 * 1024 * 8 / 10)) ]; then ok "$1: RELEASED_KB covers the unit's $5 MB"
     else notok "$1: RELEASED_KB=$rel is under 80% of the unit's $5 MB"; fi
+    # The reaper pool (ReaperThreads=auto): one thread per CPU, at most 4, each niced; no more
+    # threads take part in a release than there are members to release.
+    local pool thr
+    pool=$(nproc); [ "$pool" -gt 4 ] && pool=4
+    thr=$pool; [ "$thr" -gt "$2" ] && thr=$2
+    if journal_messages "$REAPD_PID" | grep -q "Reaper: $pool threads\{0,1\} (ReaperThreads=auto), CPUs inherited, nice applied, policy inherited"
+    then ok "$1: the log says the $pool reaper threads were niced"
+    else notok "$1: no start-up line for $pool reaper threads, niced: $(journal_messages "$REAPD_PID" | grep Reaper:)"; fi
+    if [ "$(journal_field "$rec" RELEASE_THREADS)" = "$thr" ] && [[ $(journal_field "$rec" RELEASED_COUNT) =~ ^[0-9]+$ ]]
+    then ok "$1: RELEASE_THREADS=$thr RELEASED_COUNT=$(journal_field "$rec" RELEASED_COUNT)"
+    else notok "$1: RELEASE_THREADS=$(journal_field "$rec" RELEASE_THREADS) (expected $thr) RELEASED_COUNT=$(journal_field "$rec" RELEASED_COUNT)"; fi
 }
 
 # --- KillUnit=process-group ---------------------------------------------------------------

@@ -132,6 +132,7 @@ static void test_every_key(void **state)
         assert_int_equal(c.reaper_nice, -5);
         assert_int_equal(c.reaper_sched_policy, SCHED_RR);
         assert_int_equal(c.reaper_sched_priority, 50);
+        assert_int_equal(c.reaper_threads, 3);
         assert_int_equal(c.policy.n_rules, 5);
         assert_int_equal(c.policy.rules[0].action, POLICY_PREFER);
         assert_string_equal(c.policy.rules[1].spec, "cmdline:^/usr/bin/java .*-Xmx");
@@ -157,15 +158,16 @@ static void test_spellings(void **state)
         struct reapd_config c;
         char *errs = NULL;
 
-        assert_int_equal(load_text("[Monitor]\nCgroup=/\nMinAvailable=0\nMinSwapFree=2G\n"
-                                   "PressureSome=0%\nPressureFull=100%\nPressureWindow=10s\n"
-                                   "PressureDuration=0\nHeadroomMode=and\n"
-                                   "[Kill]\nKillUnit=cgroup\nDryRun=true\nRelease=1\nReaperCPUs=2 4,6-7\n"
-                                   "ReaperNice=19\nReaperSchedPolicy=fifo\nReaperPriority=99\n"
-                                   "KillTimeout=100ms\nPreKillTimeout=10s\nPreKillDirectory=/\n"
-                                   "[Daemon]\nLogLevel=3\nDBus=on\nMetricsFile=/m.prom\n",
-                                   &c, &errs),
-                         0);
+        assert_int_equal(
+                load_text("[Monitor]\nCgroup=/\nMinAvailable=0\nMinSwapFree=2G\n"
+                          "PressureSome=0%\nPressureFull=100%\nPressureWindow=10s\n"
+                          "PressureDuration=0\nHeadroomMode=and\n"
+                          "[Kill]\nKillUnit=cgroup\nDryRun=true\nRelease=1\nReaperCPUs=2 4,6-7\n"
+                          "ReaperNice=19\nReaperSchedPolicy=fifo\nReaperPriority=99\n"
+                          "ReaperThreads=auto\nKillTimeout=100ms\nPreKillTimeout=10s\nPreKillDirectory=/\n"
+                          "[Daemon]\nLogLevel=3\nDBus=on\nMetricsFile=/m.prom\n",
+                          &c, &errs),
+                0);
         assert_string_equal(errs, "");
         assert_string_equal(c.cgroup, "");
         assert_false(c.min_available.percent);
@@ -181,6 +183,7 @@ static void test_spellings(void **state)
         assert_true(CPU_ISSET(7, &c.reaper_cpus));
         assert_int_equal(c.reaper_sched_policy, SCHED_FIFO);
         assert_int_equal(c.reaper_sched_priority, 99);
+        assert_int_equal(c.reaper_threads, 0);
         assert_int_equal(c.log_level, LOG_ERR);
         assert_int_equal(c.prekill_timeout, 10 * USEC_PER_SEC);
         assert_string_equal(c.prekill_directory, "/");
@@ -277,6 +280,9 @@ static const struct bad_case {
         {"[Kill]\nReaperNice=-21\n", "from -20 to 19", 2},
         {"[Kill]\nReaperSchedPolicy=deadline\n", "expected other, fifo or rr", 2},
         {"[Kill]\nReaperPriority=100\n", "from 0 to 99", 2},
+        {"[Kill]\nReaperThreads=17\n", "expected auto, or a number of threads from 1 to 16", 2},
+        {"[Kill]\nReaperThreads=-1\n", "expected auto", 2},
+        {"[Kill]\nReaperThreads=many\n", "expected auto", 2},
         {"[Kill]\nReaperSchedPolicy=fifo\n", "needs ReaperPriority=", 2},
         {"[Kill]\nReaperPriority=5\n", "needs ReaperSchedPolicy=fifo or rr", 2},
         {"[Policy]\nPrefer=(unclosed\n", "invalid regular expression", 2},
@@ -438,8 +444,8 @@ static void round_trip(const char *path)
         for (const char *k = "Cgroup=\0MinAvailable=\0MinSwapFree=\0HeadroomMode=\0PressureSome=\0"
                              "PressureFull=\0PressureWindow=\0PressureDuration=\0PressurePollInterval=\0"
                              "KillUnit=\0DryRun=\0Release=\0KillTimeout=\0ReaperCPUs=\0ReaperNice=\0"
-                             "ReaperSchedPolicy=\0ReaperPriority=\0Prefer=\0Avoid=\0Ignore=\0"
-                             "PreferAdjust=\0AvoidAdjust=\0HonorCgroupXattrs=\0LogLevel=\0"
+                             "ReaperSchedPolicy=\0ReaperPriority=\0ReaperThreads=\0Prefer=\0Avoid=\0"
+                             "Ignore=\0PreferAdjust=\0AvoidAdjust=\0HonorCgroupXattrs=\0LogLevel=\0"
                              "PreKillTimeout=\0PreKillDirectory=\0DBus=\0MetricsFile=\0";
              *k; k += strlen(k) + 1)
                 assert_non_null(strstr(dump1, k));
@@ -497,7 +503,7 @@ static void test_sample_config(void **state)
         }
         fclose(in);
         fclose(out);
-        assert_int_equal(keys, 28); /* every key of reapd.conf(5) */
+        assert_int_equal(keys, 29); /* every key of reapd.conf(5) */
         assert_int_equal(load_text(text, &c, &errs), 0);
         assert_string_equal(errs, "");
         assert_true(config_equal(&c, &d));
@@ -520,6 +526,9 @@ static void test_copy_and_equal(void **state)
         b.reaper_nice = 3;
         assert_false(config_equal(&a, &b));
         b.reaper_nice = a.reaper_nice;
+        b.reaper_threads = 0;
+        assert_false(config_equal(&a, &b));
+        b.reaper_threads = a.reaper_threads;
         b.prekill_timeout = 0;
         assert_false(config_equal(&a, &b));
         b.prekill_timeout = a.prekill_timeout;

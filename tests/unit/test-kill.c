@@ -399,6 +399,64 @@ static void test_reaper_setup(void **state)
         reaper_free(r);
 }
 
+/* A pool of 3, asked for explicitly: every thread applies the settings; too many is refused. */
+static void test_reaper_pool_setup(void **state)
+{
+        struct reaper_config rc = {.nice = 3, .threads = 3};
+        struct reaper_setup setup = {-1, -1, -1, 0};
+        struct reaper *r = NULL;
+
+        assert_int_equal(reaper_new(&rc, &setup, &r), 0);
+        assert_int_equal(setup.threads, 3);
+        assert_int_equal(setup.nice, 0);
+        assert_int_equal(setup.affinity, REAPER_SETUP_SKIPPED);
+        reaper_free(r);
+
+        rc = (struct reaper_config){.threads = REAPER_MAX_THREADS + 1};
+        assert_int_equal(reaper_new(&rc, &setup, &r), -EINVAL);
+
+        /* The default: one per allowed CPU, here the one CPU of ReaperCPUs=. */
+        rc = (struct reaper_config){.cpus_set = true};
+        CPU_ZERO(&rc.cpus);
+        CPU_SET(0, &rc.cpus);
+        assert_int_equal(reaper_new(&rc, &setup, &r), 0);
+        assert_int_equal(setup.threads, 1);
+        reaper_free(r);
+}
+
+static void test_reaper_threads_default(void **state)
+{
+        assert_int_equal(reaper_threads_default(0), 1);
+        assert_int_equal(reaper_threads_default(1), 1);
+        assert_int_equal(reaper_threads_default(2), 2);
+        assert_int_equal(reaper_threads_default(REAPER_THREADS_DEFAULT_MAX), REAPER_THREADS_DEFAULT_MAX);
+        assert_int_equal(reaper_threads_default(256), REAPER_THREADS_DEFAULT_MAX);
+}
+
+static void test_reaper_order(void **state)
+{
+        struct reaper_item items[] = {{0, 10}, {1, 500}, {2, 0}, {3, 500}, {4, 7}, {5, 9000}, {6, 10}};
+        const uint32_t want[] = {5, 1, 3, 0, 6, 4, 2};
+        struct reaper_item one = {9, 1};
+
+        reaper_order_by_size(items, sizeof(items) / sizeof(items[0]));
+        for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+                assert_int_equal(items[i].index, want[i]);
+        reaper_order_by_size(&one, 1);
+        assert_int_equal(one.index, 9);
+        reaper_order_by_size(NULL, 0);
+}
+
+static void test_reaper_statm(void **state)
+{
+        assert_int_equal(reaper_statm_pages("131330 131128 243 2 0 131241 0\n"), 131128);
+        assert_int_equal(reaper_statm_pages("0 0 0 0 0 0 0\n"), 0);
+        assert_int_equal(reaper_statm_pages(""), 0);
+        assert_int_equal(reaper_statm_pages("12"), 0);
+        assert_int_equal(reaper_statm_pages("x 12"), 0);
+        assert_int_equal(reaper_statm_pages("1 99999999999999 0"), UINT32_MAX);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -410,6 +468,10 @@ int main(void)
                 cmocka_unit_test(test_pgid_never_init_or_kthread),
                 cmocka_unit_test(test_scope),
                 cmocka_unit_test(test_reaper_setup),
+                cmocka_unit_test(test_reaper_pool_setup),
+                cmocka_unit_test(test_reaper_threads_default),
+                cmocka_unit_test(test_reaper_order),
+                cmocka_unit_test(test_reaper_statm),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,6 +32,8 @@ static const struct kill_report sample = {
         .exit_usec = 0,
         .released_kb = 1040000,
         .released_by_mrelease = true,
+        .n_released = 1,
+        .release_threads = 1,
 };
 
 static void test_fields(void **state)
@@ -73,6 +75,8 @@ static void test_fields(void **state)
         assert_string_equal(report_field_get(&f, "RELEASE_USEC"), "95000");
         assert_string_equal(report_field_get(&f, "RELEASED_KB"), "1040000");
         assert_string_equal(report_field_get(&f, "RELEASED_BY"), "process_mrelease");
+        assert_string_equal(report_field_get(&f, "RELEASED_COUNT"), "1");
+        assert_string_equal(report_field_get(&f, "RELEASE_THREADS"), "1");
         assert_string_equal(report_field_get(&f, "DRY_RUN"), "0");
         assert_null(report_field_get(&f, "ERRNO"));
         assert_null(report_field_get(&f, "VICTIM"));

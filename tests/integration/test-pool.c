@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test-pool.c - a pool of reaper threads releases every member of a cgroup kill, largest first */
+
+/*
+ * Usage: test-pool HOG   (root; exit 77 = skipped without the v1 freezer/memory)
+ *
+ * Eight hogs of different sizes (16 to 128 MB) sit in a scratch cgroup (v1 freezer+memory,
+ * cgroup2 at the same path), frozen so that only process_mrelease() can free them. A cgroup
+ * kill through reaper pools of 1 and 2 threads, pinned and niced: the setup reports every
+ * setting applied by every thread, every member is released while still frozen, the op says
+ * how many threads took part, and with two threads the largest member starts before the
+ * smallest. The kill path must not allocate.
+ */
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kill.h"
+#include "lab.h"
+
+#define N_MEMBERS 8
+/* Member i holds (i + 1) * 16 MB: distinct sizes, 576 MB in all. */
+#define MEMBER_STEP_MB 16
+/* Released while frozen means most of it: the rest is page tables, stacks and libc. */
+#define BACK_SHARE 0.9
+/* Generous: 576 MB comes back in tens of ms (LAB.md: ~11 GB/s). */
+#define RELEASE_DEADLINE_MS 5000
+#define TEST_TIMEOUT_S 120
+/* A nice the test can set without CAP_SYS_NICE. */
+#define TEST_NICE 5
+
+#define MB (1024.0 * 1024.0)
+
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+static atomic_bool counting;
+static atomic_long n_allocs;
+
+void *malloc(size_t n)
+{
+        if (atomic_load(&counting))
+                atomic_fetch_add(&n_allocs, 1);
+        return __libc_malloc(n);
+}
+
+void *calloc(size_t a, size_t b)
+{
+        if (atomic_load(&counting))
+                atomic_fetch_add(&n_allocs, 1);
+        return __libc_calloc(a, b);
+}
+
+void *realloc(void *p, size_t n)
+{
+        if (atomic_load(&counting))
+                atomic_fetch_add(&n_allocs, 1);
+        return __libc_realloc(p, n);
+}
+#define COUNT_ALLOCS(on) atomic_store(&counting, (on))
+#define ALLOCS() atomic_load(&n_allocs)
+#else
+#define COUNT_ALLOCS(on) ((void)(on))
+#define ALLOCS() 0L
+#endif
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                                    \
+        do {                                                                                                \
+                if (!(cond)) {                                                                              \
+                        failures++;                                                                         \
+                        printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                              \
+                        printf(__VA_ARGS__);                                                                \
+                        printf("\n");                                                                       \
+                }                                                                                           \
+        } while (0)
+
+static const struct kill_target *target_of(const struct kill_op *op, pid_t pid)
+{
+        for (size_t i = 0; i < op->n_targets; i++)
+                if (op->targets[i].pid == pid)
+                        return &op->targets[i];
+        return NULL;
+}
+
+static void run(const char *hog, unsigned threads, int proc_dirfd, const struct cgroup_roots *roots)
+{
+        struct reaper_config rc = {.cpus_set = true, .nice = TEST_NICE, .threads = threads};
+        _cleanup_(reaper_freep) struct reaper *reaper = NULL;
+        struct reaper_setup setup = {0};
+        struct lab_cgroup *cg;
+        struct victim v;
+        struct kill_request req = {.victim = &v,
+                                   .unit = KILL_UNIT_CGROUP,
+                                   .release = true,
+                                   .proc_dirfd = proc_dirfd,
+                                   .roots = roots};
+        struct kill_op op = {0};
+        struct pollfd p;
+        const struct kill_target *big, *small;
+        pid_t pids[N_MEMBERS];
+        uint64_t usage0, usage;
+        usec_t first = 0, last = 0;
+        long allocs;
+        int r;
+
+        /* every CPU the test may run on: the pool pins, and what it pins to is all it has */
+        if (sched_getaffinity(0, sizeof(rc.cpus), &rc.cpus) < 0)
+                CPU_SET(0, &rc.cpus);
+        r = reaper_new(&rc, &setup, &reaper);
+        CHECK(r == 0, "reaper_new(%u threads): %s", threads, strerror(-r));
+        if (r < 0)
+                return;
+        CHECK(setup.threads == threads, "%u threads started, %u asked", setup.threads, threads);
+        CHECK(setup.affinity == 0, "affinity on every thread: %d", setup.affinity);
+        CHECK(setup.nice == 0, "nice on every thread: %d", setup.nice);
+        CHECK(setup.sched == REAPER_SETUP_SKIPPED, "policy left alone: %d", setup.sched);
+
+        cg = lab_cgroup_new();
+        CHECK(cg && cg->freezer && cg->memory && cg->unified, "scratch cgroup");
+        if (!cg)
+                return;
+        for (unsigned i = 0; i < N_MEMBERS; i++) {
+                pids[i] = lab_spawn_hog(hog, (i + 1) * MEMBER_STEP_MB, cg);
+                CHECK(pids[i] > 0, "spawn hog %u: %d", i, (int)pids[i]);
+                if (pids[i] <= 0) {
+                        lab_cgroup_destroy(cg);
+                        return;
+                }
+        }
+        usage0 = lab_memcg_usage(cg);
+        CHECK(lab_freeze(cg, true) == 0, "freeze");
+        /* the smallest is the victim, so the order the pool takes is not the listing's */
+        CHECK(lab_victim_of(proc_dirfd, pids[0], &v) == 0, "identity");
+
+        p = (struct pollfd){.fd = reaper_fd(reaper), .events = POLLIN};
+        COUNT_ALLOCS(true);
+        r = kill_start(reaper, &req, &op);
+        if (r == 0 && op.release_pending && poll(&p, 1, RELEASE_DEADLINE_MS) == 1)
+                (void)reaper_collect(reaper, &op);
+        COUNT_ALLOCS(false);
+        allocs = ALLOCS();
+        usage = lab_memcg_usage(cg);
+
+        CHECK(r == 0, "kill_start: %d", r);
+        CHECK(!op.release_pending, "release still pending after %d ms", RELEASE_DEADLINE_MS);
+        CHECK(op.n_signalled == N_MEMBERS, "signalled %zu of %d", op.n_signalled, N_MEMBERS);
+        CHECK(op.n_released == N_MEMBERS, "released %zu of %d", op.n_released, N_MEMBERS);
+        CHECK(op.release_result == 0, "release_result %d", op.release_result);
+        CHECK(op.n_release_threads == threads, "%u threads took part, %u in the pool", op.n_release_threads,
+              threads);
+        for (unsigned i = 0; i < N_MEMBERS; i++) {
+                const struct kill_target *t = target_of(&op, pids[i]);
+
+                CHECK(t && t->release == 0, "member %d: %s, release %d", (int)pids[i],
+                      t ? "listed" : "missing", t ? t->release : 0);
+                if (!t || !t->t_release_start)
+                        continue;
+                if (!first || t->t_release_start < first)
+                        first = t->t_release_start;
+                if (t->t_release_end > last)
+                        last = t->t_release_end;
+        }
+        CHECK(op.t_release_start && op.t_release_start <= first && op.t_release_end >= last,
+              "the batch (%llu..%llu) spans its members (%llu..%llu)",
+              (unsigned long long)op.t_release_start, (unsigned long long)op.t_release_end,
+              (unsigned long long)first, (unsigned long long)last);
+        big = target_of(&op, pids[N_MEMBERS - 1]);
+        small = target_of(&op, pids[0]);
+        if (threads > 1 && big && small)
+                CHECK(big->t_release_start <= small->t_release_start,
+                      "largest started %lld us after the smallest",
+                      (long long)big->t_release_start - (long long)small->t_release_start);
+        CHECK(usage0 - usage >=
+                      (uint64_t)(N_MEMBERS * (N_MEMBERS + 1) / 2 * MEMBER_STEP_MB * MB * BACK_SHARE),
+              "memcg usage %.0f -> %.0f MB", usage0 / MB, usage / MB);
+        CHECK(lab_proc_state(pids[N_MEMBERS - 1]) == 'D',
+              "members still frozen ('%c'): the test proves nothing", lab_proc_state(pids[N_MEMBERS - 1]));
+        CHECK(allocs == 0, "%ld allocations on the kill path", allocs);
+        printf("%u thread%s (affinity %d, nice %d): %zu of %d members released while frozen, memcg %.0f -> "
+               "%.0f MB, batch %.1f ms, %u threads took part, %ld allocations\n",
+               threads, threads == 1 ? "" : "s", setup.affinity, setup.nice, op.n_released, N_MEMBERS,
+               usage0 / MB, usage / MB, (op.t_release_end - op.t_release_start) / 1000.0,
+               op.n_release_threads, allocs);
+        kill_op_done(&op);
+        lab_cgroup_destroy(cg);
+}
+
+int main(int argc, char **argv)
+{
+        struct cgroup_roots roots;
+        int proc_dirfd, r;
+
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        if (argc < 2) {
+                fprintf(stderr, "usage: %s HOG\n", argv[0]);
+                return 2;
+        }
+        r = lab_init();
+        if (r != 0 || !lab_have_v1()) {
+                printf("SKIP: needs root and the v1 freezer and memory hierarchies\n");
+                return 77;
+        }
+        alarm(TEST_TIMEOUT_S);
+        lab_cgroup_roots(&roots);
+        proc_dirfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        run(argv[1], 1, proc_dirfd, &roots);
+        run(argv[1], 2, proc_dirfd, &roots);
+        close(proc_dirfd);
+        printf("%s\n", failures ? "FAIL" : "PASS");
+        return failures ? 1 : 0;
+}
