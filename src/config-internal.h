@@ -29,3 +29,8 @@ bool config_section_known(const char *section);
  * an unknown key, a key of another section, a value out of its range.
  */
 void config_key_set(struct parse_ctx *ctx, const char *section, const char *name, const char *value);
+
+/* config-names.c: the parser's side of the value names; 0, or -EINVAL for an unknown name. */
+int config_log_level_from_name(const char *s, int *ret);
+int headroom_mode_from_string(const char *s, enum headroom_mode *ret);
+int config_sched_policy_from_string(const char *s, int *ret);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* config-keys.c - every reapd.conf key: its section, type and range, how it is set and dumped */
+/* config-keys.c - every reapd.conf key: its section, type and range, how it is set and dumped (value names: config-names.c) */
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -25,116 +25,6 @@
 #define PREKILL_TIMEOUT_MAX_USEC (10 * USEC_PER_SEC)
 /* node_exporter's textfile collector reads only files named *.prom. */
 #define METRICS_FILE_SUFFIX ".prom"
-
-static const char *const kill_unit_names[_KILL_UNIT_MAX] = {
-        [KILL_UNIT_PROCESS] = "process",
-        [KILL_UNIT_PROCESS_GROUP] = "process-group",
-        [KILL_UNIT_CGROUP] = "cgroup",
-};
-
-static const char *const headroom_names[_HEADROOM_MODE_MAX] = {
-        [HEADROOM_AND] = "and",
-        [HEADROOM_OR] = "or",
-};
-
-static const char *const log_level_names[] = {
-        [LOG_EMERG] = "emerg",     [LOG_ALERT] = "alert",   [LOG_CRIT] = "crit", [LOG_ERR] = "err",
-        [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice", [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
-};
-
-static const struct {
-        const char *name;
-        int policy;
-} sched_policies[] = {
-        {"other", SCHED_OTHER},
-        {"fifo", SCHED_FIFO},
-        {"rr", SCHED_RR},
-};
-
-const char *kill_unit_to_string(enum kill_unit u)
-{
-        return u < _KILL_UNIT_MAX ? kill_unit_names[u] : NULL;
-}
-
-int kill_unit_from_string(const char *s, enum kill_unit *ret)
-{
-        for (enum kill_unit u = 0; u < _KILL_UNIT_MAX; u++)
-                if (streq(s, kill_unit_names[u])) {
-                        *ret = u;
-                        return 0;
-                }
-        return -EINVAL;
-}
-
-const char *headroom_mode_to_string(enum headroom_mode m)
-{
-        return m < _HEADROOM_MODE_MAX ? headroom_names[m] : NULL;
-}
-
-const char *config_sched_policy_to_string(int policy)
-{
-        for (size_t i = 0; i < ELEMENTSOF(sched_policies); i++)
-                if (sched_policies[i].policy == policy)
-                        return sched_policies[i].name;
-        return NULL;
-}
-
-const char *config_log_level_to_string(int level)
-{
-        return level >= 0 && (size_t)level < ELEMENTSOF(log_level_names) ? log_level_names[level] : NULL;
-}
-char *config_format_size(char *buf, size_t size, uint64_t bytes)
-{
-        static const char suffixes[] = "KMGTP";
-        int i;
-
-        /* The largest unit that divides exactly, so that a dump parses back to the same value. */
-        for (i = (int)sizeof(suffixes) - 2; i >= 0; i--) {
-                uint64_t unit = UINT64_C(1) << (10 * (i + 1));
-
-                if (bytes >= unit && bytes % unit == 0) {
-                        snprintf(buf, size, "%" PRIu64 "%c", bytes / unit, suffixes[i]);
-                        return buf;
-                }
-        }
-        snprintf(buf, size, "%" PRIu64, bytes);
-        return buf;
-}
-
-char *config_format_threshold(char *buf, size_t size, const struct threshold *t)
-{
-        return t->percent ? format_percent(buf, size, t->permyriad)
-                          : config_format_size(buf, size, t->bytes);
-}
-
-char *config_format_cpus(char *buf, size_t size, const cpu_set_t *set)
-{
-        size_t n = 0;
-
-        if (size == 0)
-                return buf;
-        buf[0] = '\0';
-        for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-                int last = cpu;
-                int k;
-
-                if (!CPU_ISSET(cpu, set))
-                        continue;
-                while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, set))
-                        last++;
-                if (last == cpu)
-                        k = snprintf(buf + n, size - n, "%s%d", n ? "," : "", cpu);
-                else
-                        k = snprintf(buf + n, size - n, "%s%d-%d", n ? "," : "", cpu, last);
-                if (k < 0 || (size_t)k >= size - n) {
-                        buf[n] = '\0'; /* no half-written range: only whole items */
-                        break;
-                }
-                n += (size_t)k;
-                cpu = last;
-        }
-        return buf;
-}
 
 /* ---- value parsers: each returns 0 or a negative errno, and writes a reason on failure ---- */
 
@@ -265,11 +155,8 @@ static int parse_log_level(const char *s, int *ret)
 {
         int v;
 
-        for (size_t i = 0; i < ELEMENTSOF(log_level_names); i++)
-                if (streq(s, log_level_names[i])) {
-                        *ret = (int)i;
-                        return 0;
-                }
+        if (config_log_level_from_name(s, ret) == 0)
+                return 0;
         if (parse_int(s, &v) < 0 || v < LOG_EMERG || v > LOG_DEBUG)
                 return -EINVAL;
         *ret = v;
@@ -436,11 +323,8 @@ static void set_key(struct parse_ctx *ctx, const struct key_def *k, const char *
                 return;
         }
         case KEY_HEADROOM:
-                for (enum headroom_mode m = 0; m < _HEADROOM_MODE_MAX; m++)
-                        if (streq(value, headroom_names[m])) {
-                                *(enum headroom_mode *)field = m;
-                                return;
-                        }
+                if (headroom_mode_from_string(value, (enum headroom_mode *)field) == 0)
+                        return;
                 config_error(ctx, "%s=%s: expected \"and\" or \"or\"%s", k->name, value,
                              comment_hint(value));
                 return;
@@ -528,13 +412,10 @@ static void set_key(struct parse_ctx *ctx, const struct key_def *k, const char *
                 return;
         }
         case KEY_SCHED_POLICY:
-                for (size_t i = 0; i < ELEMENTSOF(sched_policies); i++)
-                        if (streq(value, sched_policies[i].name)) {
-                                *(int *)field = sched_policies[i].policy;
-                                snprintf(ctx->sched_where, sizeof(ctx->sched_where), "%s:%u", ctx->file,
-                                         ctx->line);
-                                return;
-                        }
+                if (config_sched_policy_from_string(value, (int *)field) == 0) {
+                        snprintf(ctx->sched_where, sizeof(ctx->sched_where), "%s:%u", ctx->file, ctx->line);
+                        return;
+                }
                 config_error(ctx, "%s=%s: expected other, fifo or rr%s", k->name, value,
                              comment_hint(value));
                 return;
