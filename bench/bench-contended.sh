@@ -62,7 +62,11 @@ for k in $KILLERS; do
     else bs="$(ms "$b") ($(range "$k" 5))"; fi
     kl=$(awk -v k="$k" '$1 == k {print $6}' "$OUT/contended.dat" | sort -n | uniq | paste -sd/)
     echo "| $(desc "$k") | $n | $bs | $(ms "$(med "$k" 10)" 2) | $(ms "$(med "$k" 11)") | $kl |"
-    printf '"%s" %s "%s"\n' "$k" "${b/-/NaN}" "$([ "$b" = - ] && echo - || printf '%.0f ms' "$b")" >>"$OUT/contended-plot.dat"
+    lab=$k
+    [ "$k" = reapd ] && lab="reapd, reaper CPU 0 fifo"
+    [ "$k" = reapd-default ] && lab="reapd, defaults"
+    [ "$k" = sigkill ] && lab="plain SIGKILL"
+    printf '"%s" %s "%s"\n' "$lab" "${b/-/NaN}" "$([ "$b" = - ] && echo - || printf '%.0f ms' "$b")" >>"$OUT/contended-plot.dat"
 done
 echo
 echo "The victim: a ${VICTIM_MB} MB hog pinned to CPU 1 (taskset), filled first; then a SCHED_FIFO 50 busy"

@@ -26,9 +26,10 @@
 # Reused by bench-sweep.sh and bench-contended.sh through the environment: KINDS (running
 # frozen; contended: the victim pinned to CONTENDED_CPU, which a SCHED_FIFO busy loop then
 # saturates), KILLERS (adds sigkill: the bench's own plain SIGKILL at the crossing, the
-# control; reapd-default: reapd without REAPD_CONF), FROZEN_MB (the stuck victim's size), KILL_DAT (instead of OUT/kill.dat),
-# REAPD_CONF (lines appended to reapd's configuration), REAPD_NICE (reapd's nice value),
-# KEEP_RUNS (a directory: each run's trace, watch and killer's log are kept there).
+# control; reapd-default: reapd without REAPD_CONF), FROZEN_MB (the stuck victim's size),
+# KILL_DAT (instead of OUT/kill.dat), REAPD_CONF (lines appended to reapd's configuration),
+# REAPD_NICE (reapd's nice value), KEEP_RUNS (a directory: each run's trace, watch and
+# killer's log are kept there).
 set -euo pipefail
 BUILD=$1 OUT=$2 NRUN=${3:-5} NFRZ=${4:-2}
 . "$(dirname "$0")/bench-lib.sh"

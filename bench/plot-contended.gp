@@ -4,6 +4,7 @@
 # gnuplot -e "dat='OUT/contended-plot.dat'; out='OUT/contended.png'" bench/plot-contended.gp
 set terminal pngcairo size 900,480 font ",10"
 set output out
+set termoption noenhanced
 set title "Victim pinned to a CPU a SCHED_FIFO loop saturates: SIGKILL → memory back (median; log scale)"
 set style data histograms
 set style fill solid 0.8 border -1

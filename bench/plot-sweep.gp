@@ -5,6 +5,7 @@
 # gnuplot -e "dat='OUT/sweep-plot.dat'; out='OUT/sweep.png'; e18='earlyoom-1.8.2'; e17='earlyoom-1.7'" bench/plot-sweep.gp
 set terminal pngcairo size 900,520 font ",10"
 set output out
+set termoption noenhanced
 set title "Stuck (D-state) victim: SIGKILL → memory back, by size (medians; log scale, lower is better)"
 set xlabel "victim size (GiB)"
 set ylabel "ms"
