@@ -80,6 +80,7 @@ cg_mk() { local d; for d in "$LAB_V2" "$LAB_V1MEM" "$LAB_V1FRZ"; do [ -n "$d" ] 
 # run_one KILLER KIND N: one scenario; appends a line to KILL_DAT:
 #   killer kind n detect_ms back_ms killed victim_mb sigkills detect_own_ms
 #   sigkill_to_mrelease_ms mrelease_call_ms mrelease_end_to_back_ms mrelease_caller
+#   caller_cpu_ms caller_runqueue_wait_ms (its schedstat over the run: the call runs preemptible)
 # back_ms is -WAITED_MS when the memory was not back; detect_ms is - when nothing was killed;
 # the mrelease columns are - when nobody called process_mrelease() after the SIGKILL.
 run_one() {
@@ -134,6 +135,16 @@ run_one() {
         wait_file "$LAB_DIR/$s.log" "mem avail" 50 || { cat "$LAB_DIR/$s.log" >&2; lab_fail "earlyoom did not start"; }
     fi
     sleep 0.5
+    # the thread that will call process_mrelease: its CPU time and run-queue wait over the run
+    local caller=- ss0=""
+    if [[ $killer == reapd* ]]; then
+        for f in /proc/"$killer_pid"/task/*/comm; do
+            [ "$(cat "$f" 2>/dev/null)" = reapd-reaper ] && caller=$(basename "$(dirname "$f")")
+        done
+    elif [ "$killer" != sigkill ]; then
+        caller=$killer_pid
+    fi
+    [ "$caller" != - ] && ss0=$(cat "/proc/$caller/schedstat" 2>/dev/null)
 
     # earlyoom 1.8 and later: also when its own measure crossed ($base of MemAvailable + AnonPages)
     "$WATCH" "$thr" "$(cg_usage_file "$s/victim")" $([ "$kind" != running ] && echo "$FROZEN_WAIT_MS" || echo 10000) $base \
@@ -152,14 +163,11 @@ run_one() {
     wait "$w" || true
     sleep 2 # whatever the killer does next (a second kill?) belongs to this scenario too
     trace_dump >"$LAB_DIR/$s.trace"
-    # who may call process_mrelease for this run (other reapds, a CI's, may call it meanwhile too)
-    local caller=-
-    if [[ $killer == reapd* ]]; then
-        for f in /proc/"$killer_pid"/task/*/comm; do
-            [ "$(cat "$f" 2>/dev/null)" = reapd-reaper ] && caller=$(basename "$(dirname "$f")")
-        done
-    elif [ "$killer" != sigkill ]; then
-        caller=$killer_pid
+    # only this run's caller: other reapds (a CI's) may call process_mrelease meanwhile too
+    local ss1="" cpu_ms=- wait_ms=-
+    [ "$caller" != - ] && ss1=$(cat "/proc/$caller/schedstat" 2>/dev/null)
+    if [ -n "$ss0" ] && [ -n "$ss1" ]; then
+        read -r cpu_ms wait_ms < <(echo "$ss0 $ss1" | awk '{printf "%.3f %.3f\n", ($4 - $1) / 1e6, ($5 - $2) / 1e6}')
     fi
     grep -v '^#' "$TRACE/trace" | awk -v tid="$caller" '{
         n = split($1, c, "-"); if (c[n] != tid) next
@@ -207,8 +215,8 @@ run_one() {
         mr_in=$(echo "($ms - $t_kill) / 1000" | bc -l); mr_call=$(echo "($me - $ms) / 1000" | bc -l)
         [ "$back" = back ] && mr_back=$(echo "($t_back - $me) / 1000" | bc -l)
     fi
-    printf "%s %s %d %s %s %d %d %d %s %s %s %s %s\n" "$killer" "$kind" "$n" "$det" "$bk" "$killed" $((${peak:-0} / 1024)) "$sigkills" \
-        "$detp" "$mr_in" "$mr_call" "$mr_back" "$mr_who" >>"$KILL_DAT"
+    printf "%s %s %d %s %s %d %d %d %s %s %s %s %s %s %s\n" "$killer" "$kind" "$n" "$det" "$bk" "$killed" $((${peak:-0} / 1024)) \
+        "$sigkills" "$detp" "$mr_in" "$mr_call" "$mr_back" "$mr_who" "$cpu_ms" "$wait_ms" >>"$KILL_DAT"
     bench_log "kill: $killer $kind #$n: crossed->SIGKILL $(printf %.1f "$det" 2>/dev/null || echo -) ms, SIGKILL->back $(printf %.1f "$bk" 2>/dev/null || echo -) ms, killed $killed ($sigkills SIGKILLs), victim ${peak:-?} kB"
     sed "s/^/#   $s: /" "$LAB_DIR/$s.log" | grep -E "[Kk]ill|Victim|sending|exited|failed" | head -8 >&2 || true
     # anything but one clean kill is worth a line in the report
