@@ -144,7 +144,7 @@ run_one() {
     elif [ "$killer" != sigkill ]; then
         caller=$killer_pid
     fi
-    [ "$caller" != - ] && ss0=$(cat "/proc/$caller/schedstat" 2>/dev/null)
+    [ "$caller" != - ] && ss0=$(cat "/proc/$caller/schedstat" 2>/dev/null || true)
 
     # earlyoom 1.8 and later: also when its own measure crossed ($base of MemAvailable + AnonPages)
     "$WATCH" "$thr" "$(cg_usage_file "$s/victim")" $([ "$kind" != running ] && echo "$FROZEN_WAIT_MS" || echo 10000) $base \
@@ -165,7 +165,7 @@ run_one() {
     trace_dump >"$LAB_DIR/$s.trace"
     # only this run's caller: other reapds (a CI's) may call process_mrelease meanwhile too
     local ss1="" cpu_ms=- wait_ms=-
-    [ "$caller" != - ] && ss1=$(cat "/proc/$caller/schedstat" 2>/dev/null)
+    [ "$caller" != - ] && ss1=$(cat "/proc/$caller/schedstat" 2>/dev/null || true)
     if [ -n "$ss0" ] && [ -n "$ss1" ]; then
         read -r cpu_ms wait_ms < <(echo "$ss0 $ss1" | awk '{printf "%.3f %.3f\n", ($4 - $1) / 1e6, ($5 - $2) / 1e6}')
     fi
