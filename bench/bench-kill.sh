@@ -30,7 +30,9 @@
 # KILL_DAT (instead of OUT/kill.dat), REAPD_CONF (lines appended to reapd's configuration),
 # REAPD_NICE (reapd's nice value), KEEP_RUNS (a directory: each run's trace, watch and
 # killer's log are kept there).
-set -euo pipefail
+set -Eeuo pipefail
+# set -e stops quietly: say where
+trap 'echo "bench-kill.sh: line $LINENO: \"$BASH_COMMAND\" failed" >&2' ERR
 BUILD=$1 OUT=$2 NRUN=${3:-5} NFRZ=${4:-2}
 . "$(dirname "$0")/bench-lib.sh"
 bench_init reapd-bench-kill

@@ -10,10 +10,10 @@ set title "Stuck (D-state) victim: SIGKILL → memory back, by size (medians; lo
 set xlabel "victim size (GiB)"
 set ylabel "ms"
 set logscale y
-set yrange [10:30000]
+set yrange [50:40000]
 set xrange [0:13]
 set grid
-set key top left
+set key bottom right
 set label "not back (waited 12 s)" at graph 0.62, first 12000 offset 0,0.8
 plot dat using 1:2 with linespoints lw 2 pt 7 title "reapd", \
      '' using 1:3 with linespoints lw 2 pt 5 title e18, \
