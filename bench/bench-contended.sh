@@ -33,11 +33,13 @@ KILLERS="sigkill reapd reapd-default $E18 $E17"
 REAPER_CONF='[Kill]\nReaperCPUs=0\nReaperSchedPolicy=fifo\nReaperPriority=60\n'
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
-KINDS=contended FROZEN_MB=$VICTIM_MB KILLERS=$KILLERS REAPD_NICE=-10 REAPD_CONF=$REAPER_CONF \
+# REPORT_ONLY=1: the table and plot again from OUT/contended.dat, nothing run
+[ -n "${REPORT_ONLY:-}" ] || KINDS=contended FROZEN_MB=$VICTIM_MB KILLERS=$KILLERS REAPD_NICE=-10 REAPD_CONF=$REAPER_CONF \
     KILL_DAT="$OUT/contended.dat" bash "$B/bench-kill.sh" "$BUILD" "$OUT/contended-work" 0 "$RUNS" \
     >"$OUT/contended.kill.md"
 
 # contended.dat: killer kind n detect back killed mb sigkills detect_own to_mrelease call call_to_back who
+#                caller_cpu caller_wait
 col() { awk -v k="$1" -v c="$2" '$1 == k && $c != "-" {v = $c; print (v < 0 ? -v : v)}' "$OUT/contended.dat" | sort -g; }
 med() { col "$1" "$2" | awk '{a[NR] = $1} END {if (!NR) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 range() { col "$1" "$2" | awk 'NR == 1 {lo = $1} {hi = $1} END {if (NR) printf "%.0f–%.0f", lo, hi}'; }
@@ -52,8 +54,8 @@ desc() {
     "$E17") echo "$E17, waits for the victim, nice 0" ;;
     esac
 }
-echo "| killer | runs | SIGKILL → memory back (median, range) | SIGKILL → its process_mrelease() | the call | processes killed per run |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| killer | runs | SIGKILL → memory back (median, range) | SIGKILL → its process_mrelease() | the call | the caller's CPU, run-queue wait | processes killed per run |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 : >"$OUT/contended-plot.dat"
 for k in $KILLERS; do
     n=$(awk -v k="$k" '$1 == k' "$OUT/contended.dat" | wc -l)
@@ -61,7 +63,9 @@ for k in $KILLERS; do
     if [ "$nb" -gt 0 ]; then bs="not back after $(printf '%.1f' "$(echo "$b / 1000" | bc -l)") s in $nb of $n"
     else bs="$(ms "$b") ($(range "$k" 5))"; fi
     kl=$(awk -v k="$k" '$1 == k {print $6}' "$OUT/contended.dat" | sort -n | uniq | paste -sd/)
-    echo "| $(desc "$k") | $n | $bs | $(ms "$(med "$k" 10)" 2) | $(ms "$(med "$k" 11)") | $kl |"
+    cw="$(ms "$(med "$k" 14)"), $(ms "$(med "$k" 15)")"
+    [ "$k" = sigkill ] || [ "$k" = "$E17" ] && cw=-
+    echo "| $(desc "$k") | $n | $bs | $(ms "$(med "$k" 10)" 2) | $(ms "$(med "$k" 11)") | $cw | $kl |"
     lab=$k
     [ "$k" = reapd ] && lab="reapd, reaper CPU 0 fifo"
     [ "$k" = reapd-default ] && lab="reapd, defaults"
@@ -76,7 +80,8 @@ echo "runs each (bench-kill.sh, KINDS=contended). RT throttling: sched_rt_runtim
 echo "$(cat /proc/sys/kernel/sched_rt_runtime_us) of $(cat /proc/sys/kernel/sched_rt_period_us), so the victim's"
 echo "exit gets what normal tasks are left of CPU 1. SIGKILL is the kernel's signal_generate event for the"
 echo "victim, memory back the first 0.5 ms sample of its cgroup charge under 10% of its peak; the"
-echo "process_mrelease() columns are the killer's own call (syscall tracepoints, by its thread)."
-echo "Load average (1/5/15 min) at the start: $load0; at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "process_mrelease() columns are the killer's own call (syscall tracepoints, by its thread), its CPU"
+echo "and run-queue wait the calling thread's schedstat over the run."
+[ -n "${REPORT_ONLY:-}" ] || echo "Load average (1/5/15 min) at the start: $load0; at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 gnuplot -e "dat='$OUT/contended-plot.dat'; out='$OUT/contended.png'" "$B/plot-contended.gp" 2>&1 |
     sed 's/^/# gnuplot: /' >&2 || true

@@ -31,9 +31,14 @@ peers_ensure >/dev/null || { echo "bench-sweep: peers missing (bench/peers.sh)" 
 E17=earlyoom-$EARLYOOM17_VERSION E18=earlyoom-$EARLYOOM18_VERSION
 avail_mb() { awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo; }
 
-: >"$OUT/sweep.dat"
 done_sizes=() skipped=""
+[ -n "${REPORT_ONLY:-}" ] || : >"$OUT/sweep.dat"
 for gb in ${SIZES//,/ }; do
+    # REPORT_ONLY=1: the table and plot again from the figures in OUT, nothing run
+    if [ -n "${REPORT_ONLY:-}" ]; then
+        [ -s "$OUT/sweep-$gb.dat" ] && done_sizes+=("$gb")
+        continue
+    fi
     if [ "$(avail_mb)" -lt $((gb * 1024 + SPARE_MB)) ]; then
         echo "# sweep: $gb GB skipped: MemAvailable $(avail_mb) MB < $((gb * 1024 + SPARE_MB)) MB" >&2
         skipped+="${skipped:+, }$gb GB (MemAvailable $(avail_mb) MB)"
@@ -46,12 +51,13 @@ for gb in ${SIZES//,/ }; do
     done_sizes+=("$gb")
 done
 sizes_done=$(IFS=,; echo "${done_sizes[*]}")
-if [ -n "$sizes_done" ]; then
+if [ -n "$sizes_done" ] && [ -z "${REPORT_ONLY:-}" ]; then
     "$BUILD/bench/bench-reclaim" --out "$OUT/sweep-ref" --sizes "$sizes_done" --timeout 5 --frozen-only \
         >/dev/null
 fi
 
 # sweep.dat: gb killer kind n detect back killed mb sigkills detect_own to_mrelease call call_to_back who
+#            caller_cpu caller_wait
 med() { # med GB KILLER COLUMN: the median over the runs (negative = not back: their magnitude)
     awk -v g="$1" -v k="$2" -v c="$3" '$1 == g && $2 == k && $c != "-" {v = $c; print (v < 0 ? -v : v)}' "$OUT/sweep.dat" |
         sort -g | awk '{a[NR] = $1} END {if (!NR) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'
@@ -68,8 +74,8 @@ rate() { awk -v g="$1" -v m="$2" 'BEGIN {if (m == "-" || m <= 0) print "-"; else
 ref() { awk -F'|' -v g="$1 GB" -v m="$2" -v c="$3" '$3 ~ "^ *" g " *$" && index($4, m) {x = $c; gsub(/[^0-9.]/, "", x); print x; exit}' \
     "$OUT/sweep-ref/reclaim.md" 2>/dev/null | grep . || echo -; }
 
-echo "| size | killer | runs | SIGKILL → memory back (median, range) | GB/s | SIGKILL → its process_mrelease() | the call | GB/s (call) | call's end → back observed |"
-echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| size | killer | runs | SIGKILL → memory back (median, range) | GB/s | SIGKILL → its process_mrelease() | the call | GB/s (call) | the caller's CPU, run-queue wait | call's end → back observed |"
+echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 : >"$OUT/sweep-plot.dat"
 for gb in "${done_sizes[@]}"; do
     for k in reapd "$E18" "$E17"; do
@@ -80,12 +86,14 @@ for gb in "${done_sizes[@]}"; do
             bs="$(ms "$b") ($(range "$gb" "$k" 6))"; r=$(rate "$gb" "$b")
         fi
         call=$(med "$gb" "$k" 12)
-        echo "| $gb GB | $k | $n | $bs | $r | $(ms "$(med "$gb" "$k" 11)" 2) | $(ms "$call") | $(rate "$gb" "$call") | $(ms "$(awk -v g="$gb" -v k="$k" '$1 == g && $2 == k && $13 != "-" {print $13}' "$OUT/sweep.dat" | sort -g | awk '{a[NR] = $1} END {if (!NR) print "-"; else print a[int((NR + 1) / 2)]}')") |"
+        cw="$(ms "$(med "$gb" "$k" 15)"), $(ms "$(med "$gb" "$k" 16)")"
+        [ "$k" = "$E17" ] && cw=-
+        echo "| $gb GB | $k | $n | $bs | $r | $(ms "$(med "$gb" "$k" 11)" 2) | $(ms "$call") | $(rate "$gb" "$call") | $cw | $(ms "$(awk -v g="$gb" -v k="$k" '$1 == g && $2 == k && $13 != "-" {print $13}' "$OUT/sweep.dat" | sort -g | awk '{a[NR] = $1} END {if (!NR) print "-"; else print a[int((NR + 1) / 2)]}')") |"
     done
     d=$(ref "$gb" direct 7) rk=$(ref "$gb" kill_start 7)
     dr=$(ref "$gb" direct 5)
-    echo "| $gb GB | reference: kill + process_mrelease() from one thread, called directly | 1 | $(ms "$dr") | $(rate "$gb" "$dr") | 0 | $(ms "$d") | $(rate "$gb" "$d") | - |"
-    echo "| $gb GB | reapd's kill path in-process (kill_start(), reaper thread; no daemon) | 1 | $(ms "$(ref "$gb" kill_start 5)") | $(rate "$gb" "$(ref "$gb" kill_start 5)") | - | $(ms "$rk") | $(rate "$gb" "$rk") | - |"
+    echo "| $gb GB | reference: kill + process_mrelease() from one thread, called directly | 1 | $(ms "$dr") | $(rate "$gb" "$dr") | 0 | $(ms "$d") | $(rate "$gb" "$d") | - | - |"
+    echo "| $gb GB | reapd's kill path in-process (kill_start(), reaper thread; no daemon) | 1 | $(ms "$(ref "$gb" kill_start 5)") | $(rate "$gb" "$(ref "$gb" kill_start 5)") | - | $(ms "$rk") | $(rate "$gb" "$rk") | - | - |"
     # plot: size, then per series the median ms (not back: 12 000, the wait)
     pl() { local v; v=$(med "$gb" "$1" 6); [ "$(notback "$gb" "$1")" -gt 0 ] && v=12000; echo "${v/-/NaN}"; }
     echo "$gb $(pl reapd) $(pl "$E18") $(pl "$E17") ${d/-/NaN}" >>"$OUT/sweep-plot.dat"
@@ -98,11 +106,13 @@ echo "(bench-kill.sh). SIGKILL is the kernel's signal_generate event for the vic
 echo "columns are the killer's own call (reapd: its reaper thread; earlyoom $EARLYOOM18_VERSION: its main loop; earlyoom"
 echo "$EARLYOOM17_VERSION makes none), from the syscall tracepoints of the same tracefs instance; memory back is the first"
 echo "0.5 ms sample of the victim's cgroup charge under 10% of its peak (bench-watch), so it can come before"
-echo "the call returns (a negative last column). GB/s: the victim's size over that time. The reference rows"
+echo "the call returns (a negative last column). The caller's CPU and run-queue wait are its thread's"
+echo "schedstat over the run (medians): the call is preemptible, so its length is that CPU time plus the"
+echo "time the caller waited for a CPU. GB/s: the victim's size over that time. The reference rows"
 echo "are bench-reclaim --frozen-only, run right after: a frozen hog of the same size SIGKILLed and"
 echo "process_mrelease()d by the calling thread itself, the call timed alone (the physical rate), and the"
 echo "same through reapd's kill_start() and reaper thread inside that one process (no daemon, no threshold)."
 [ -n "$skipped" ] && echo "Skipped, not enough memory: $skipped."
-echo "Load average (1/5/15 min) at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+[ -n "${REPORT_ONLY:-}" ] || echo "Load average (1/5/15 min) at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 gnuplot -e "dat='$OUT/sweep-plot.dat'; out='$OUT/sweep.png'; e18='$E18'; e17='$E17'" "$B/plot-sweep.gp" 2>&1 |
     sed 's/^/# gnuplot: /' >&2 || true
