@@ -200,14 +200,14 @@ reserve_line() {
     echo "| stuck victim's memory back no slower than $E18 (15), 1.5 GB | $(printf '%.0f' "${r_frz_b#-}") vs $(printf '%.0f' "${e18_frz_b#-}") ms$(case $e18_frz_b in -[0-9]*) echo " (not back)" ;; esac) | $(yn "${e18_frz_b#-} >= ${r_frz_b#-}") |"
     # sweep.dat: gb killer ...; column 6 SIGKILL -> back (negative: not back); contended.dat: column 5
     swmed() { [ -s "$OUT/sweep.dat" ] && awk -v g="$1" -v k="$2" '$1 == g && $2 == k && $6 != "-" {print $6}' "$OUT/sweep.dat" |
-        sort -g | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]}'; }
+        sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else if (NR) print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
     for g in ${SWEEP_SIZES//,/ }; do
         a=$(swmed "$g" reapd) b=$(swmed "$g" "$E18")
         [ -n "$a" ] && [ -n "$b" ] || continue
         echo "| stuck victim's memory back no slower than $E18 (15), $g GB, median | $(printf '%.0f' "${a#-}")$([ "${a#-}" != "$a" ] && echo " (not back)") vs $(printf '%.0f' "${b#-}")$([ "${b#-}" != "$b" ] && echo " (not back)") ms | $(yn "$a >= 0 && ($b < 0 || $b >= $a)") |"
     done
     ctmed() { [ -s "$OUT/contended.dat" ] && awk -v k="$1" '$1 == k && $5 != "-" {print $5}' "$OUT/contended.dat" |
-        sort -g | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]}'; }
+        sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else if (NR) print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
     a=$(ctmed reapd) b=$(ctmed "$E18") c=$(ctmed sigkill)
     if [ -n "$a" ] && [ -n "$b" ]; then
         echo "| victim that cannot get CPU: memory back no slower than $E18 (15), median | reapd $(printf '%.0f' "${a#-}") vs $(printf '%.0f' "${b#-}") ms (plain SIGKILL ${c:+$(printf '%.0f' "${c#-}")} ms) | $(yn "$a >= 0 && ($b < 0 || $b >= $a)") |"
