@@ -6,14 +6,17 @@
 # bench/out/RESULTS.md and PNGs.
 #
 # Usage: bench/run.sh [full|quick] [BUILD_DIR]   (root, earlyoom and gnuplot installed)
-#   full (the default): the committed figures, on a quiet machine: ~95 minutes, of which the
+#   full (the default): the committed figures, on a quiet machine: ~120 minutes, of which the
 #   reserve sweep (bench-reserve.sh: canary, three episodes, five thresholds, twice) takes ~75.
-#   quick: a check of every part, short and with one threshold: ~25 minutes.
+#   quick: a check of every part, short and with one threshold: ~35 minutes.
 #   BUILD_DIR defaults to build-bench (set up with meson if missing). bench/peers.sh fetches and
 #   builds earlyoom 1.8.2 and installs nohang the first time (apt-get; cached afterwards).
 #   Defaults of a full run, each settable: IDLE_SECS=60 KILL_RUNS=7 FROZEN_RUNS=3 PSI_SAMPLES=30
-#   SCAN_SECS=10 RECLAIM_SIZES=1,2,4 POOL_RUNS=5 (and bench-reserve.sh's THRESHOLDS, REPEATS, EPISODES, ...)
-#   ONLY="psi kill": rerun only these parts (idle kill scan select psi reclaim pool reserve) when their
+#   SCAN_SECS=10 RECLAIM_SIZES=1,2,4 POOL_RUNS=5 SWEEP_SIZES=1,4,12 SWEEP_RUNS=3 CONTENDED_RUNS=5
+#   (and bench-reserve.sh's THRESHOLDS, REPEATS, EPISODES, ...); a sweep size is skipped when
+#   MemAvailable is under it plus 6 GB (12 GB needs 18).
+#   ONLY="psi kill": rerun only these parts (idle kill scan select psi reclaim pool sweep
+#   contended reserve) when their
 #   figures were disturbed by other load, keep the rest of bench/out, and rebuild the report.
 #
 # Safety: earlyoom and nohang kill the biggest process they can see, so they only ever run
@@ -35,6 +38,7 @@ if [ "$MODE" = quick ]; then
     IDLE_SECS=${IDLE_SECS:-20} KILL_RUNS=${KILL_RUNS:-2} FROZEN_RUNS=${FROZEN_RUNS:-1}
     PSI_SAMPLES=${PSI_SAMPLES:-5} SCAN_SECS=${SCAN_SECS:-3} RECLAIM_SIZES=${RECLAIM_SIZES:-1}
     POOL_RUNS=${POOL_RUNS:-2}
+    SWEEP_SIZES=${SWEEP_SIZES:-1,4} SWEEP_RUNS=${SWEEP_RUNS:-1} CONTENDED_RUNS=${CONTENDED_RUNS:-2}
 fi
 IDLE_SECS=${IDLE_SECS:-60}
 KILL_RUNS=${KILL_RUNS:-7}
@@ -43,9 +47,12 @@ PSI_SAMPLES=${PSI_SAMPLES:-30}
 SCAN_SECS=${SCAN_SECS:-10}
 RECLAIM_SIZES=${RECLAIM_SIZES:-1,2,4}
 POOL_RUNS=${POOL_RUNS:-5}
+SWEEP_SIZES=${SWEEP_SIZES:-1,4,12}
+SWEEP_RUNS=${SWEEP_RUNS:-3}
+CONTENDED_RUNS=${CONTENDED_RUNS:-5}
 
 [ "$(id -u)" = 0 ] || { echo "bench/run.sh: needs root (cgroups, namespaces, tracefs)" >&2; exit 1; }
-for t in earlyoom gnuplot unshare nsenter bc; do
+for t in earlyoom gnuplot unshare nsenter bc chrt taskset flock; do
     command -v "$t" >/dev/null || { echo "bench/run.sh: $t is missing" >&2; exit 1; }
 done
 [ -d "$BUILD" ] || meson setup "$BUILD" "$ROOT" >&2
@@ -79,6 +86,9 @@ section psi bash "$B/bench-psi.sh" "$BUILD" "$OUT" "$PSI_SAMPLES" 1000
 section reclaim-stdout "$BUILD/bench/bench-reclaim" --out "$OUT" --sizes "$RECLAIM_SIZES" --timeout 5
 # bench-pool writes OUT/pool.md and pool.dat itself: 8 frozen members of 512 MB, 1 reaper thread vs the default
 section pool-stdout "$BUILD/bench/bench-pool" --out "$OUT" --runs "$POOL_RUNS"
+# a stuck victim by size, and a victim that cannot get CPU; both draw their own plots
+section sweep bash "$B/bench-sweep.sh" "$BUILD" "$OUT" "$SWEEP_RUNS" "$SWEEP_SIZES"
+section contended bash "$B/bench-contended.sh" "$BUILD" "$OUT" "$CONTENDED_RUNS"
 # last: it pushes the whole machine to its edge, which would disturb what follows; it draws its own plots
 section reserve bash "$B/bench-reserve.sh" "$BUILD" "$OUT" "$MODE"
 
@@ -151,7 +161,7 @@ reserve_line() {
     echo "nohang $NOHANG_VERSION (Debian 12). Load average (1/5/15 min) when each part started:"
     echo "idle $(cat "$OUT/idle.load"), kill $(cat "$OUT/kill.load"), scan $(cat "$OUT/scan.load"),"
     echo "select $(cat "$OUT/select.load"), psi $(cat "$OUT/psi.load"), reclaim $(cat "$OUT/reclaim-stdout.load"),"
-    echo "pool $(cat "$OUT/pool-stdout.load" 2>/dev/null || echo -),"
+    echo "pool $(cat "$OUT/pool-stdout.load" 2>/dev/null || echo -), sweep $(cat "$OUT/sweep.load" 2>/dev/null || echo -), contended $(cat "$OUT/contended.load" 2>/dev/null || echo -),"
     echo "reserve $(cat "$OUT/reserve.load") (UTC)."
     echo "The killers always ran in the same run, on the same workload, one right after the other."
     echo
@@ -198,6 +208,20 @@ reserve_line() {
     echo "| stuck victim's memory back ≥ 10× sooner than $E17 (7) | ≥ $(ratio "${e17_frz_b#-}" "${r_frz_b#-}")× | $(yn "${e17_frz_b#-} >= 10 * ${r_frz_b#-}") |"
     echo "| stuck victim's memory back no slower than $E18 (15), 1.5 GB | $(printf '%.0f' "${r_frz_b#-}") vs $(printf '%.0f' "${e18_frz_b#-}") ms$(case $e18_frz_b in -[0-9]*) echo " (not back)" ;; esac) | $(yn "${e18_frz_b#-} >= ${r_frz_b#-}") |"
     echo "| pool: 8 frozen members of 512 MB back ≥ 1.6× sooner with the default than with 1 thread (15) | ${pool_x:--}× (${pool_t:--} threads) | $(yn "${pool_x:-0} >= 1.6") |"
+    # sweep.dat: gb killer ...; column 6 SIGKILL -> back (negative: not back); contended.dat: column 5
+    swmed() { [ -s "$OUT/sweep.dat" ] && awk -v g="$1" -v k="$2" '$1 == g && $2 == k && $6 != "-" {print $6}' "$OUT/sweep.dat" |
+        sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else if (NR) print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+    for g in ${SWEEP_SIZES//,/ }; do
+        a=$(swmed "$g" reapd) b=$(swmed "$g" "$E18")
+        [ -n "$a" ] && [ -n "$b" ] || continue
+        echo "| stuck victim's memory back no slower than $E18 (15), $g GB, median | $(printf '%.0f' "${a#-}")$([ "${a#-}" != "$a" ] && echo " (not back)") vs $(printf '%.0f' "${b#-}")$([ "${b#-}" != "$b" ] && echo " (not back)") ms | $(yn "$a >= 0 && ($b < 0 || $b >= $a)") |"
+    done
+    ctmed() { [ -s "$OUT/contended.dat" ] && awk -v k="$1" '$1 == k && $5 != "-" {print $5}' "$OUT/contended.dat" |
+        sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else if (NR) print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+    a=$(ctmed reapd) b=$(ctmed "$E18") c=$(ctmed sigkill)
+    if [ -n "$a" ] && [ -n "$b" ]; then
+        echo "| victim that cannot get CPU: memory back no slower than $E18 (15), median | reapd $(printf '%.0f' "${a#-}") vs $(printf '%.0f' "${b#-}") ms (plain SIGKILL ${c:+$(printf '%.0f' "${c#-}")} ms) | $(yn "$a >= 0 && ($b < 0 || $b >= $a)") |"
+    fi
     echo "| PSI event → kill p99 ≤ 5 ms with 1 000 processes (5) | ${psi99} ms | $(yn "${psi99} <= 5") |"
     # bench-select's median ms for N sleepers and a victim row (adj: a clear one, none: no clear one), column C
     sel() { awk -F'|' -v n="$1" -v v="$2" -v c="$3" '$2 + 0 == n && $3 ~ v { x = $c; gsub(/[ a-z]/, "", x); print x; exit }' "$OUT/select.md"; }
@@ -248,6 +272,18 @@ reserve_line() {
     cat "$OUT/pool.md" 2>/dev/null || echo "(not run)"
     echo
     echo "![pool](pool.png)"
+    echo
+    echo "## A stuck victim by size, against one thread's direct process_mrelease() (bench/bench-sweep.sh)"
+    echo
+    cat "$OUT/sweep.md"
+    echo
+    echo "![sweep](sweep.png)"
+    echo
+    echo "## A victim that cannot get CPU (bench/bench-contended.sh)"
+    echo
+    cat "$OUT/contended.md"
+    echo
+    echo "![contended](contended.png)"
     echo
     echo "## What a user feels: a responsiveness canary, and the smallest safe reserve (bench/bench-reserve.sh)"
     echo
