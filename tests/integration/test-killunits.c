@@ -57,27 +57,6 @@ static bool dies(pid_t pid)
         return !lab_alive(pid);
 }
 
-static void roots_init(struct cgroup_roots *roots)
-{
-        char buf[PATH_MAX + 32] = "";
-        int fd;
-
-        memset(roots, 0, sizeof(*roots));
-        strlcpy0(roots->v2, "/sys/fs/cgroup/unified", sizeof(roots->v2));
-        if (access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) < 0)
-                strlcpy0(roots->v2, "/sys/fs/cgroup", sizeof(roots->v2));
-        strlcpy0(roots->v1_memory, "/sys/fs/cgroup/memory", sizeof(roots->v1_memory));
-        snprintf(buf, sizeof(buf), "%s/cgroup.controllers", roots->v2);
-        fd = open(buf, O_RDONLY | O_CLOEXEC);
-        if (fd >= 0) {
-                ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-                buf[n > 0 ? n : 0] = '\0';
-                roots->v2_has_memory = strstr(buf, "memory") != NULL;
-                close(fd);
-        }
-}
-
 static void test_group(struct reaper *reaper, int proc_dirfd)
 {
         pid_t a = lab_spawn_sleeper(NULL, 0), b = lab_spawn_sleeper(NULL, a), c = lab_spawn_sleeper(NULL, a);
@@ -186,7 +165,7 @@ static void test_cgroup(struct reaper *reaper, int proc_dirfd)
         CHECK(cg && cg->unified && cg->memory, "scratch cgroup");
         if (!cg)
                 return;
-        roots_init(&roots);
+        lab_cgroup_roots(&roots);
         e = lab_spawn_sleeper(cg, -1);
         f = lab_spawn_sleeper(cg, -1);
         g = lab_spawn_sleeper(NULL, -1);
@@ -300,7 +279,7 @@ static void test_big_unit(struct reaper *reaper, int proc_dirfd, enum big_how ho
                 CHECK(false, "scratch cgroup");
                 return;
         }
-        roots_init(&roots);
+        lab_cgroup_roots(&roots);
         if (how == BIG_CGROUP_PIDS)
                 roots.v2[0] = '\0'; /* the v1 memory hierarchy: no cgroup.kill there */
         CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "PR_SET_CHILD_SUBREAPER");
