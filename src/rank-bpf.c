@@ -38,7 +38,7 @@ struct rank_bpf {
  * REAPD_BPF_LOG=1 in the environment lets its warnings through, to tell why a kernel refused
  * the program (reapd(8), BPF ranking).
  */
-static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
+_printf_(2, 0) static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
         static int verbose = -1;
 
