@@ -223,14 +223,18 @@ struct kill_request {
  * each process (ptrace access: CAP_SYS_PTRACE), pidfd first as members are; init, kernel threads
  * and processes outside the scope are spared, adj -1000 is not (the kernel's rule).
  *
- * Group and cgroup kills first check the victim itself; if it is gone, reused, protected or
- * outside the scope, nobody is signalled. Members with oom_score_adj -1000 are skipped, except by cgroup.kill,
- * which the kernel applies to the whole subtree.
+ * Group and cgroup kills first check and signal the victim itself; if it is gone, reused,
+ * protected or outside the scope, nobody is signalled. Then cgroup.kill, wherever the file is
+ * (its path read while the victim's pidfd was held), or each member in turn, signalled as it is
+ * listed, whatever the unit's size: pidfds are kept for at most KILL_MAX_PIDS members and half
+ * of what RLIMIT_NOFILE leaves, the others are signalled through a pidfd closed at once
+ * (n_unheld). Members with oom_score_adj -1000 are skipped, except by cgroup.kill, which the
+ * kernel applies to the whole subtree. Kernel threads are never members.
  *
  * Returns, about the victim: 0 signalled (see op for the other members), KILL_GONE,
  * KILL_REUSED, KILL_PROTECTED, KILL_OUTSIDE, KILL_DRY_RUN, or a negative errno: -EPERM (not allowed to
  * signal it), -EBUSY (the previous op was not kill_op_done()'d), -EINVAL (bad request, the victim is the
- * caller itself, or a cgroup kill of the root cgroup),
+ * caller itself, a cgroup kill of the root cgroup, or a process-group kill of group 0 or 1),
  * other -errno from /proc or the cgroup files. On success or a positive code @op is filled
  * and must be kill_op_done()'d; on a negative errno @op is untouched and nothing was signalled
  * (except -EPERM for a member: that is per target, with 0 returned). Does not allocate.
