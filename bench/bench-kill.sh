@@ -171,7 +171,7 @@ run_one() {
     if [ -n "$ss0" ] && [ -n "$ss1" ]; then
         read -r cpu_ms wait_ms < <(echo "$ss0 $ss1" | awk '{printf "%.3f %.3f\n", ($4 - $1) / 1e6, ($5 - $2) / 1e6}')
     fi
-    grep -v '^#' "$TRACE/trace" | awk -v tid="$caller" '{
+    { grep -v '^#' "$TRACE/trace" || true; } | awk -v tid="$caller" '{
         n = split($1, c, "-"); if (c[n] != tid) next
         for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) break
         if ($(i + 1) !~ /^sys_process_mrelease/) next
