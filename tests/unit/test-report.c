@@ -86,6 +86,47 @@ static void test_fields(void **state)
         assert_non_null(strstr(report_field_get(&f, "MESSAGE"), "via process_mrelease"));
 }
 
+/* A group or cgroup kill says how, and what became of its members; a process kill only how. */
+static void test_unit_members(void **state)
+{
+        struct kill_report r = sample;
+        struct report_fields f;
+
+        r.kill_method = "pidfd";
+        r.n_alive = -1;
+        report_kill_fields(&r, &f);
+        assert_string_equal(report_field_get(&f, "KILL_METHOD"), "pidfd");
+        assert_null(report_field_get(&f, "MEMBERS_ALIVE"));
+        assert_null(strstr(report_field_get(&f, "MESSAGE"), "signalled by"));
+
+        r.kill_unit = "process-group";
+        r.kill_method = "cgroup.kill";
+        r.n_killed = 5000;
+        r.n_failed = 2;
+        r.n_protected = 1;
+        r.n_unreleased = 4552;
+        r.n_alive = 0;
+        r.truncated = true;
+        report_kill_fields(&r, &f);
+        assert_string_equal(report_field_get(&f, "KILL_METHOD"), "cgroup.kill");
+        assert_string_equal(report_field_get(&f, "KILLED_COUNT"), "5000");
+        assert_string_equal(report_field_get(&f, "MEMBERS_FAILED"), "2");
+        assert_string_equal(report_field_get(&f, "MEMBERS_PROTECTED"), "1");
+        assert_string_equal(report_field_get(&f, "MEMBERS_UNRELEASED"), "4552");
+        assert_string_equal(report_field_get(&f, "MEMBERS_ALIVE"), "0");
+        assert_string_equal(report_field_get(&f, "MEMBERS_TRUNCATED"), "1");
+        assert_non_null(
+                strstr(report_field_get(&f, "MESSAGE"),
+                       "5000 processes signalled by cgroup.kill, 2 could not be, 1 spared (oom_score_adj "
+                       "-1000), 0 alive at the end, not all listed"));
+
+        /* not known: no MEMBERS_ALIVE, nothing said of it */
+        r.n_alive = -1;
+        report_kill_fields(&r, &f);
+        assert_null(report_field_get(&f, "MEMBERS_ALIVE"));
+        assert_null(strstr(report_field_get(&f, "MESSAGE"), "alive"));
+}
+
 static void test_dry_run_and_error(void **state)
 {
         static struct report_fields f;
@@ -172,7 +213,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fields),     cmocka_unit_test(test_dry_run_and_error),
                 cmocka_unit_test(test_rehearsal),  cmocka_unit_test(test_instance),
-                cmocka_unit_test(test_truncation),
+                cmocka_unit_test(test_truncation), cmocka_unit_test(test_unit_members),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
