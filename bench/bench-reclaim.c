@@ -174,8 +174,10 @@ static void print_table(FILE *f, const struct result *r, size_t n, double timeou
                 else
                         fprintf(f, "- | - |\n");
         }
-        fprintf(f, "\nThe reference is the direct method: this thread's own process_mrelease() call, timed alone;\n"
-                   "reclaim time runs from the kill until 90%% of the victim left its memory cgroup; GB = GiB.\n");
+        fprintf(f, "\nThe reference is the direct method: this thread's own process_mrelease() call, timed "
+                   "alone;\n"
+                   "reclaim time runs from the kill until 90%% of the victim left its memory cgroup; GB = "
+                   "GiB.\n");
 }
 
 static int plot(const char *out, const struct result *r, size_t n, double timeout_ms)
@@ -222,9 +224,12 @@ static int plot(const char *out, const struct result *r, size_t n, double timeou
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"hog", required_argument, NULL, 'H'},   {"out", required_argument, NULL, 'o'},
-                {"sizes", required_argument, NULL, 's'}, {"timeout", required_argument, NULL, 't'},
-                {"frozen-only", no_argument, NULL, 'F'}, {"help", no_argument, NULL, 'h'},
+                {"hog", required_argument, NULL, 'H'},
+                {"out", required_argument, NULL, 'o'},
+                {"sizes", required_argument, NULL, 's'},
+                {"timeout", required_argument, NULL, 't'},
+                {"frozen-only", no_argument, NULL, 'F'},
+                {"help", no_argument, NULL, 'h'},
                 {},
         };
         const char *hog = HOG_DEFAULT, *out = BENCH_OUT_DEFAULT;
@@ -258,7 +263,8 @@ int main(int argc, char **argv)
                         timeout_ms = atof(optarg) * 1000;
                         break;
                 default:
-                        printf("usage: %s [--hog PATH] [--out DIR] [--sizes 1,2,4,8] [--timeout SEC] [--frozen-only]\n",
+                        printf("usage: %s [--hog PATH] [--out DIR] [--sizes 1,2,4,8] [--timeout SEC] "
+                               "[--frozen-only]\n",
                                argv[0]);
                         return c == 'h' ? 0 : 2;
                 }
