@@ -15,6 +15,8 @@
 
 #include "lab.h"
 
+int lab_failures;
+
 #define CG_ROOT "/sys/fs/cgroup"
 /* Filling memory runs at 0.5-0.7 GB/s here: 8 GB takes ~15 s, so give a hog two minutes. */
 #define HOG_READY_TIMEOUT_MS 120000

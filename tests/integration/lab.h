@@ -10,9 +10,24 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "kill.h"
+
+/* Failed LAB_CHECK()s so far; a test exits 1 if any. */
+extern int lab_failures;
+
+/* LAB_CHECK(cond, fmt, ...): on failure, count it and print "FAIL file:line: cond: message"; go on. */
+#define LAB_CHECK(cond, ...)                                                                                \
+        do {                                                                                                \
+                if (!(cond)) {                                                                              \
+                        lab_failures++;                                                                     \
+                        printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                              \
+                        printf(__VA_ARGS__);                                                                \
+                        printf("\n");                                                                       \
+                }                                                                                           \
+        } while (0)
 
 #define LAB_MAX_CGROUPS 16
 

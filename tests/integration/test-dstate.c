@@ -72,18 +72,6 @@ void *realloc(void *p, size_t n)
 #define ALLOCS() 0L
 #endif
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                                    \
-        do {                                                                                                \
-                if (!(cond)) {                                                                              \
-                        failures++;                                                                         \
-                        printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                              \
-                        printf(__VA_ARGS__);                                                                \
-                        printf("\n");                                                                       \
-                }                                                                                           \
-        } while (0)
-
 static bool frozen_state(const struct lab_cgroup *cg, pid_t pid)
 {
         char buf[32] = "";
@@ -109,18 +97,18 @@ static void run_mrelease(const char *hog, unsigned size_mb, int proc_dirfd, stru
         pid_t pid;
         int r;
 
-        CHECK(cg && cg->freezer && cg->memory, "scratch cgroup");
+        LAB_CHECK(cg && cg->freezer && cg->memory, "scratch cgroup");
         if (!cg)
                 return;
         pid = lab_spawn_hog(hog, size_mb, cg);
-        CHECK(pid > 0, "spawn hog: %d", (int)pid);
+        LAB_CHECK(pid > 0, "spawn hog: %d", (int)pid);
         if (pid <= 0)
                 return;
         usage0 = lab_memcg_usage(cg);
-        CHECK(usage0 >= (uint64_t)(size_mb * MB * 0.95), "hog charged %.0f MB", usage0 / MB);
-        CHECK(lab_freeze(cg, true) == 0, "freeze");
-        CHECK(frozen_state(cg, pid), "hog state '%c' before the kill", lab_proc_state(pid));
-        CHECK(lab_victim_of(proc_dirfd, pid, &v) == 0, "identity");
+        LAB_CHECK(usage0 >= (uint64_t)(size_mb * MB * 0.95), "hog charged %.0f MB", usage0 / MB);
+        LAB_CHECK(lab_freeze(cg, true) == 0, "freeze");
+        LAB_CHECK(frozen_state(cg, pid), "hog state '%c' before the kill", lab_proc_state(pid));
+        LAB_CHECK(lab_victim_of(proc_dirfd, pid, &v) == 0, "identity");
         req.victim = &v;
         avail0 = lab_memavailable();
 
@@ -133,11 +121,11 @@ static void run_mrelease(const char *hog, unsigned size_mb, int proc_dirfd, stru
         COUNT_ALLOCS(false);
         allocs = ALLOCS();
 
-        CHECK(r == 0, "kill_start: %d", r);
-        CHECK(!op.release_pending, "release still pending after %.0f ms", t_collect - t0);
-        CHECK(op.n_released == 1 && op.targets && op.targets[0].release == 0, "released %zu, release %d",
-              op.n_released, op.targets ? op.targets[0].release : 0);
-        CHECK(allocs == 0, "%ld allocations on the kill path", allocs);
+        LAB_CHECK(r == 0, "kill_start: %d", r);
+        LAB_CHECK(!op.release_pending, "release still pending after %.0f ms", t_collect - t0);
+        LAB_CHECK(op.n_released == 1 && op.targets && op.targets[0].release == 0, "released %zu, release %d",
+                  op.n_released, op.targets ? op.targets[0].release : 0);
+        LAB_CHECK(allocs == 0, "%ld allocations on the kill path", allocs);
 
         for (;;) {
                 usage = lab_memcg_usage(cg);
@@ -150,10 +138,10 @@ static void run_mrelease(const char *hog, unsigned size_mb, int proc_dirfd, stru
                 usleep(1000);
         }
         avail1 = lab_memavailable();
-        CHECK(t_back >= 0 && t_back <= RECLAIM_DEADLINE_MS,
-              "memory back after %.1f ms (usage %.0f -> %.0f MB)", t_back, usage0 / MB, usage / MB);
-        CHECK(frozen_state(cg, pid), "victim no longer frozen/D ('%c'): the test proves nothing",
-              lab_proc_state(pid));
+        LAB_CHECK(t_back >= 0 && t_back <= RECLAIM_DEADLINE_MS,
+                  "memory back after %.1f ms (usage %.0f -> %.0f MB)", t_back, usage0 / MB, usage / MB);
+        LAB_CHECK(frozen_state(cg, pid), "victim no longer frozen/D ('%c'): the test proves nothing",
+                  lab_proc_state(pid));
         printf("mrelease: %u MB hog, frozen (state %c): memcg usage %.0f -> %.0f MB (%.0f MB freed) in %.1f "
                "ms "
                "after kill_start; process_mrelease took %.1f ms (%.2f GB/s); MemAvailable +%.0f MB; "
@@ -176,25 +164,25 @@ static void run_control(const char *hog, unsigned size_mb)
         if (!cg)
                 return;
         pid = lab_spawn_hog(hog, size_mb, cg);
-        CHECK(pid > 0, "spawn hog: %d", (int)pid);
+        LAB_CHECK(pid > 0, "spawn hog: %d", (int)pid);
         if (pid <= 0)
                 return;
         usage0 = lab_memcg_usage(cg);
-        CHECK(lab_freeze(cg, true) == 0, "freeze");
-        CHECK(frozen_state(cg, pid), "control hog state '%c'", lab_proc_state(pid));
+        LAB_CHECK(lab_freeze(cg, true) == 0, "freeze");
+        LAB_CHECK(frozen_state(cg, pid), "control hog state '%c'", lab_proc_state(pid));
         t0 = lab_now_ms();
-        CHECK(kill(pid, SIGKILL) == 0, "kill");
+        LAB_CHECK(kill(pid, SIGKILL) == 0, "kill");
         while (lab_now_ms() - t0 < CONTROL_WAIT_MS)
                 usleep(50000);
         usage = lab_memcg_usage(cg);
-        CHECK(usage >= usage0 - (uint64_t)(size_mb * MB * (1 - BACK_SHARE)),
-              "plain SIGKILL freed %.0f MB of a frozen task", (usage0 - usage) / MB);
-        CHECK(frozen_state(cg, pid), "control victim no longer frozen");
+        LAB_CHECK(usage >= usage0 - (uint64_t)(size_mb * MB * (1 - BACK_SHARE)),
+                  "plain SIGKILL freed %.0f MB of a frozen task", (usage0 - usage) / MB);
+        LAB_CHECK(frozen_state(cg, pid), "control victim no longer frozen");
         printf("control: plain SIGKILL, frozen (state %c): memcg usage %.0f -> %.0f MB after %.0f ms (%.0f "
                "MB "
                "freed)\n",
                lab_proc_state(pid), usage0 / MB, usage / MB, CONTROL_WAIT_MS, (usage0 - usage) / MB);
-        CHECK(lab_freeze(cg, false) == 0, "thaw");
+        LAB_CHECK(lab_freeze(cg, false) == 0, "thaw");
         t_thawed = lab_now_ms();
         while (lab_memcg_usage(cg) > usage0 / 10 && lab_now_ms() - t_thawed < 5000)
                 usleep(1000);
@@ -232,6 +220,6 @@ int main(int argc, char **argv)
         run_control(argv[1], size_mb);
 
         close(proc_dirfd);
-        printf("%s\n", failures ? "FAIL" : "PASS");
-        return failures ? 1 : 0;
+        printf("%s\n", lab_failures ? "FAIL" : "PASS");
+        return lab_failures ? 1 : 0;
 }

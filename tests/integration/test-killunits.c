@@ -35,18 +35,6 @@
 /* Killed sleepers exit in microseconds; a second is a generous bound. */
 #define DEATH_TIMEOUT_MS 1000.0
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                                    \
-        do {                                                                                                \
-                if (!(cond)) {                                                                              \
-                        failures++;                                                                         \
-                        printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                              \
-                        printf(__VA_ARGS__);                                                                \
-                        printf("\n");                                                                       \
-                }                                                                                           \
-        } while (0)
-
 /* Waits until @pid is a zombie or gone; true if it died. Does not reap. */
 static bool dies(pid_t pid)
 {
@@ -67,15 +55,15 @@ static void test_group(struct reaper *reaper, int proc_dirfd)
         struct kill_op op = {0};
         int r;
 
-        CHECK(a > 0 && b > 0 && c > 0 && d > 0, "sleepers");
-        CHECK(getpgid(b) == a && getpgid(c) == a && getpgid(d) == d, "process groups");
-        CHECK(lab_victim_of(proc_dirfd, a, &v) == 0, "identity");
+        LAB_CHECK(a > 0 && b > 0 && c > 0 && d > 0, "sleepers");
+        LAB_CHECK(getpgid(b) == a && getpgid(c) == a && getpgid(d) == d, "process groups");
+        LAB_CHECK(lab_victim_of(proc_dirfd, a, &v) == 0, "identity");
         r = kill_start(reaper, &req, &op);
-        CHECK(r == 0, "kill_start: %d", r);
-        CHECK(op.n_targets == 3 && op.n_signalled == 3, "targets %zu, signalled %zu", op.n_targets,
-              op.n_signalled);
-        CHECK(dies(a) && dies(b) && dies(c), "group members alive");
-        CHECK(lab_alive(d), "D, outside the group, was killed");
+        LAB_CHECK(r == 0, "kill_start: %d", r);
+        LAB_CHECK(op.n_targets == 3 && op.n_signalled == 3, "targets %zu, signalled %zu", op.n_targets,
+                  op.n_signalled);
+        LAB_CHECK(dies(a) && dies(b) && dies(c), "group members alive");
+        LAB_CHECK(lab_alive(d), "D, outside the group, was killed");
         printf("process group: %zu of the group signalled, outsider alive: %s\n", op.n_signalled,
                lab_alive(d) ? "yes" : "NO");
         kill_op_done(&op);
@@ -115,7 +103,7 @@ static void test_group_forking(struct reaper *reaper, int proc_dirfd)
         int r;
 
         /* its orphans come to us, to be reaped here and not left as zombies */
-        CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "PR_SET_CHILD_SUBREAPER");
+        LAB_CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "PR_SET_CHILD_SUBREAPER");
         h = fork();
         if (h == 0) {
                 setpgid(0, 0);
@@ -126,18 +114,18 @@ static void test_group_forking(struct reaper *reaper, int proc_dirfd)
                         usleep(100);
                 }
         }
-        CHECK(h > 0, "fork");
+        LAB_CHECK(h > 0, "fork");
         if (h <= 0)
                 return;
         setpgid(h, h); /* also from here, so the group exists before we look */
         usleep(30 * 1000);
-        CHECK(lab_victim_of(proc_dirfd, h, &v) == 0, "identity");
+        LAB_CHECK(lab_victim_of(proc_dirfd, h, &v) == 0, "identity");
         r = kill_start(reaper, &req, &op);
-        CHECK(r == 0, "kill_start: %d", r);
+        LAB_CHECK(r == 0, "kill_start: %d", r);
         for (end = lab_now_ms() + DEATH_TIMEOUT_MS; lab_now_ms() < end; usleep(1000))
                 if ((left = group_alive(h)) == 0)
                         break;
-        CHECK(left == 0, "%u members of the forking group alive after its kill", left);
+        LAB_CHECK(left == 0, "%u members of the forking group alive after its kill", left);
         printf("forking group: %zu signalled, %zu of them listed by a later pass, %u left alive\n",
                op.n_signalled, op.n_late, left);
         kill_op_done(&op);
@@ -162,23 +150,23 @@ static void test_cgroup(struct reaper *reaper, int proc_dirfd)
         pid_t e, f, g;
         int r;
 
-        CHECK(cg && cg->unified && cg->memory, "scratch cgroup");
+        LAB_CHECK(cg && cg->unified && cg->memory, "scratch cgroup");
         if (!cg)
                 return;
         lab_cgroup_roots(&roots);
         e = lab_spawn_sleeper(cg, -1);
         f = lab_spawn_sleeper(cg, -1);
         g = lab_spawn_sleeper(NULL, -1);
-        CHECK(e > 0 && f > 0 && g > 0, "sleepers");
-        CHECK(lab_victim_of(proc_dirfd, e, &v) == 0, "identity");
+        LAB_CHECK(e > 0 && f > 0 && g > 0, "sleepers");
+        LAB_CHECK(lab_victim_of(proc_dirfd, e, &v) == 0, "identity");
         r = kill_start(reaper, &req, &op);
-        CHECK(r == 0, "kill_start: %d", r);
+        LAB_CHECK(r == 0, "kill_start: %d", r);
         /* after cgroup.kill, members are listed for their release: one may be gone already */
-        CHECK(op.n_signalled == 2 && (op.n_targets == 2 || op.cgroup_kill), "targets %zu, signalled %zu",
-              op.n_targets, op.n_signalled);
-        CHECK(op.cgroup_kill, "cgroup.kill, there on the cgroup2 tree of this host, not used");
-        CHECK(dies(e) && dies(f), "cgroup members alive");
-        CHECK(lab_alive(g), "G, outside the cgroup, was killed");
+        LAB_CHECK(op.n_signalled == 2 && (op.n_targets == 2 || op.cgroup_kill), "targets %zu, signalled %zu",
+                  op.n_targets, op.n_signalled);
+        LAB_CHECK(op.cgroup_kill, "cgroup.kill, there on the cgroup2 tree of this host, not used");
+        LAB_CHECK(dies(e) && dies(f), "cgroup members alive");
+        LAB_CHECK(lab_alive(g), "G, outside the cgroup, was killed");
         printf("cgroup %s: %zu signalled (%s), outsider alive: %s, warn_once %#x\n", cg->name,
                op.n_signalled, op.cgroup_kill ? "cgroup.kill" : "pid by pid", lab_alive(g) ? "yes" : "NO",
                op.warn_once);
@@ -276,34 +264,34 @@ static void test_big_unit(struct reaper *reaper, int proc_dirfd, enum big_how ho
         int r;
 
         if (how != BIG_PGROUP && !(cg && cg->unified && cg->memory)) {
-                CHECK(false, "scratch cgroup");
+                LAB_CHECK(false, "scratch cgroup");
                 return;
         }
         lab_cgroup_roots(&roots);
         if (how == BIG_CGROUP_PIDS)
                 roots.v2[0] = '\0'; /* the v1 memory hierarchy: no cgroup.kill there */
-        CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "PR_SET_CHILD_SUBREAPER");
+        LAB_CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "PR_SET_CHILD_SUBREAPER");
         leader = spawn_big_group(cg, BIG_UNIT);
-        CHECK(leader > 0, "%s of %u: spawn", names[how], BIG_UNIT);
+        LAB_CHECK(leader > 0, "%s of %u: spawn", names[how], BIG_UNIT);
         if (leader <= 0)
                 goto out;
-        CHECK(group_alive(leader) == BIG_UNIT, "%u members before the kill", group_alive(leader));
-        CHECK(lab_victim_of(proc_dirfd, leader, &v) == 0, "identity");
+        LAB_CHECK(group_alive(leader) == BIG_UNIT, "%u members before the kill", group_alive(leader));
+        LAB_CHECK(lab_victim_of(proc_dirfd, leader, &v) == 0, "identity");
         t0 = lab_now_ms();
         r = kill_start(reaper, &req, &op);
-        CHECK(r == 0, "kill_start: %d", r);
-        CHECK(op.n_signalled == BIG_UNIT && op.n_failed == 0 && !op.truncated,
-              "%s: signalled %zu of %u, failed %zu, truncated %d", names[how], op.n_signalled, BIG_UNIT,
-              op.n_failed, op.truncated);
-        CHECK(op.cgroup_kill == (how == BIG_CGROUP_KILL), "cgroup.kill used: %d", op.cgroup_kill);
-        CHECK(op.n_unheld > 0 && op.n_targets < BIG_UNIT, "every pidfd kept (%zu), the limit never reached",
-              op.n_targets);
+        LAB_CHECK(r == 0, "kill_start: %d", r);
+        LAB_CHECK(op.n_signalled == BIG_UNIT && op.n_failed == 0 && !op.truncated,
+                  "%s: signalled %zu of %u, failed %zu, truncated %d", names[how], op.n_signalled, BIG_UNIT,
+                  op.n_failed, op.truncated);
+        LAB_CHECK(op.cgroup_kill == (how == BIG_CGROUP_KILL), "cgroup.kill used: %d", op.cgroup_kill);
+        LAB_CHECK(op.n_unheld > 0 && op.n_targets < BIG_UNIT,
+                  "every pidfd kept (%zu), the limit never reached", op.n_targets);
         for (end = lab_now_ms() + 10 * DEATH_TIMEOUT_MS; lab_now_ms() < end; usleep(2000))
                 if ((left = group_alive(leader)) == 0)
                         break;
-        CHECK(left == 0, "%s: %u of %u alive after the kill", names[how], left, BIG_UNIT);
+        LAB_CHECK(left == 0, "%s: %u of %u alive after the kill", names[how], left, BIG_UNIT);
         alive = kill_count_alive(reaper, &req, &op);
-        CHECK(alive == 0, "kill_count_alive: %ld", alive);
+        LAB_CHECK(alive == 0, "kill_count_alive: %ld", alive);
         printf("%s of %u, RLIMIT_NOFILE 1024: %zu signalled (%zu without a pidfd kept), %zu failed, "
                "%u alive after %.0f ms, kill_count_alive %ld\n",
                names[how], BIG_UNIT, op.n_signalled, op.n_unheld, op.n_failed, left, lab_now_ms() - t0,
@@ -343,12 +331,13 @@ int main(void)
         test_group_forking(reaper, proc_dirfd);
         test_cgroup(reaper, proc_dirfd);
         /* Debian's default soft limit, as under `ulimit -n 1024` */
-        CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0 && (rl.rlim_cur = 1024, setrlimit(RLIMIT_NOFILE, &rl) == 0),
-              "RLIMIT_NOFILE 1024");
+        LAB_CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+                          (rl.rlim_cur = 1024, setrlimit(RLIMIT_NOFILE, &rl) == 0),
+                  "RLIMIT_NOFILE 1024");
         test_big_unit(reaper, proc_dirfd, BIG_PGROUP);
         test_big_unit(reaper, proc_dirfd, BIG_CGROUP_PIDS);
         test_big_unit(reaper, proc_dirfd, BIG_CGROUP_KILL);
         close(proc_dirfd);
-        printf("%s\n", failures ? "FAIL" : "PASS");
-        return failures ? 1 : 0;
+        printf("%s\n", lab_failures ? "FAIL" : "PASS");
+        return lab_failures ? 1 : 0;
 }

@@ -106,18 +106,6 @@ void free(void *p)
         __libc_free(p);
 }
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                                    \
-        do {                                                                                                \
-                if (!(cond)) {                                                                              \
-                        failures++;                                                                         \
-                        printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                              \
-                        printf(__VA_ARGS__);                                                                \
-                        printf("\n");                                                                       \
-                }                                                                                           \
-        } while (0)
-
 static void arm(void)
 {
         atomic_store(&n_allocs, 0);
@@ -214,7 +202,7 @@ int main(int argc, char **argv)
         }
         alarm(60);
         proc_dirfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        CHECK(proc_dirfd >= 0, "open /proc");
+        LAB_CHECK(proc_dirfd >= 0, "open /proc");
         r = cgroup_roots_discover("/proc/self/mountinfo", &roots);
         if (r < 0 || !lab_have_v1()) {
                 printf("SKIP: needs the hybrid cgroup layout of the lab (lab.c)\n");
@@ -222,31 +210,32 @@ int main(int argc, char **argv)
         }
         opts.cgroup_root = roots.v2;
         r = reaper_new(&rc, NULL, &reaper);
-        CHECK(r == 0, "reaper_new: %s", strerror(-r));
+        LAB_CHECK(r == 0, "reaper_new: %s", strerror(-r));
         if (r < 0)
                 return 1;
 
         policy_init(&pol);
         pol.honor_xattrs = true;
-        CHECK(policy_add_rule(&pol, POLICY_AVOID, "uid:65534", err, sizeof(err)) == 0, "%s", err);
+        LAB_CHECK(policy_add_rule(&pol, POLICY_AVOID, "uid:65534", err, sizeof(err)) == 0, "%s", err);
         policy_init(&regex_pol);
-        CHECK(policy_add_rule(&regex_pol, POLICY_PREFER, "comm:^hog$", err, sizeof(err)) == 0, "%s", err);
+        LAB_CHECK(policy_add_rule(&regex_pol, POLICY_PREFER, "comm:^hog$", err, sizeof(err)) == 0, "%s",
+                  err);
 
         cg1 = lab_cgroup_new();
         cg2 = lab_cgroup_new();
-        CHECK(cg1 && cg2 && cg1->unified && cg2->unified, "scratch cgroups");
+        LAB_CHECK(cg1 && cg2 && cg1->unified && cg2->unified, "scratch cgroups");
         if (!cg1 || !cg2)
                 return 1;
         hog = lab_spawn_hog(argv[1], 32, cg1);
         for (int i = 0; i < 3; i++)
                 hogs[i] = lab_spawn_hog(argv[1], 16, cg2);
-        CHECK(hog > 0 && hogs[0] > 0 && hogs[1] > 0 && hogs[2] > 0, "hogs");
-        if (failures)
+        LAB_CHECK(hog > 0 && hogs[0] > 0 && hogs[1] > 0 && hogs[2] > 0, "hogs");
+        if (lab_failures)
                 return 1;
 
         /* 1. Steady-state scan: warm up (the daemon does this at start), then count. */
         r = snapshot_take(proc_dirfd, &opts, &s);
-        CHECK(r == 0, "warm-up snapshot: %s", strerror(-r));
+        LAB_CHECK(r == 0, "warm-up snapshot: %s", strerror(-r));
         for (int attempt = 0; attempt < 3; attempt++) {
                 size_t np = s.n_alloc, ns = s.strings_alloc, nc = s.cgroups_alloc;
 
@@ -260,7 +249,7 @@ int main(int argc, char **argv)
                         break;
                 printf("# the arrays grew (%zu processes); scanning again\n", s.n_procs);
         }
-        CHECK(r == 0 && n == 0, "steady-state scan allocated %lu times", n);
+        LAB_CHECK(r == 0 && n == 0, "steady-state scan allocated %lu times", n);
         printf("steady-state scan of %zu processes: %lu allocations\n", s.n_procs, n);
 
         /* 1b. The daemon's system-wide path: oom_score pre-ranking, then full reads of the few. */
@@ -270,7 +259,7 @@ int main(int argc, char **argv)
 
                 r = snapshot_take(proc_dirfd, &sys, &s2.snapshot);
                 r = r < 0 ? r : select_ranked(&s2, proc_dirfd, &sys, &pol, NULL, &c);
-                CHECK(r >= 0, "warm-up select_ranked: %d", r);
+                LAB_CHECK(r >= 0, "warm-up select_ranked: %d", r);
                 for (int attempt = 0; attempt < 3; attempt++) {
                         size_t np = s2.snapshot.n_alloc, ns = s2.snapshot.strings_alloc;
                         size_t nc = s2.snapshot.cgroups_alloc, nr = s2.ranks_alloc;
@@ -282,7 +271,7 @@ int main(int argc, char **argv)
                                 break;
                         printf("# the arrays grew (%zu processes); scanning again\n", s2.snapshot.n_seen);
                 }
-                CHECK(r >= 0 && n == 0, "steady-state select_ranked allocated %lu times", n);
+                LAB_CHECK(r >= 0 && n == 0, "steady-state select_ranked allocated %lu times", n);
                 printf("steady-state select_ranked (%zu of %zu processes read in full): %lu allocations\n",
                        s2.snapshot.n_read, s2.snapshot.n_seen, n);
                 select_done(&s2);
@@ -295,29 +284,29 @@ int main(int argc, char **argv)
 
         /* 2. One process, the daemon's default unit. */
         p = snapshot_find(&s, hog);
-        CHECK(p != NULL, "hog %d not in the snapshot", (int)hog);
+        LAB_CHECK(p != NULL, "hog %d not in the snapshot", (int)hog);
         if (!p)
                 return 1;
         victim_from_proc(&v, &s, p);
         n = counted_kill(reaper, proc_dirfd, &roots, &v, KILL_UNIT_PROCESS, "kill process", &op, &r);
-        CHECK(r == 0 && op.n_signalled == 1, "kill_start: %d, %zu signalled", r, op.n_signalled);
+        LAB_CHECK(r == 0 && op.n_signalled == 1, "kill_start: %d, %zu signalled", r, op.n_signalled);
         /* not asserted: a victim that exits before process_mrelease() reaches it is not "released" */
-        CHECK(n == 0, "the process kill path allocated %lu times", n);
-        CHECK(waitpid(hog, NULL, 0) == hog, "hog reaped");
+        LAB_CHECK(n == 0, "the process kill path allocated %lu times", n);
+        LAB_CHECK(waitpid(hog, NULL, 0) == hog, "hog reaped");
         printf("kill + mrelease of one process: %lu allocations, released %zu\n", n, op.n_released);
 
         /* 3. A cgroup of three. */
         p = snapshot_find(&s, hogs[0]);
-        CHECK(p != NULL, "hog %d not in the snapshot", (int)hogs[0]);
+        LAB_CHECK(p != NULL, "hog %d not in the snapshot", (int)hogs[0]);
         if (!p)
                 return 1;
         victim_from_proc(&v, &s, p);
-        CHECK(strcmp(v.cgroup, cg2->name) == 0, "victim cgroup %s, expected %s", v.cgroup, cg2->name);
+        LAB_CHECK(strcmp(v.cgroup, cg2->name) == 0, "victim cgroup %s, expected %s", v.cgroup, cg2->name);
         n = counted_kill(reaper, proc_dirfd, &roots, &v, KILL_UNIT_CGROUP, "kill cgroup", &op, &r);
-        CHECK(r == 0 && op.n_targets == 3, "kill_start: %d, %zu targets", r, op.n_targets);
-        CHECK(n == 0, "the cgroup kill path allocated %lu times", n);
+        LAB_CHECK(r == 0 && op.n_targets == 3, "kill_start: %d, %zu targets", r, op.n_targets);
+        LAB_CHECK(n == 0, "the cgroup kill path allocated %lu times", n);
         for (int i = 0; i < 3; i++)
-                CHECK(waitpid(hogs[i], NULL, 0) == hogs[i], "hog %d reaped", (int)hogs[i]);
+                LAB_CHECK(waitpid(hogs[i], NULL, 0) == hogs[i], "hog %d reaped", (int)hogs[i]);
         printf("kill + mrelease of a cgroup of %zu: %lu allocations, released %zu\n", op.n_targets, n,
                op.n_released);
 
@@ -325,6 +314,6 @@ int main(int argc, char **argv)
         policy_done(&pol);
         policy_done(&regex_pol);
         close(proc_dirfd);
-        printf("%s\n", failures ? "FAIL" : "PASS");
-        return failures ? 1 : 0;
+        printf("%s\n", lab_failures ? "FAIL" : "PASS");
+        return lab_failures ? 1 : 0;
 }

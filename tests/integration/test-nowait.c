@@ -30,18 +30,6 @@
 #define RELEASE_DEADLINE_MS 2000
 #define TEST_TIMEOUT_S 120
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                                    \
-        do {                                                                                                \
-                if (!(cond)) {                                                                              \
-                        failures++;                                                                         \
-                        printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                              \
-                        printf(__VA_ARGS__);                                                                \
-                        printf("\n");                                                                       \
-                }                                                                                           \
-        } while (0)
-
 /* A frozen hog of @mb in its own cgroup, and its victim record. 0 or -1. */
 static int frozen_hog(const char *hog, unsigned mb, int proc_dirfd, struct lab_cgroup **ret_cg,
                       struct victim *ret)
@@ -99,12 +87,12 @@ int main(int argc, char **argv)
         /* The kill, then the op ended at once, the release still running. */
         req.victim = &v1;
         r = kill_start(reaper, &req, &op);
-        CHECK(r == 0 && op.release_pending, "kill_start: %d, release_pending %d", r, op.release_pending);
+        LAB_CHECK(r == 0 && op.release_pending, "kill_start: %d, release_pending %d", r, op.release_pending);
         t0 = lab_now_ms();
         pending = kill_op_done_nowait(&op);
         t_nowait = lab_now_ms() - t0;
-        CHECK(t_nowait <= NOWAIT_MAX_MS, "kill_op_done_nowait() took %.2f ms", t_nowait);
-        CHECK(op.reaper == NULL && op.targets == NULL, "the op is forgotten");
+        LAB_CHECK(t_nowait <= NOWAIT_MAX_MS, "kill_op_done_nowait() took %.2f ms", t_nowait);
+        LAB_CHECK(op.reaper == NULL && op.targets == NULL, "the op is forgotten");
         kill_op_done_nowait(&op); /* twice is harmless */
 
         if (pending) {
@@ -112,10 +100,10 @@ int main(int argc, char **argv)
 
                 /* Busy until the reaper is done: the next kill is refused, not queued behind it. */
                 req.victim = &v2;
-                CHECK(reaper_busy(reaper), "reaper busy while releasing");
-                CHECK(kill_start(reaper, &req, &op2) == -EBUSY, "kill_start while releasing");
-                CHECK(reaper_collect_detached(reaper) == -EAGAIN || !reaper_busy(reaper),
-                      "collect before the event");
+                LAB_CHECK(reaper_busy(reaper), "reaper busy while releasing");
+                LAB_CHECK(kill_start(reaper, &req, &op2) == -EBUSY, "kill_start while releasing");
+                LAB_CHECK(reaper_collect_detached(reaper) == -EAGAIN || !reaper_busy(reaper),
+                          "collect before the event");
                 while (collected <= 0 && lab_now_ms() - t0 < RELEASE_DEADLINE_MS) {
                         if (poll(&p, 1, RELEASE_DEADLINE_MS) < 1)
                                 break;
@@ -125,15 +113,15 @@ int main(int argc, char **argv)
                 collected = 1; /* the release finished before the call: nothing was left */
         }
         t_done = lab_now_ms() - t0;
-        CHECK(collected == 1, "reaper_collect_detached(): %d after %.0f ms", collected, t_done);
-        CHECK(!reaper_busy(reaper), "reaper free again");
-        CHECK(!lab_alive(v1.pid) || lab_proc_state(v1.pid) == 'D', "victim 1 state %c",
-              lab_proc_state(v1.pid));
+        LAB_CHECK(collected == 1, "reaper_collect_detached(): %d after %.0f ms", collected, t_done);
+        LAB_CHECK(!reaper_busy(reaper), "reaper free again");
+        LAB_CHECK(!lab_alive(v1.pid) || lab_proc_state(v1.pid) == 'D', "victim 1 state %c",
+                  lab_proc_state(v1.pid));
 
         /* The control, and the next kill working: kill_op_done() waits for the release. */
         req.victim = &v2;
         r = kill_start(reaper, &req, &op2);
-        CHECK(r == 0 && op2.release_pending, "second kill_start: %d", r);
+        LAB_CHECK(r == 0 && op2.release_pending, "second kill_start: %d", r);
         t0 = lab_now_ms();
         kill_op_done(&op2);
         t_block = lab_now_ms() - t0;
@@ -146,6 +134,6 @@ int main(int argc, char **argv)
         lab_cgroup_destroy(cg1);
         lab_cgroup_destroy(cg2);
         close(proc_dirfd);
-        printf("%s\n", failures ? "FAIL" : "PASS");
-        return failures ? 1 : 0;
+        printf("%s\n", lab_failures ? "FAIL" : "PASS");
+        return lab_failures ? 1 : 0;
 }

@@ -30,18 +30,6 @@
 #include "kill.h"
 #include "lab.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                                    \
-        do {                                                                                                \
-                if (!(cond)) {                                                                              \
-                        failures++;                                                                         \
-                        printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                              \
-                        printf(__VA_ARGS__);                                                                \
-                        printf("\n");                                                                       \
-                }                                                                                           \
-        } while (0)
-
 static int try_kill(struct reaper *r, int proc_dirfd, const struct victim *v, bool dry_run,
                     size_t *ret_signalled)
 {
@@ -108,22 +96,22 @@ int main(void)
 
         /* 1. Simulated reuse. */
         pid = lab_spawn_sleeper(NULL, -1);
-        CHECK(pid > 0 && lab_victim_of(proc_dirfd, pid, &v) == 0, "sleeper");
+        LAB_CHECK(pid > 0 && lab_victim_of(proc_dirfd, pid, &v) == 0, "sleeper");
         w = v;
         w.starttime++;
         r = try_kill(reaper, proc_dirfd, &w, false, &signalled);
-        CHECK(r == KILL_REUSED && signalled == 0, "other start time: %d", r);
+        LAB_CHECK(r == KILL_REUSED && signalled == 0, "other start time: %d", r);
         w = v;
         w.uid++;
         r = try_kill(reaper, proc_dirfd, &w, false, &signalled);
-        CHECK(r == KILL_REUSED && signalled == 0, "other uid: %d", r);
-        CHECK(lab_alive(pid), "the process was signalled");
+        LAB_CHECK(r == KILL_REUSED && signalled == 0, "other uid: %d", r);
+        LAB_CHECK(lab_alive(pid), "the process was signalled");
         printf("simulated reuse: start time +1 and uid +1 -> %s, process alive: %s\n",
                kill_result_to_string(r), lab_alive(pid) ? "yes" : "NO");
 
         /* 4. Dry run on the real identity. */
         r = try_kill(reaper, proc_dirfd, &v, true, &signalled);
-        CHECK(r == KILL_DRY_RUN && signalled == 0 && lab_alive(pid), "dry run: %d", r);
+        LAB_CHECK(r == KILL_DRY_RUN && signalled == 0 && lab_alive(pid), "dry run: %d", r);
         printf("dry run -> %s, process alive: %s\n", kill_result_to_string(r),
                lab_alive(pid) ? "yes" : "NO");
 
@@ -139,10 +127,10 @@ int main(void)
         if (newcomer == -EPERM || newcomer == -ENOSYS || newcomer == -EEXIST) {
                 printf("real reuse: cannot recreate PID %d (%s), skipped\n", (int)pid, strerror(-newcomer));
         } else {
-                CHECK(newcomer == pid, "clone3 set_tid gave %d", (int)newcomer);
+                LAB_CHECK(newcomer == pid, "clone3 set_tid gave %d", (int)newcomer);
                 r = try_kill(reaper, proc_dirfd, &v, false, &signalled);
-                CHECK(r == KILL_REUSED && signalled == 0, "recycled PID: %d", r);
-                CHECK(lab_alive(newcomer), "the newcomer was signalled");
+                LAB_CHECK(r == KILL_REUSED && signalled == 0, "recycled PID: %d", r);
+                LAB_CHECK(lab_alive(newcomer), "the newcomer was signalled");
                 printf("real reuse: PID %d recycled -> %s, newcomer alive: %s\n", (int)pid,
                        kill_result_to_string(r), lab_alive(newcomer) ? "yes" : "NO");
                 reap(newcomer);
@@ -150,21 +138,21 @@ int main(void)
 
         /* 3. Gone. */
         pid = lab_spawn_sleeper(NULL, -1);
-        CHECK(pid > 0 && lab_victim_of(proc_dirfd, pid, &v) == 0, "sleeper");
+        LAB_CHECK(pid > 0 && lab_victim_of(proc_dirfd, pid, &v) == 0, "sleeper");
         reap(pid);
         r = try_kill(reaper, proc_dirfd, &v, false, &signalled);
-        CHECK((r == KILL_GONE || r == KILL_REUSED) && signalled == 0, "gone: %d", r);
+        LAB_CHECK((r == KILL_GONE || r == KILL_REUSED) && signalled == 0, "gone: %d", r);
         printf("gone -> %s\n", kill_result_to_string(r));
 
         /* And the real thing still works: same identity, signalled and released. */
         pid = lab_spawn_sleeper(NULL, -1);
-        CHECK(pid > 0 && lab_victim_of(proc_dirfd, pid, &v) == 0, "sleeper");
+        LAB_CHECK(pid > 0 && lab_victim_of(proc_dirfd, pid, &v) == 0, "sleeper");
         r = try_kill(reaper, proc_dirfd, &v, false, &signalled);
-        CHECK(r == 0 && signalled == 1, "matching identity: %d", r);
+        LAB_CHECK(r == 0 && signalled == 1, "matching identity: %d", r);
         waitpid(pid, NULL, 0);
         printf("matching identity -> %s\n", kill_result_to_string(r));
 
         close(proc_dirfd);
-        printf("%s\n", failures ? "FAIL" : "PASS");
-        return failures ? 1 : 0;
+        printf("%s\n", lab_failures ? "FAIL" : "PASS");
+        return lab_failures ? 1 : 0;
 }

@@ -71,18 +71,6 @@ void *realloc(void *p, size_t n)
 #define ALLOCS() 0L
 #endif
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                                    \
-        do {                                                                                                \
-                if (!(cond)) {                                                                              \
-                        failures++;                                                                         \
-                        printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                              \
-                        printf(__VA_ARGS__);                                                                \
-                        printf("\n");                                                                       \
-                }                                                                                           \
-        } while (0)
-
 static const struct kill_target *target_of(const struct kill_op *op, pid_t pid)
 {
         for (size_t i = 0; i < op->n_targets; i++)
@@ -116,30 +104,30 @@ static void run(const char *hog, unsigned threads, int proc_dirfd, const struct 
         if (sched_getaffinity(0, sizeof(rc.cpus), &rc.cpus) < 0)
                 CPU_SET(0, &rc.cpus);
         r = reaper_new(&rc, &setup, &reaper);
-        CHECK(r == 0, "reaper_new(%u threads): %s", threads, strerror(-r));
+        LAB_CHECK(r == 0, "reaper_new(%u threads): %s", threads, strerror(-r));
         if (r < 0)
                 return;
-        CHECK(setup.threads == threads, "%u threads started, %u asked", setup.threads, threads);
-        CHECK(setup.affinity == 0, "affinity on every thread: %d", setup.affinity);
-        CHECK(setup.nice == 0, "nice on every thread: %d", setup.nice);
-        CHECK(setup.sched == REAPER_SETUP_SKIPPED, "policy left alone: %d", setup.sched);
+        LAB_CHECK(setup.threads == threads, "%u threads started, %u asked", setup.threads, threads);
+        LAB_CHECK(setup.affinity == 0, "affinity on every thread: %d", setup.affinity);
+        LAB_CHECK(setup.nice == 0, "nice on every thread: %d", setup.nice);
+        LAB_CHECK(setup.sched == REAPER_SETUP_SKIPPED, "policy left alone: %d", setup.sched);
 
         cg = lab_cgroup_new();
-        CHECK(cg && cg->freezer && cg->memory && cg->unified, "scratch cgroup");
+        LAB_CHECK(cg && cg->freezer && cg->memory && cg->unified, "scratch cgroup");
         if (!cg)
                 return;
         for (unsigned i = 0; i < N_MEMBERS; i++) {
                 pids[i] = lab_spawn_hog(hog, (i + 1) * MEMBER_STEP_MB, cg);
-                CHECK(pids[i] > 0, "spawn hog %u: %d", i, (int)pids[i]);
+                LAB_CHECK(pids[i] > 0, "spawn hog %u: %d", i, (int)pids[i]);
                 if (pids[i] <= 0) {
                         lab_cgroup_destroy(cg);
                         return;
                 }
         }
         usage0 = lab_memcg_usage(cg);
-        CHECK(lab_freeze(cg, true) == 0, "freeze");
+        LAB_CHECK(lab_freeze(cg, true) == 0, "freeze");
         /* the smallest is the victim, so the order the pool takes is not the listing's */
-        CHECK(lab_victim_of(proc_dirfd, pids[0], &v) == 0, "identity");
+        LAB_CHECK(lab_victim_of(proc_dirfd, pids[0], &v) == 0, "identity");
 
         p = (struct pollfd){.fd = reaper_fd(reaper), .events = POLLIN};
         COUNT_ALLOCS(true);
@@ -150,18 +138,18 @@ static void run(const char *hog, unsigned threads, int proc_dirfd, const struct 
         allocs = ALLOCS();
         usage = lab_memcg_usage(cg);
 
-        CHECK(r == 0, "kill_start: %d", r);
-        CHECK(!op.release_pending, "release still pending after %d ms", RELEASE_DEADLINE_MS);
-        CHECK(op.n_signalled == N_MEMBERS, "signalled %zu of %d", op.n_signalled, N_MEMBERS);
-        CHECK(op.n_released == N_MEMBERS, "released %zu of %d", op.n_released, N_MEMBERS);
-        CHECK(op.release_result == 0, "release_result %d", op.release_result);
-        CHECK(op.n_release_threads == threads, "%u threads took part, %u in the pool", op.n_release_threads,
-              threads);
+        LAB_CHECK(r == 0, "kill_start: %d", r);
+        LAB_CHECK(!op.release_pending, "release still pending after %d ms", RELEASE_DEADLINE_MS);
+        LAB_CHECK(op.n_signalled == N_MEMBERS, "signalled %zu of %d", op.n_signalled, N_MEMBERS);
+        LAB_CHECK(op.n_released == N_MEMBERS, "released %zu of %d", op.n_released, N_MEMBERS);
+        LAB_CHECK(op.release_result == 0, "release_result %d", op.release_result);
+        LAB_CHECK(op.n_release_threads == threads, "%u threads took part, %u in the pool",
+                  op.n_release_threads, threads);
         for (unsigned i = 0; i < N_MEMBERS; i++) {
                 const struct kill_target *t = target_of(&op, pids[i]);
 
-                CHECK(t && t->release == 0, "member %d: %s, release %d", (int)pids[i],
-                      t ? "listed" : "missing", t ? t->release : 0);
+                LAB_CHECK(t && t->release == 0, "member %d: %s, release %d", (int)pids[i],
+                          t ? "listed" : "missing", t ? t->release : 0);
                 if (!t || !t->t_release_start)
                         continue;
                 if (!first || t->t_release_start < first)
@@ -169,22 +157,23 @@ static void run(const char *hog, unsigned threads, int proc_dirfd, const struct 
                 if (t->t_release_end > last)
                         last = t->t_release_end;
         }
-        CHECK(op.t_release_start && op.t_release_start <= first && op.t_release_end >= last,
-              "the batch (%llu..%llu) spans its members (%llu..%llu)",
-              (unsigned long long)op.t_release_start, (unsigned long long)op.t_release_end,
-              (unsigned long long)first, (unsigned long long)last);
+        LAB_CHECK(op.t_release_start && op.t_release_start <= first && op.t_release_end >= last,
+                  "the batch (%llu..%llu) spans its members (%llu..%llu)",
+                  (unsigned long long)op.t_release_start, (unsigned long long)op.t_release_end,
+                  (unsigned long long)first, (unsigned long long)last);
         big = target_of(&op, pids[N_MEMBERS - 1]);
         small = target_of(&op, pids[0]);
         if (threads > 1 && big && small)
-                CHECK(big->t_release_start <= small->t_release_start,
-                      "largest started %lld us after the smallest",
-                      (long long)big->t_release_start - (long long)small->t_release_start);
-        CHECK(usage0 - usage >=
-                      (uint64_t)(N_MEMBERS * (N_MEMBERS + 1) / 2 * MEMBER_STEP_MB * MB * BACK_SHARE),
-              "memcg usage %.0f -> %.0f MB", usage0 / MB, usage / MB);
-        CHECK(lab_proc_state(pids[N_MEMBERS - 1]) == 'D',
-              "members still frozen ('%c'): the test proves nothing", lab_proc_state(pids[N_MEMBERS - 1]));
-        CHECK(allocs == 0, "%ld allocations on the kill path", allocs);
+                LAB_CHECK(big->t_release_start <= small->t_release_start,
+                          "largest started %lld us after the smallest",
+                          (long long)big->t_release_start - (long long)small->t_release_start);
+        LAB_CHECK(usage0 - usage >=
+                          (uint64_t)(N_MEMBERS * (N_MEMBERS + 1) / 2 * MEMBER_STEP_MB * MB * BACK_SHARE),
+                  "memcg usage %.0f -> %.0f MB", usage0 / MB, usage / MB);
+        LAB_CHECK(lab_proc_state(pids[N_MEMBERS - 1]) == 'D',
+                  "members still frozen ('%c'): the test proves nothing",
+                  lab_proc_state(pids[N_MEMBERS - 1]));
+        LAB_CHECK(allocs == 0, "%ld allocations on the kill path", allocs);
         printf("%u thread%s (affinity %d, nice %d): %zu of %d members released while frozen, memcg %.0f -> "
                "%.0f MB, batch %.1f ms, %u threads took part, %ld allocations\n",
                threads, threads == 1 ? "" : "s", setup.affinity, setup.nice, op.n_released, N_MEMBERS,
@@ -215,6 +204,6 @@ int main(int argc, char **argv)
         run(argv[1], 1, proc_dirfd, &roots);
         run(argv[1], 2, proc_dirfd, &roots);
         close(proc_dirfd);
-        printf("%s\n", failures ? "FAIL" : "PASS");
-        return failures ? 1 : 0;
+        printf("%s\n", lab_failures ? "FAIL" : "PASS");
+        return lab_failures ? 1 : 0;
 }

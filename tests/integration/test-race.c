@@ -54,18 +54,6 @@
 #define CHURN_SLEEPERS 8
 #define CHURN_SUBGROUPS 4
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                                    \
-        do {                                                                                                \
-                if (!(cond)) {                                                                              \
-                        failures++;                                                                         \
-                        printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                              \
-                        printf(__VA_ARGS__);                                                                \
-                        printf("\n");                                                                       \
-                }                                                                                           \
-        } while (0)
-
 static int proc_dirfd = -1;
 static struct cgroup_roots roots;
 
@@ -107,16 +95,16 @@ static void test_gone(struct reaper *reaper)
                 size_t signalled;
                 int r;
 
-                CHECK(cg && cg->unified, "scratch cgroup");
+                LAB_CHECK(cg && cg->unified, "scratch cgroup");
                 if (!cg)
                         return;
                 victim = lab_spawn_sleeper(cg, 0); /* its own process group */
                 bystander = lab_spawn_sleeper(cg, victim);
-                CHECK(victim > 0 && bystander > 0, "sleepers");
+                LAB_CHECK(victim > 0 && bystander > 0, "sleepers");
                 opts.cgroup = cg->name;
                 r = snapshot_take(proc_dirfd, &opts, &s);
                 p = snapshot_find(&s, victim);
-                CHECK(r == 0 && p && s.n_procs == 2, "snapshot of the scope: %d, %zu", r, s.n_procs);
+                LAB_CHECK(r == 0 && p && s.n_procs == 2, "snapshot of the scope: %d, %zu", r, s.n_procs);
                 if (!p) {
                         snapshot_done(&s);
                         return;
@@ -127,9 +115,9 @@ static void test_gone(struct reaper *reaper)
                 kill(victim, SIGKILL);
                 waitpid(victim, NULL, 0);
                 r = try_kill(reaper, proc_dirfd, &v, u, &signalled);
-                CHECK(r == KILL_GONE && signalled == 0, "%s unit: %d, %zu signalled", unit_name(u), r,
-                      signalled);
-                CHECK(untouched(bystander), "%s unit: the bystander was signalled", unit_name(u));
+                LAB_CHECK(r == KILL_GONE && signalled == 0, "%s unit: %d, %zu signalled", unit_name(u), r,
+                          signalled);
+                LAB_CHECK(untouched(bystander), "%s unit: the bystander was signalled", unit_name(u));
                 printf("gone before the kill, %s unit -> %s, bystander alive: %s\n", unit_name(u),
                        kill_result_to_string(r), lab_alive(bystander) ? "yes" : "NO");
                 lab_cgroup_destroy(cg);
@@ -154,7 +142,7 @@ static void test_exit_race(struct reaper *reaper)
         unsigned killed = 0, gone = 0, other = 0;
         pid_t bystander;
 
-        CHECK(cg && cg->unified, "scratch cgroup");
+        LAB_CHECK(cg && cg->unified, "scratch cgroup");
         if (!cg)
                 return;
         bystander = lab_spawn_sleeper(cg, -1);
@@ -205,8 +193,8 @@ static void test_exit_race(struct reaper *reaper)
                                signalled);
                 }
         }
-        CHECK(other == 0, "%u outcomes were neither a kill nor KILL_GONE", other);
-        CHECK(untouched(bystander), "the bystander was signalled");
+        LAB_CHECK(other == 0, "%u outcomes were neither a kill nor KILL_GONE", other);
+        LAB_CHECK(untouched(bystander), "the bystander was signalled");
         printf("exit race, %d rounds: %u killed, %u gone, %u other; bystander alive: %s\n", RACE_ROUNDS,
                killed, gone, other, lab_alive(bystander) ? "yes" : "NO");
         lab_cgroup_destroy(cg);
@@ -222,21 +210,21 @@ static void test_zombie(struct reaper *reaper)
                 size_t signalled;
                 int r;
 
-                CHECK(cg && cg->unified, "scratch cgroup");
+                LAB_CHECK(cg && cg->unified, "scratch cgroup");
                 if (!cg)
                         return;
                 victim = lab_spawn_sleeper(cg, 0);
                 bystander = lab_spawn_sleeper(cg, victim);
-                CHECK(lab_victim_of(proc_dirfd, victim, &v) == 0, "identity");
+                LAB_CHECK(lab_victim_of(proc_dirfd, victim, &v) == 0, "identity");
                 snprintf(v.cgroup, sizeof(v.cgroup), "%s", cg->name);
                 kill(victim, SIGKILL);
                 while (lab_proc_state(victim) != 'Z')
                         usleep(1000);
                 r = try_kill(reaper, proc_dirfd, &v, u, &signalled);
                 /* its memory is already freed: killing its group or cgroup now would be for nothing */
-                CHECK(r == KILL_GONE && signalled == 0, "%s unit: %d, %zu signalled", unit_name(u), r,
-                      signalled);
-                CHECK(untouched(bystander), "%s unit: the bystander was signalled", unit_name(u));
+                LAB_CHECK(r == KILL_GONE && signalled == 0, "%s unit: %d, %zu signalled", unit_name(u), r,
+                          signalled);
+                LAB_CHECK(untouched(bystander), "%s unit: the bystander was signalled", unit_name(u));
                 printf("zombie victim, %s unit -> %s (%zu signalled), bystander alive: %s\n", unit_name(u),
                        kill_result_to_string(r), signalled, lab_alive(bystander) ? "yes" : "NO");
                 waitpid(victim, NULL, 0);
@@ -284,21 +272,22 @@ static void test_dead_stat(void)
         struct kill_identity id;
         int fixture, r1, r2;
 
-        CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+        LAB_CHECK(mkdtemp(dir) != NULL, "mkdtemp");
         fixture = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        CHECK(mkdirat(fixture, "329", 0755) == 0 && mkdirat(fixture, "330", 0755) == 0, "mkdir");
-        CHECK(create_file(fixture, "329/stat", dead) == 0 && create_file(fixture, "330/stat", zombie) == 0,
-              "stat");
-        CHECK(create_file(fixture, "329/status", "Name:\tidr\nUid:\t0\t0\t0\t0\n") == 0 &&
-                      create_file(fixture, "330/status", "Name:\tidr\nUid:\t0\t0\t0\t0\n") == 0,
-              "status");
-        CHECK(create_file(fixture, "329/oom_score_adj", "0\n") == 0 &&
-                      create_file(fixture, "330/oom_score_adj", "0\n") == 0,
-              "oom_score_adj");
+        LAB_CHECK(mkdirat(fixture, "329", 0755) == 0 && mkdirat(fixture, "330", 0755) == 0, "mkdir");
+        LAB_CHECK(create_file(fixture, "329/stat", dead) == 0 &&
+                          create_file(fixture, "330/stat", zombie) == 0,
+                  "stat");
+        LAB_CHECK(create_file(fixture, "329/status", "Name:\tidr\nUid:\t0\t0\t0\t0\n") == 0 &&
+                          create_file(fixture, "330/status", "Name:\tidr\nUid:\t0\t0\t0\t0\n") == 0,
+                  "status");
+        LAB_CHECK(create_file(fixture, "329/oom_score_adj", "0\n") == 0 &&
+                          create_file(fixture, "330/oom_score_adj", "0\n") == 0,
+                  "oom_score_adj");
         r1 = kill_identity_read(fixture, 329, &id);
         r2 = kill_identity_read(fixture, 330, &id);
-        CHECK(r1 == -ESRCH, "dead task: %d (%s)", r1, strerror(-r1));
-        CHECK(r2 == -ESRCH, "zombie: %d (%s)", r2, strerror(-r2));
+        LAB_CHECK(r1 == -ESRCH, "dead task: %d (%s)", r1, strerror(-r1));
+        LAB_CHECK(r2 == -ESRCH, "zombie: %d (%s)", r2, strerror(-r2));
         printf("identity of a dead (X) task -> %s, of a zombie -> %s\n", strerror(-r1), strerror(-r2));
         close(fixture);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -311,7 +300,7 @@ static void test_protected(struct reaper *reaper)
         char dir[] = "/tmp/reapd-race-proc.XXXXXX", sub[64], path[128];
         int fixture;
 
-        CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+        LAB_CHECK(mkdtemp(dir) != NULL, "mkdtemp");
         fixture = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         for (enum kill_unit u = 0; u < _KILL_UNIT_MAX; u++) {
                 struct lab_cgroup *cg = lab_cgroup_new();
@@ -320,38 +309,38 @@ static void test_protected(struct reaper *reaper)
                 size_t signalled;
                 int r;
 
-                CHECK(cg && cg->unified, "scratch cgroup");
+                LAB_CHECK(cg && cg->unified, "scratch cgroup");
                 if (!cg)
                         break;
                 victim = lab_spawn_sleeper(cg, 0);
                 bystander = lab_spawn_sleeper(cg, victim);
                 /* the snapshot's view: the live identity, adj 0 */
-                CHECK(lab_victim_of(proc_dirfd, victim, &v) == 0 && v.oom_score_adj > -1000, "identity");
+                LAB_CHECK(lab_victim_of(proc_dirfd, victim, &v) == 0 && v.oom_score_adj > -1000, "identity");
                 snprintf(v.cgroup, sizeof(v.cgroup), "%s", cg->name);
                 /* what /proc says "now": the same process (stat, status, cgroup), adj -1000 */
                 snprintf(sub, sizeof(sub), "%d", (int)victim);
-                CHECK(mkdirat(fixture, sub, 0755) == 0, "mkdir %s", sub);
+                LAB_CHECK(mkdirat(fixture, sub, 0755) == 0, "mkdir %s", sub);
                 for (size_t i = 0; i < 3; i++) {
                         static const char *const files[] = {"stat", "status", "cgroup"};
 
                         snprintf(path, sizeof(path), "%d/%s", (int)victim, files[i]);
-                        CHECK(copy_file(proc_dirfd, path, fixture, path) == 0, "copy %s", path);
+                        LAB_CHECK(copy_file(proc_dirfd, path, fixture, path) == 0, "copy %s", path);
                 }
                 snprintf(path, sizeof(path), "%d/oom_score_adj", (int)victim);
-                CHECK(create_file(fixture, path, "-1000\n") == 0, "write %s", path);
+                LAB_CHECK(create_file(fixture, path, "-1000\n") == 0, "write %s", path);
 
                 r = try_kill(reaper, fixture, &v, u, &signalled);
-                CHECK(r == KILL_PROTECTED && signalled == 0, "%s unit: %d, %zu signalled", unit_name(u), r,
-                      signalled);
-                CHECK(untouched(victim), "%s unit: the protected victim was signalled", unit_name(u));
-                CHECK(untouched(bystander), "%s unit: the bystander was signalled", unit_name(u));
+                LAB_CHECK(r == KILL_PROTECTED && signalled == 0, "%s unit: %d, %zu signalled", unit_name(u),
+                          r, signalled);
+                LAB_CHECK(untouched(victim), "%s unit: the protected victim was signalled", unit_name(u));
+                LAB_CHECK(untouched(bystander), "%s unit: the bystander was signalled", unit_name(u));
                 printf("adj -1000 after the snapshot (simulated), %s unit -> %s, victim alive: %s\n",
                        unit_name(u), kill_result_to_string(r), lab_alive(victim) ? "yes" : "NO");
 
                 /* and the live proc dir, where adj is still 0, does kill: the fixture made the difference */
                 if (u == KILL_UNIT_PROCESS) {
                         r = try_kill(reaper, proc_dirfd, &v, u, &signalled);
-                        CHECK(r == 0 && signalled == 1, "live proc: %d", r);
+                        LAB_CHECK(r == 0 && signalled == 1, "live proc: %d", r);
                         waitpid(victim, NULL, 0);
                 }
                 lab_cgroup_destroy(cg);
@@ -451,7 +440,7 @@ static void test_cgroup_churn(void)
         size_t most = 0;
         pthread_t t;
 
-        CHECK(cg && cg->unified, "scratch cgroup");
+        LAB_CHECK(cg && cg->unified, "scratch cgroup");
         if (!cg)
                 return;
         churn.scope = cg;
@@ -463,7 +452,7 @@ static void test_cgroup_churn(void)
                 churn.sleepers[i] = lab_spawn_sleeper(cg, -1);
         opts.cgroup = cg->name;
         opts.cgroup_root = roots.v2;
-        CHECK(pthread_create(&t, NULL, churn_thread, NULL) == 0, "pthread_create");
+        LAB_CHECK(pthread_create(&t, NULL, churn_thread, NULL) == 0, "pthread_create");
         for (double end = lab_now_ms() + CHURN_MS; lab_now_ms() < end;) {
                 int r = snapshot_take(proc_dirfd, &opts, &s);
 
@@ -481,10 +470,10 @@ static void test_cgroup_churn(void)
         }
         atomic_store(&churn.stop, true);
         pthread_join(t, NULL);
-        CHECK(errors == 0, "%u of %u scans failed", errors, scans);
-        CHECK(strays == 0, "%u processes outside the scope were listed", strays);
-        CHECK(too_many == 0, "%u scans listed more processes than exist", too_many);
-        CHECK(churn.rmdirs > 10, "only %u subgroups were removed", churn.rmdirs);
+        LAB_CHECK(errors == 0, "%u of %u scans failed", errors, scans);
+        LAB_CHECK(strays == 0, "%u processes outside the scope were listed", strays);
+        LAB_CHECK(too_many == 0, "%u scans listed more processes than exist", too_many);
+        LAB_CHECK(churn.rmdirs > 10, "only %u subgroups were removed", churn.rmdirs);
         printf("cgroup churn: %u scans of %s while %u subgroups were removed: %u errors, at most %zu "
                "processes, %u strays\n",
                scans, cg->name, churn.rmdirs, errors, most, strays);
@@ -523,6 +512,6 @@ int main(void)
         test_protected(reaper);
         test_cgroup_churn();
         close(proc_dirfd);
-        printf("%s\n", failures ? "FAIL" : "PASS");
-        return failures ? 1 : 0;
+        printf("%s\n", lab_failures ? "FAIL" : "PASS");
+        return lab_failures ? 1 : 0;
 }
