@@ -13,12 +13,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc-count.h"
 #include "kill.h"
 #include "lab.h"
 
@@ -33,44 +33,8 @@
 
 #define MB (1024.0 * 1024.0)
 
-/*
- * Allocation counter: this executable interposes malloc and friends (not under ASan, which
- * does its own) and counts calls while `counting` is set, i.e. during kill_start(), the
- * reaper thread's releases and reaper_collect().
- */
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-static atomic_bool counting;
-static atomic_long n_allocs;
-
-void *malloc(size_t n)
-{
-        if (atomic_load(&counting))
-                atomic_fetch_add(&n_allocs, 1);
-        return __libc_malloc(n);
-}
-
-void *calloc(size_t a, size_t b)
-{
-        if (atomic_load(&counting))
-                atomic_fetch_add(&n_allocs, 1);
-        return __libc_calloc(a, b);
-}
-
-void *realloc(void *p, size_t n)
-{
-        if (atomic_load(&counting))
-                atomic_fetch_add(&n_allocs, 1);
-        return __libc_realloc(p, n);
-}
-#define COUNT_ALLOCS(on) atomic_store(&counting, (on))
-#define ALLOCS() atomic_load(&n_allocs)
-#else
-#define COUNT_ALLOCS(on) ((void)(on))
-#define ALLOCS() 0L
-#endif
+/* Allocations are counted (alloc-count.h) during kill_start(), the reaper thread's releases and
+ * reaper_collect(). */
 
 static bool frozen_state(const struct lab_cgroup *cg, pid_t pid)
 {
@@ -112,14 +76,13 @@ static void run_mrelease(const char *hog, unsigned size_mb, int proc_dirfd, stru
         req.victim = &v;
         avail0 = lab_memavailable();
 
-        COUNT_ALLOCS(true);
+        alloc_count_arm();
         t0 = lab_now_ms();
         r = kill_start(reaper, &req, &op);
         if (r == 0 && op.release_pending && poll(&p, 1, (int)RECLAIM_DEADLINE_MS) == 1)
                 (void)reaper_collect(reaper, &op);
         t_collect = lab_now_ms();
-        COUNT_ALLOCS(false);
-        allocs = ALLOCS();
+        allocs = (long)alloc_count_disarm(NULL);
 
         LAB_CHECK(r == 0, "kill_start: %d", r);
         LAB_CHECK(!op.release_pending, "release still pending after %.0f ms", t_collect - t0);

@@ -25,103 +25,32 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "alloc-count.h"
 #include "cgroupfs.h"
 #include "kill.h"
 #include "lab.h"
 #include "select.h"
 #include "snapshot.h"
 
-extern void *__libc_malloc(size_t size);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t size);
-extern void *__libc_memalign(size_t align, size_t size);
-extern void __libc_free(void *p);
-
-static atomic_bool armed;
-static atomic_ulong n_allocs;
-/* who allocated first while armed: printed (after disarming) to find the culprit */
-static void *_Atomic first_caller;
-
-static void count(void *caller)
-{
-        void *none = NULL;
-
-        if (!atomic_load_explicit(&armed, memory_order_relaxed))
-                return;
-        atomic_fetch_add(&n_allocs, 1);
-        atomic_compare_exchange_strong(&first_caller, &none, caller);
-}
-
-void *malloc(size_t size)
-{
-        count(__builtin_return_address(0));
-        return __libc_malloc(size);
-}
-
-void *calloc(size_t n, size_t size)
-{
-        count(__builtin_return_address(0));
-        return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t size)
-{
-        count(__builtin_return_address(0));
-        return __libc_realloc(p, size);
-}
-
-void *memalign(size_t align, size_t size)
-{
-        count(__builtin_return_address(0));
-        return __libc_memalign(align, size);
-}
-
-void *aligned_alloc(size_t align, size_t size)
-{
-        count(__builtin_return_address(0));
-        return __libc_memalign(align, size);
-}
-
-int posix_memalign(void **ret, size_t align, size_t size)
-{
-        void *p;
-
-        count(__builtin_return_address(0));
-        p = __libc_memalign(align, size);
-        if (!p)
-                return ENOMEM;
-        *ret = p;
-        return 0;
-}
-
-void free(void *p)
-{
-        __libc_free(p);
-}
-
 static void arm(void)
 {
-        atomic_store(&n_allocs, 0);
-        atomic_store(&first_caller, NULL);
-        atomic_store(&armed, true);
+        alloc_count_arm();
 }
 
 static unsigned long disarm(const char *what)
 {
-        unsigned long n;
+        void *first = NULL;
+        unsigned long n = alloc_count_disarm(&first);
 
-        atomic_store(&armed, false);
-        n = atomic_load(&n_allocs);
         if (n)
                 printf("# %s: %lu allocation(s), the first from %p (addr2line -e test-noalloc)\n", what, n,
-                       atomic_load(&first_caller));
+                       first);
         else
                 printf("# %s: 0 allocations\n", what);
         return n;

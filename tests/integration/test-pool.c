@@ -15,12 +15,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc-count.h"
 #include "kill.h"
 #include "lab.h"
 
@@ -36,40 +36,6 @@
 #define TEST_NICE 5
 
 #define MB (1024.0 * 1024.0)
-
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-static atomic_bool counting;
-static atomic_long n_allocs;
-
-void *malloc(size_t n)
-{
-        if (atomic_load(&counting))
-                atomic_fetch_add(&n_allocs, 1);
-        return __libc_malloc(n);
-}
-
-void *calloc(size_t a, size_t b)
-{
-        if (atomic_load(&counting))
-                atomic_fetch_add(&n_allocs, 1);
-        return __libc_calloc(a, b);
-}
-
-void *realloc(void *p, size_t n)
-{
-        if (atomic_load(&counting))
-                atomic_fetch_add(&n_allocs, 1);
-        return __libc_realloc(p, n);
-}
-#define COUNT_ALLOCS(on) atomic_store(&counting, (on))
-#define ALLOCS() atomic_load(&n_allocs)
-#else
-#define COUNT_ALLOCS(on) ((void)(on))
-#define ALLOCS() 0L
-#endif
 
 static const struct kill_target *target_of(const struct kill_op *op, pid_t pid)
 {
@@ -130,12 +96,11 @@ static void run(const char *hog, unsigned threads, int proc_dirfd, const struct 
         LAB_CHECK(lab_victim_of(proc_dirfd, pids[0], &v) == 0, "identity");
 
         p = (struct pollfd){.fd = reaper_fd(reaper), .events = POLLIN};
-        COUNT_ALLOCS(true);
+        alloc_count_arm();
         r = kill_start(reaper, &req, &op);
         if (r == 0 && op.release_pending && poll(&p, 1, RELEASE_DEADLINE_MS) == 1)
                 (void)reaper_collect(reaper, &op);
-        COUNT_ALLOCS(false);
-        allocs = ALLOCS();
+        allocs = (long)alloc_count_disarm(NULL);
         usage = lab_memcg_usage(cg);
 
         LAB_CHECK(r == 0, "kill_start: %d", r);
