@@ -21,11 +21,8 @@ BUILD=$1 OUT=$2 RUNS=${3:-3} VICTIM_MB=${4:-1536}
 B=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-if [ -z "${REAPD_BENCH_LOCKED:-}" ]; then
-    exec 9>/tmp/reapd-bench.lock
-    flock 9
-    export REAPD_BENCH_LOCKED=1
-fi
+. "$B/bench-lock.sh"
+bench_lock
 . "$B/peers.sh"
 peers_ensure >/dev/null || { echo "bench-contended: peers missing (bench/peers.sh)" >&2; exit 1; }
 E17=earlyoom-$EARLYOOM17_VERSION E18=earlyoom-$EARLYOOM18_VERSION

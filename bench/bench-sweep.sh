@@ -21,11 +21,8 @@ B=$(cd "$(dirname "$0")" && pwd)
 SPARE_MB=6144 # MemAvailable beyond the victim: bystanders, pusher, threshold margin and the rest
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-if [ -z "${REAPD_BENCH_LOCKED:-}" ]; then
-    exec 9>/tmp/reapd-bench.lock
-    flock 9
-    export REAPD_BENCH_LOCKED=1
-fi
+. "$B/bench-lock.sh"
+bench_lock
 . "$B/peers.sh"
 peers_ensure >/dev/null || { echo "bench-sweep: peers missing (bench/peers.sh)" >&2; exit 1; }
 E17=earlyoom-$EARLYOOM17_VERSION E18=earlyoom-$EARLYOOM18_VERSION
