@@ -76,7 +76,7 @@ static bool drop_one_held(struct kill_ctx *c)
 
                 if (t->pidfd >= 0 && t->result == 0) {
                         target_close(t);
-                        /* cgroup.kill's members are all counted unheld until listed held */
+                        /* cgroup.kill's members: counted once, at the end (cgroup_kill_unit()) */
                         if (!t->by_cgroup_kill)
                                 c->op->n_unheld++;
                         c->n_held--;

@@ -132,10 +132,9 @@ void target_close(struct kill_target *t)
         t->pidfd = -1;
 }
 
-bool kill_seen(struct kill_ctx *c, pid_t pid)
+bool kill_seen_test(const struct kill_ctx *c, pid_t pid)
 {
-        struct reaper *r = c->r;
-        unsigned char bit;
+        const struct reaper *r = c->r;
 
         /* a PID above the pid_max of reaper_new() (raised since): the targets are all there is */
         if (pid < 0 || (size_t)pid >= r->seen_bits) {
@@ -144,26 +143,21 @@ bool kill_seen(struct kill_ctx *c, pid_t pid)
                                 return true;
                 return false;
         }
-        bit = (unsigned char)(1u << (pid & 7));
-        if (r->seen[pid >> 3] & bit)
-                return true;
-        r->seen[pid >> 3] |= bit;
-        r->seen_lo = MIN(r->seen_lo, pid);
-        r->seen_hi = MAX(r->seen_hi, pid);
-        return false;
+        return r->seen[pid >> 3] & (1u << (pid & 7));
 }
 
-bool kill_seen_test(const struct kill_ctx *c, pid_t pid)
+bool kill_seen(struct kill_ctx *c, pid_t pid)
 {
-        const struct reaper *r = c->r;
+        struct reaper *r = c->r;
 
-        if (pid < 0 || (size_t)pid >= r->seen_bits) {
-                for (size_t i = 0; i < r->n_targets; i++)
-                        if (r->targets[i].pid == pid)
-                                return true;
-                return false;
+        if (kill_seen_test(c, pid))
+                return true;
+        if (pid >= 0 && (size_t)pid < r->seen_bits) {
+                r->seen[pid >> 3] |= (unsigned char)(1u << (pid & 7));
+                r->seen_lo = MIN(r->seen_lo, pid);
+                r->seen_hi = MAX(r->seen_hi, pid);
         }
-        return r->seen[pid >> 3] & (1u << (pid & 7));
+        return false;
 }
 
 static void seen_clear(struct reaper *r)
@@ -306,20 +300,19 @@ static void signal_unit(struct kill_ctx *c)
  */
 static bool cgroup_kill_unit(struct kill_ctx *c)
 {
-        size_t members = kill_count_unit(c);
+        size_t members = kill_count_unit(c), held = 0;
 
         if (cgroup_kill(c->req->roots->v2, c->unit_path) < 0)
                 return false;
         c->op->cgroup_kill = true;
         c->op->n_signalled += members;
-        c->op->n_unheld += members;
         c->mode = LIST_KILLED;
         if (kill_list_unit(c) < 0)
                 c->op->truncated = true;
-        /* listed members whose pidfd is kept for the release are not "unheld" */
+        /* the members counted, but for those whose pidfd is kept for the release */
         for (size_t i = 0; i < c->r->n_targets; i++)
-                if (c->r->targets[i].by_cgroup_kill && c->r->targets[i].pidfd >= 0 && c->op->n_unheld > 0)
-                        c->op->n_unheld--;
+                held += c->r->targets[i].by_cgroup_kill && c->r->targets[i].pidfd >= 0;
+        c->op->n_unheld += sub_sat(members, held);
         return true;
 }
 

@@ -372,20 +372,13 @@ static int start_workers(struct reaper *r)
  */
 static size_t seen_bits(void)
 {
-        char buf[32] = "";
-        unsigned long v = 0;
-        int fd = open("/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
+        char buf[32];
+        uint64_t v = 0;
 
-        if (fd >= 0) {
-                ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-                buf[n > 0 ? n : 0] = '\0';
-                close(fd);
-                v = strtoul(buf, NULL, 10);
-        }
-        if (v == 0 || v > REAPER_PID_MAX_LIMIT)
+        if (read_file_at(AT_FDCWD, "/proc/sys/kernel/pid_max", buf, sizeof(buf)) < 0 ||
+            parse_u64(buf, &v) < 0 || v == 0 || v > REAPER_PID_MAX_LIMIT)
                 v = REAPER_PID_MAX_LIMIT;
-        return (v + 8) & ~(size_t)7;
+        return ((size_t)v + 8) & ~(size_t)7;
 }
 
 int reaper_new(const struct reaper_config *c, struct reaper_setup *ret_setup, struct reaper **ret)
