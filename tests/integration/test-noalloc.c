@@ -232,11 +232,14 @@ int main(int argc, char **argv)
         victim_from_proc(&v, &s, p);
         LAB_CHECK(strcmp(v.cgroup, cg2->name) == 0, "victim cgroup %s, expected %s", v.cgroup, cg2->name);
         n = counted_kill(reaper, proc_dirfd, &roots, &v, KILL_UNIT_CGROUP, "kill cgroup", &op, &r);
-        LAB_CHECK(r == 0 && op.n_targets == 3, "kill_start: %d, %zu targets", r, op.n_targets);
+        /* all 3 signalled; after cgroup.kill a member may have exited before it was listed for
+         * its release, so the targets may be fewer (include/kill.h) */
+        LAB_CHECK(r == 0 && op.n_signalled == 3 && (op.n_targets == 3 || op.cgroup_kill),
+                  "kill_start: %d, %zu signalled, %zu targets", r, op.n_signalled, op.n_targets);
         LAB_CHECK(n == 0, "the cgroup kill path allocated %lu times", n);
         for (int i = 0; i < 3; i++)
                 LAB_CHECK(waitpid(hogs[i], NULL, 0) == hogs[i], "hog %d reaped", (int)hogs[i]);
-        printf("kill + mrelease of a cgroup of %zu: %lu allocations, released %zu\n", op.n_targets, n,
+        printf("kill + mrelease of a cgroup of %zu: %lu allocations, released %zu\n", op.n_signalled, n,
                op.n_released);
 
         snapshot_done(&s);
