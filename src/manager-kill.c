@@ -180,19 +180,47 @@ void manager_kill_finish(struct manager *m, const char *result)
 }
 
 /*
- * True once the memory of every signalled process is accounted: process_mrelease() gave it back
- * (it may still be frozen), or the process has exited. A process whose own exit won the race
- * with mrelease (ESRCH) is still freeing its memory until its pidfd says it is gone.
+ * 1s: how long a process that process_mrelease() released but that is running its own exit is
+ * waited for. Its exit_mmap() may have unmapped pages before the release reached them and holds
+ * them in its TLB gather until it flushes (thousands of pages), so they come back only when it
+ * has exited. An exit stuck past that does not make the kill a timeout: what the release could
+ * free is free, and the record says what came back.
  */
-static bool kill_accounted(const struct kill_op *op)
+#define KILL_EXIT_GRACE_USEC (1 * USEC_PER_SEC)
+
+/* True if this not yet exited target is in its own exit (or gone): the release may not be all of it. */
+static bool target_exiting(int proc_fd, const struct kill_target *t)
 {
+        struct proc_stat st;
+
+        if (proc_read_stat(proc_fd, t->pid, &st) < 0)
+                return true; /* reaped meanwhile: its pidfd says so on the next look */
+        return st.state == 'Z' || st.state == 'X' || (st.flags & PROC_PF_EXITING) || st.vsize == 0;
+}
+
+/*
+ * True once the memory of every signalled process is accounted: the process has exited, or
+ * process_mrelease() gave it back and the process is not in an exit of its own (it is frozen, or
+ * stuck before it; the release did the whole unmapping), or that exit ran past the grace. A
+ * process not released (Release=no, a failed release, or its exit won the race with it: ESRCH) is
+ * still freeing its memory until its pidfd says it is gone.
+ */
+static bool kill_accounted(const struct manager *m, usec_t now)
+{
+        const struct kill_op *op = &m->op;
+        bool grace_over = op->t_release_end && now >= op->t_release_end + KILL_EXIT_GRACE_USEC;
+
         for (size_t i = 0; i < op->n_targets; i++) {
                 const struct kill_target *t = &op->targets[i];
                 struct pollfd p = {.fd = t->pidfd, .events = POLLIN};
 
-                if (t->result != 0 || t->release == 0 || t->pidfd < 0)
+                if (t->result != 0 || t->pidfd < 0)
                         continue;
-                if (poll(&p, 1, 0) <= 0)
+                if (poll(&p, 1, 0) > 0)
+                        continue;
+                if (t->release != 0)
+                        return false;
+                if (!grace_over && target_exiting(m->proc_fd, t))
                         return false;
         }
         return true;
@@ -209,11 +237,11 @@ static void manager_kill_maybe_finish(struct manager *m)
         /* A rehearsal runs both ends, the release and the death, and its child is reaped after. */
         if (m->rehearsing && !m->dead && m->death_source)
                 return;
-        if (kill_accounted(&m->op)) {
+        if (kill_accounted(m, now_usec(CLOCK_MONOTONIC))) {
                 manager_kill_finish(m, "killed");
                 return;
         }
-        /* Some member is still exiting; only the victim's pidfd is watched, so look again soon. */
+        /* Some process is still exiting; only the victim's pidfd is watched, so look again soon. */
         if (m->recheck_source)
                 (void)sd_event_source_set_time_relative(m->recheck_source, KILL_RECHECK_USEC);
         else if (sd_event_add_time_relative(m->event, &m->recheck_source, CLOCK_MONOTONIC, KILL_RECHECK_USEC,

@@ -94,7 +94,8 @@ dead() { ! lab_alive "$hog"; }
 check "reapd killed the hog" "$(tail -n 5 "$LAB_DIR/reapd.log")" wait_for 20 dead
 conf 0 "$prom"
 kill -HUP "$reapd"
-killed_in_file() { grep -q '^reapd_kills_total{.*result="killed"} 1$' "$prom"; }
+# the kill's record and the reload after it, in either order: both must be in the file scraped
+killed_in_file() { grep -q '^reapd_kills_total{.*result="killed"} 1$' "$prom" && grep -q '^reapd_min_available_bytes{.*} 0$' "$prom"; }
 wait_for 10 killed_in_file || true
 scrape || true
 kills=$(value reapd_kills_total "$svc" reason=memory kill_unit=process result=killed 2>&1 || true)
