@@ -72,16 +72,21 @@ check_record() { # UNIT COUNT VICTIM CGROUP UNIT_MB
     if [ "${rel:-0}" -ge $(($5 * 1024 * 8 / 10)) ]; then ok "$1: RELEASED_KB covers the unit's $5 MB"
     else notok "$1: RELEASED_KB=$rel is under 80% of the unit's $5 MB"; fi
     # The reaper pool (ReaperThreads=auto): one thread per CPU, at most 4, each niced; no more
-    # threads take part in a release than there are members to release.
+    # threads take part in a release than there are members to release. These members are not
+    # frozen: when their own exits beat the release (ESRCH at once), one thread may drain the
+    # queue before another wakes, so fewer may take part (test-pool checks that all do, on
+    # frozen members).
     local pool thr
     pool=$(nproc); [ "$pool" -gt 4 ] && pool=4
     thr=$pool; [ "$thr" -gt "$2" ] && thr=$2
     if journal_messages "$REAPD_PID" | grep -q "Reaper: $pool threads\{0,1\} (ReaperThreads=auto), CPUs inherited, nice applied, policy inherited"
     then ok "$1: the log says the $pool reaper threads were niced"
     else notok "$1: no start-up line for $pool reaper threads, niced: $(journal_messages "$REAPD_PID" | grep Reaper:)"; fi
-    if [ "$(journal_field "$rec" RELEASE_THREADS)" = "$thr" ] && [[ $(journal_field "$rec" RELEASED_COUNT) =~ ^[0-9]+$ ]]
-    then ok "$1: RELEASE_THREADS=$thr RELEASED_COUNT=$(journal_field "$rec" RELEASED_COUNT)"
-    else notok "$1: RELEASE_THREADS=$(journal_field "$rec" RELEASE_THREADS) (expected $thr) RELEASED_COUNT=$(journal_field "$rec" RELEASED_COUNT)"; fi
+    local took; took=$(journal_field "$rec" RELEASE_THREADS)
+    if [[ $took =~ ^[0-9]+$ ]] && [ "$took" -ge 1 ] && [ "$took" -le "$thr" ] &&
+        [[ $(journal_field "$rec" RELEASED_COUNT) =~ ^[0-9]+$ ]]
+    then ok "$1: RELEASE_THREADS=$took (1 to $thr) RELEASED_COUNT=$(journal_field "$rec" RELEASED_COUNT)"
+    else notok "$1: RELEASE_THREADS=$took (expected 1 to $thr) RELEASED_COUNT=$(journal_field "$rec" RELEASED_COUNT)"; fi
 }
 
 # --- KillUnit=process-group ---------------------------------------------------------------
