@@ -18,8 +18,10 @@
  * The connection lives in the daemon's sd-event loop, below every source of the kill path in
  * priority, and never blocks: connecting, authenticating, the Hello and the name request all
  * complete in the loop, and a signal is queued when the socket cannot take it at once. A bus
- * that is not there, or goes away, is tried again later (BUS_RETRY_*); meanwhile signals are
- * not sent (bus_emit_killed() says so) and reapd goes on.
+ * that is not there, or goes away, is tried again later (BUS_RETRY_*), and at once when its
+ * socket appears (an inotify watch on the socket's directory, so that a machine without a bus
+ * does not wake for it); meanwhile signals are not sent (bus_emit_killed() says so) and reapd
+ * goes on.
  */
 
 #include <stdbool.h>
@@ -41,6 +43,8 @@
 /* 5min: the retry interval doubles up to this, so a machine without a bus pays one connect() per
  * five minutes, and a bus started later (dbus installed) is found within that. */
 #define BUS_RETRY_MAX_USEC (300 * USEC_PER_SEC)
+/* Where sd-bus looks for the system bus when DBUS_SYSTEM_BUS_ADDRESS is not set. */
+#define BUS_SYSTEM_DEFAULT_ADDRESS "unix:path=/run/dbus/system_bus_socket"
 /* Below the kill path's sources (priority 0): the loop serves the bus last. */
 #define BUS_EVENT_PRIORITY 10
 /* A bus name is at most 255 characters (D-Bus specification). */
@@ -101,3 +105,11 @@ int bus_killed_append(sd_bus_message *m, const struct kill_report *r);
  * -ENAMETOOLONG if it does not fit in @size or in a bus name.
  */
 int bus_instance_name(const char *instance, char *buf, size_t size);
+
+/*
+ * bus_address_socket_path() - pure: the socket path of the first address of a D-Bus address
+ * list ("unix:path=/run/dbus/system_bus_socket;..."), its %xx escapes decoded. Returns 0, or
+ * -EADDRNOTAVAIL if that address is not a unix path (abstract=, tcp:), -EINVAL if it is
+ * malformed or relative, -ENAMETOOLONG if it does not fit in @size.
+ */
+int bus_address_socket_path(const char *address, char *buf, size_t size);

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bus.c - reapd on the D-Bus system bus: its name, and a Killed signal after each kill */
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include "bus.h"
 
@@ -13,6 +16,9 @@ struct reapd_bus {
         sd_bus_slot *vtable_slot, *filter_slot, *name_slot;
         sd_event_source *retry_source;
         usec_t retry_usec; /* the next retry's delay; doubles up to BUS_RETRY_MAX_USEC */
+        sd_event_source *watch_source; /* inotify on the socket's directory; NULL if not watched */
+        char socket_path[PATH_MAX]; /* the system bus socket; "" if its address is not a path */
+        const char *socket_name; /* its last component, in socket_path */
         bus_event_fn fn;
         void *userdata;
         char instance[BUS_NAME_MAX]; /* "" for reapd.service */
@@ -59,6 +65,59 @@ int bus_instance_name(const char *instance, char *buf, size_t size)
         }
         buf[n] = '\0';
         return 0;
+}
+
+static int unhex(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+int bus_address_socket_path(const char *address, char *buf, size_t size)
+{
+        const char *p = address, *end;
+        size_t n = 0;
+
+        if (!address || size == 0)
+                return -EINVAL;
+        /* the first address only: sd-bus moves to the next when it fails, which is rare */
+        end = p + strcspn(p, ";");
+        if (strncmp(p, "unix:", 5) != 0)
+                return -EADDRNOTAVAIL;
+        p += 5;
+        while (p < end) {
+                size_t len = strcspn(p, ",;");
+
+                if (len > 5 && strncmp(p, "path=", 5) == 0) {
+                        for (const char *q = p + 5; q < p + len; q++) {
+                                char c = *q;
+
+                                if (c == '%') {
+                                        int hi = q + 2 < p + len ? unhex(q[1]) : -1;
+                                        int lo = hi >= 0 ? unhex(q[2]) : -1;
+
+                                        if (lo < 0)
+                                                return -EINVAL;
+                                        c = (char)(hi << 4 | lo);
+                                        q += 2;
+                                }
+                                if (c == '\0' || n + 1 >= size)
+                                        return c == '\0' ? -EINVAL : -ENAMETOOLONG;
+                                buf[n++] = c;
+                        }
+                        buf[n] = '\0';
+                        return buf[0] == '/' ? 0 : -EINVAL;
+                }
+                p += len;
+                if (p < end && *p == ',')
+                        p++;
+        }
+        return -EADDRNOTAVAIL; /* abstract=, dir=, runtime=: nothing on disk to watch */
 }
 
 const char *bus_get_name(const struct reapd_bus *b)
@@ -124,7 +183,12 @@ static void bus_retry_later(struct reapd_bus *b)
 {
         usec_t delay = b->retry_usec;
 
-        b->retry_usec = MIN(2 * b->retry_usec, BUS_RETRY_MAX_USEC);
+        /* No socket, and its directory watched: its creation wakes us (on_socket_dir), and the
+         * timer only backs the watch up. An idle machine without a bus then never wakes for it. */
+        if (b->watch_source && access(b->socket_path, F_OK) < 0 && errno == ENOENT)
+                delay = BUS_RETRY_MAX_USEC;
+        else
+                b->retry_usec = MIN(2 * b->retry_usec, BUS_RETRY_MAX_USEC);
         if (b->retry_source) {
                 if (sd_event_source_set_time_relative(b->retry_source, delay) >= 0)
                         (void)sd_event_source_set_enabled(b->retry_source, SD_EVENT_ONESHOT);
@@ -203,9 +267,8 @@ static int bus_connect(struct reapd_bus *b)
         return r;
 }
 
-static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
+static void bus_try(struct reapd_bus *b)
 {
-        struct reapd_bus *b = userdata;
         int r;
 
         if (b->bus && sd_bus_is_open(b->bus) > 0) {
@@ -214,7 +277,7 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
                                  : sd_bus_request_name_async(b->bus, &b->name_slot, b->name, 0, on_name, b);
                 if (r < 0)
                         bus_retry_later(b);
-                return 0;
+                return;
         }
         bus_drop(b);
         r = bus_connect(b);
@@ -222,7 +285,60 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
                 bus_event(b, BUS_EVENT_UNAVAILABLE, r);
                 bus_retry_later(b);
         }
+}
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        bus_try(userdata);
         return 0;
+}
+
+/* Something appeared in the socket's directory: if it is the socket, connect now. */
+static int on_socket_dir(sd_event_source *s, const struct inotify_event *ev, void *userdata)
+{
+        struct reapd_bus *b = userdata;
+
+        if (ev->mask & (IN_IGNORED | IN_Q_OVERFLOW)) {
+                /* the directory went away (or events were lost): the timer alone from now on */
+                if (ev->mask & IN_IGNORED)
+                        b->watch_source = sd_event_source_disable_unref(b->watch_source);
+        } else if (ev->len == 0 || !streq(ev->name, b->socket_name)) {
+                return 0;
+        }
+        if (b->bus && sd_bus_is_open(b->bus) > 0 && !b->retry_source)
+                return 0;
+        /* A socket is bound before it listens: if this try is refused, the retries start short. */
+        b->retry_usec = BUS_RETRY_MIN_USEC;
+        bus_try(b);
+        return 0;
+}
+
+/* Watches the system bus socket's directory, where sd-bus will look for it; without it (an
+ * address that is not a path, no such directory), the timer alone retries. */
+static void bus_watch(struct reapd_bus *b)
+{
+        const char *address = secure_getenv("DBUS_SYSTEM_BUS_ADDRESS");
+        char dir[PATH_MAX];
+        char *slash;
+        int r;
+
+        r = bus_address_socket_path(address ? address : BUS_SYSTEM_DEFAULT_ADDRESS, b->socket_path,
+                                    sizeof(b->socket_path));
+        if (r < 0) {
+                b->socket_path[0] = '\0';
+                return;
+        }
+        strlcpy0(dir, b->socket_path, sizeof(dir));
+        slash = strrchr(dir, '/');
+        b->socket_name = strrchr(b->socket_path, '/') + 1;
+        slash[slash == dir] = '\0'; /* "/sock" watches "/" */
+        r = sd_event_add_inotify(b->event, &b->watch_source, dir, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR,
+                                 on_socket_dir, b);
+        if (r < 0) {
+                b->watch_source = NULL;
+                return;
+        }
+        (void)sd_event_source_set_priority(b->watch_source, BUS_EVENT_PRIORITY);
 }
 
 int bus_new(sd_event *e, const char *instance, bus_event_fn fn, void *userdata, struct reapd_bus **ret)
@@ -244,6 +360,7 @@ int bus_new(sd_event *e, const char *instance, bus_event_fn fn, void *userdata, 
         b->userdata = userdata;
         b->retry_usec = BUS_RETRY_MIN_USEC;
         *ret = b;
+        bus_watch(b);
         r = bus_connect(b);
         if (r < 0) {
                 bus_event(b, BUS_EVENT_UNAVAILABLE, r);
@@ -258,6 +375,7 @@ struct reapd_bus *bus_free(struct reapd_bus *b)
                 return NULL;
         bus_drop(b);
         b->retry_source = sd_event_source_disable_unref(b->retry_source);
+        b->watch_source = sd_event_source_disable_unref(b->watch_source);
         sd_event_unref(b->event);
         free(b);
         return NULL;

@@ -44,8 +44,8 @@ static void on_bus_event(struct reapd_bus *b, enum bus_event ev, int error, void
                 if (trouble)
                         log_debug_errno(error, "Still no system bus");
                 else
-                        log_notice_errno(error, "No system bus to send Killed signals to; looking for it "
-                                                "again now and then");
+                        log_notice_errno(error, "No system bus to send Killed signals to; connecting when "
+                                                "its socket appears");
                 return;
         case BUS_EVENT_DISCONNECTED:
                 n->bus_trouble = true;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* fuzz-values.c - config values and small files: parse_duration/size/percent/int/u64/bool, oom_score(_adj) */
+/* fuzz-values.c - config values and small files: parse_duration/size/percent/int/u64/bool, oom_score(_adj),
+ * a D-Bus address */
 
 #include <string.h>
 
+#include "bus.h"
 #include "fuzz.h"
 #include "procfs.h"
 #include "util.h"
@@ -15,7 +17,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *s = fuzz_strdup(data, size);
-        char out[64];
+        char out[64], path[32];
         uint64_t u = 11, bytes = 12;
         usec_t d = 13;
         uint32_t pm = 14;
@@ -83,6 +85,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(r == 0 || r == -EINVAL || r == -ERANGE);
         if (r != 0)
                 FUZZ_ASSERT(score == 17);
+
+        /* a D-Bus address (DBUS_SYSTEM_BUS_ADDRESS): an absolute path that fits, or refused */
+        r = bus_address_socket_path(s, path, sizeof(path));
+        FUZZ_ASSERT(r == 0 || r == -EINVAL || r == -EADDRNOTAVAIL || r == -ENAMETOOLONG);
+        if (r == 0)
+                FUZZ_ASSERT(path[0] == '/' && strlen(path) < sizeof(path));
         free(s);
         return 0;
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -208,6 +210,72 @@ static void test_no_bus(void **state)
         sd_event_unref(e);
 }
 
+static void test_address_socket_path(void **state)
+{
+        char buf[64];
+
+        assert_int_equal(bus_address_socket_path(BUS_SYSTEM_DEFAULT_ADDRESS, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "/run/dbus/system_bus_socket");
+        /* other keys around it, escapes, and a second address never looked at */
+        assert_int_equal(
+                bus_address_socket_path("unix:guid=0f,path=/a%2cb/s%3bk,x=y;unix:path=/c", buf, sizeof(buf)),
+                0);
+        assert_string_equal(buf, "/a,b/s;k");
+        /* nothing on disk to watch */
+        assert_int_equal(bus_address_socket_path("unix:abstract=/tmp/dbus-x", buf, sizeof(buf)),
+                         -EADDRNOTAVAIL);
+        assert_int_equal(bus_address_socket_path("tcp:host=localhost,port=1", buf, sizeof(buf)),
+                         -EADDRNOTAVAIL);
+        assert_int_equal(bus_address_socket_path("unix:path=", buf, sizeof(buf)), -EADDRNOTAVAIL);
+        assert_int_equal(bus_address_socket_path("", buf, sizeof(buf)), -EADDRNOTAVAIL);
+        /* malformed: a relative path, a bad or cut escape, an escaped NUL */
+        assert_int_equal(bus_address_socket_path("unix:path=run/x", buf, sizeof(buf)), -EINVAL);
+        assert_int_equal(bus_address_socket_path("unix:path=/x%zz", buf, sizeof(buf)), -EINVAL);
+        assert_int_equal(bus_address_socket_path("unix:path=/x%2", buf, sizeof(buf)), -EINVAL);
+        assert_int_equal(bus_address_socket_path("unix:path=/x%00y", buf, sizeof(buf)), -EINVAL);
+        assert_int_equal(bus_address_socket_path(NULL, buf, sizeof(buf)), -EINVAL);
+        /* too long for the buffer */
+        assert_int_equal(bus_address_socket_path("unix:path=/run/dbus/system_bus_socket", buf, 8),
+                         -ENAMETOOLONG);
+}
+
+/*
+ * No socket in a directory that exists: the directory is watched, so no retry wakes the loop
+ * while the socket is missing; its appearance makes reapd try at once (here a plain file, which
+ * refuses, and from then on the short retries run again).
+ */
+static void test_watch_socket_dir(void **state)
+{
+        char dir[] = "/tmp/reapd-test-bus-XXXXXX", sock[64], address[80];
+        struct reapd_bus *b = NULL;
+        sd_event *e = NULL;
+        int fd;
+
+        assert_non_null(mkdtemp(dir));
+        snprintf(sock, sizeof(sock), "%s/system_bus_socket", dir);
+        snprintf(address, sizeof(address), "unix:path=%s", sock);
+        assert_int_equal(setenv("DBUS_SYSTEM_BUS_ADDRESS", address, 1), 0);
+        unavailable = 0;
+        assert_int_equal(sd_event_new(&e), 0);
+        assert_int_equal(bus_new(e, NULL, on_event, NULL, &b), 0);
+        assert_int_equal(unavailable, 1);
+        /* 3 retry intervals: nothing (the timer backs the watch up only every BUS_RETRY_MAX_USEC) */
+        assert_int_equal(sd_event_run(e, 3 * BUS_RETRY_MIN_USEC), 0);
+        assert_int_equal(unavailable, 1);
+        fd = open(sock, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        close(fd);
+        assert_true(sd_event_run(e, BUS_RETRY_MIN_USEC) > 0);
+        assert_int_equal(unavailable, 2);
+        /* the socket is there but refuses: the next try comes BUS_RETRY_MIN_USEC later */
+        assert_true(sd_event_run(e, 3 * BUS_RETRY_MIN_USEC) > 0);
+        assert_int_equal(unavailable, 3);
+        bus_free(b);
+        sd_event_unref(e);
+        assert_int_equal(unlink(sock), 0);
+        assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_not_for_dry_runs(void **state)
 {
         struct kill_report r = {.pid = 1, .dry_run = true};
@@ -222,7 +290,8 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_instance_name),    cmocka_unit_test(test_killed_signal),
                 cmocka_unit_test(test_killed_defaults),  cmocka_unit_test(test_no_bus),
-                cmocka_unit_test(test_not_for_dry_runs),
+                cmocka_unit_test(test_not_for_dry_runs), cmocka_unit_test(test_address_socket_path),
+                cmocka_unit_test(test_watch_socket_dir),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
