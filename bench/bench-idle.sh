@@ -33,6 +33,10 @@ BG_PIDS+=("$rcg")
 "$BUILD/bench/bench-tick" 10000 &
 tick=$!
 BG_PIDS+=("$tick")
+# The same work from an sd-event time source: what the event loop reapd is built on adds.
+"$BUILD/bench/bench-tick" 10000 --sd-event &
+sdtick=$!
+BG_PIDS+=("$sdtick")
 
 ns_start
 ns_run "" -- "$EARLYOOM17" >"$LAB_DIR/earlyoom.log" 2>&1
@@ -49,7 +53,7 @@ bench_log "idle: reapd $rsys (system), $rcg (cgroup), earlyoom $eo and $eo18 (PI
 sleep 4 # past start-up: the first samples, mlockall, earlyoom's first report
 psi0=$(awk '/^some/ {print $2}' /proc/pressure/memory)
 declare -A c0 t0 s0
-for p in "$rsys" "$rcg" "$eo" "$eo18" "$tick"; do c0[$p]=$(proc_cpu_ns "$p"); t0[$p]=$(proc_ticks "$p"); s0[$p]=$(proc_switches "$p"); done
+for p in "$rsys" "$rcg" "$eo" "$eo18" "$tick" "$sdtick"; do c0[$p]=$(proc_cpu_ns "$p"); t0[$p]=$(proc_ticks "$p"); s0[$p]=$(proc_switches "$p"); done
 start=$(date +%s.%N)
 sleep "$SECS"
 end=$(date +%s.%N)
@@ -60,9 +64,9 @@ kills=$(grep -c "Would kill" "$LAB_DIR/reapd-sys.log" || true)
 : >"$OUT/idle.dat"
 echo "| idle, ${SECS} s, defaults | CPU ms/min (schedstat) | CPU ms/min (stat ticks) | wakeups/s | µs per wakeup | threads | VmRSS | RssAnon | PSS |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-for p in "$rcg" "$rsys" "$eo18" "$eo" "$tick"; do
+for p in "$rcg" "$rsys" "$eo18" "$eo" "$tick" "$sdtick"; do
     case $p in
-    "$rsys") name=reapd-system ;; "$rcg") name=reapd-cgroup ;; "$tick") name=floor ;;
+    "$rsys") name=reapd-system ;; "$rcg") name=reapd-cgroup ;; "$tick") name=floor ;; "$sdtick") name=floor-sd-event ;;
     "$eo18") name=earlyoom-$EARLYOOM18_VERSION ;; *) name=earlyoom-$EARLYOOM17_VERSION ;;
     esac
     cpu=$(echo "($(proc_cpu_ns "$p") - ${c0[$p]}) / 1000000 * 60 / $el" | bc -l)
@@ -72,7 +76,7 @@ for p in "$rcg" "$rsys" "$eo18" "$eo" "$tick"; do
     rss=$(proc_rss_kb "$p") anon=$(proc_anon_kb "$p") pss=$(proc_pss_kb "$p")
     perw=$(echo "if ($wk > 0) $cpu * 1000 / 60 / $wk else 0" | bc -l)
     printf "| %s | %.3f | %.0f | %.3f | %.0f | %d | %.2f MB | %.2f MB | %.2f MB |\n" \
-        "$([ "$name" = floor ] && echo "floor: a bare timerfd loop, 10 s" || echo "$name")" "$cpu" "$ticks" "$wk" "$perw" "$nth" \
+        "$(case $name in floor) echo "floor: a bare timerfd loop, 10 s" ;; floor-sd-event) echo "floor: the same in an sd-event loop" ;; *) echo "$name" ;; esac)" "$cpu" "$ticks" "$wk" "$perw" "$nth" \
         "$(echo "$rss / 1024" | bc -l)" "$(echo "$anon / 1024" | bc -l)" "$(echo "$pss / 1024" | bc -l)"
     printf "%s %.4f %.4f %.3f\n" "$name" "$cpu" "$wk" "$(echo "$rss / 1024" | bc -l)" >>"$OUT/idle.dat"
 done
@@ -86,4 +90,11 @@ echo "the bench (its PSI is zero, MemAvailable is the host's). earlyoom $EARLYOO
 echo "Debian trixie's source package, bench/peers.sh): \`earlyoom\` with its defaults (report every 1 s to stdout), each in a PID"
 echo "namespace of its own. The floor is bench-tick: a bare loop that sleeps on a timerfd through epoll and, every"
 echo "10 s (reapd's idle interval), reads meminfo and pressure through kept fds, nothing else: what a"
-echo "wakeup costs on this machine whatever the daemon does. All measured at the same time over ${el%.*} s."
+echo "wakeup costs on this machine whatever the daemon does; the second floor does the same from a time source of an"
+echo "sd-event loop (what reapd's monitor uses), the cost of the event loop before any of reapd's own work. All measured"
+echo "at the same time over ${el%.*} s."
+ratio() { awk -v n="$1" -v d="$2" '$1 == n {a = $2} $1 == d {b = $2} END {printf "%.2f", b > 0 ? a / b : 0}' "$OUT/idle.dat"; }
+echo
+echo "Ratios of CPU per minute: reapd-system $(ratio reapd-system floor)× the bare floor and $(ratio reapd-system floor-sd-event)× the"
+echo "sd-event floor (reapd-cgroup $(ratio reapd-cgroup floor)× and $(ratio reapd-cgroup floor-sd-event)×); the sd-event floor is"
+echo "$(ratio floor-sd-event floor)× the bare one; earlyoom $EARLYOOM18_VERSION is $(ratio "earlyoom-$EARLYOOM18_VERSION" reapd-system)× reapd-system."

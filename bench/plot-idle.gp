@@ -3,7 +3,7 @@
 # gnuplot -e "dat='OUT/idle.dat'; out='OUT/idle.png'" bench/plot-idle.gp
 set terminal pngcairo size 900,500 font ",10"
 set output out
-set multiplot layout 1,3 title "Idle cost over 60 s, defaults (lower is better; floor: a bare 10 s timerfd loop)"
+set multiplot layout 1,3 title "Idle cost over 60 s, defaults (lower is better; floors: a bare 10 s timerfd loop, the same in sd-event)"
 set style fill solid 0.8 border -1
 set boxwidth 0.6
 set grid ytics
