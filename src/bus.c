@@ -305,8 +305,8 @@ static int on_socket_dir(sd_event_source *s, const struct inotify_event *ev, voi
         } else if (ev->len == 0 || !streq(ev->name, b->socket_name)) {
                 return 0;
         }
-        if (b->bus && sd_bus_is_open(b->bus) > 0 && !b->retry_source)
-                return 0;
+        if (b->bus && sd_bus_is_open(b->bus) > 0)
+                return 0; /* connected: a bus that restarts disconnects us first */
         /* A socket is bound before it listens: if this try is refused, the retries start short. */
         b->retry_usec = BUS_RETRY_MIN_USEC;
         bus_try(b);
