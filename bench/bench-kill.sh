@@ -65,6 +65,11 @@ if [[ " $KINDS " == *" contended "* ]]; then
 fi
 BUSY=""
 # busy_start: the SCHED_FIFO loop on CONTENDED_CPU, ending itself after CONTENDED_SECS
+# schedstat_sum TID[,TID...]: "cpu_ns wait_ns timeslices" of these threads, summed
+schedstat_sum() {
+    local t
+    for t in ${1//,/ }; do cat "/proc/$t/schedstat" 2>/dev/null; done | awk '{a += $1; b += $2; c += $3} END {if (NR) printf "%.0f %.0f %d\n", a, b, c}'
+}
 busy_start() {
     chrt -f "$CONTENDED_PRIO" taskset -c "$CONTENDED_CPU" \
         bash -c 'end=$((SECONDS + $1)); while [ $SECONDS -lt $end ]; do :; done' _ "$CONTENDED_SECS" &
@@ -137,16 +142,19 @@ run_one() {
         wait_file "$LAB_DIR/$s.log" "mem avail" 50 || { cat "$LAB_DIR/$s.log" >&2; lab_fail "earlyoom did not start"; }
     fi
     sleep 0.5
-    # the thread that will call process_mrelease: its CPU time and run-queue wait over the run
+    # the threads that may call process_mrelease (reapd: every thread of its reaper pool), their
+    # CPU time and run-queue wait over the run, summed
     local caller=- ss0=""
     if [[ $killer == reapd* ]]; then
+        caller=""
         for f in /proc/"$killer_pid"/task/*/comm; do
-            [ "$(cat "$f" 2>/dev/null)" = reapd-reaper ] && caller=$(basename "$(dirname "$f")")
+            [ "$(cat "$f" 2>/dev/null)" = reapd-reaper ] && caller+="${caller:+,}$(basename "$(dirname "$f")")"
         done
+        caller=${caller:--}
     elif [ "$killer" != sigkill ]; then
         caller=$killer_pid
     fi
-    [ "$caller" != - ] && ss0=$(cat "/proc/$caller/schedstat" 2>/dev/null || true)
+    [ "$caller" != - ] && ss0=$(schedstat_sum "$caller")
 
     # earlyoom 1.8 and later: also when its own measure crossed ($base of MemAvailable + AnonPages)
     "$WATCH" "$thr" "$(cg_usage_file "$s/victim")" $([ "$kind" != running ] && echo "$FROZEN_WAIT_MS" || echo 10000) $base \
@@ -167,12 +175,13 @@ run_one() {
     trace_dump >"$LAB_DIR/$s.trace"
     # only this run's caller: other reapds (a CI's) may call process_mrelease meanwhile too
     local ss1="" cpu_ms=- wait_ms=-
-    [ "$caller" != - ] && ss1=$(cat "/proc/$caller/schedstat" 2>/dev/null || true)
+    [ "$caller" != - ] && ss1=$(schedstat_sum "$caller")
     if [ -n "$ss0" ] && [ -n "$ss1" ]; then
         read -r cpu_ms wait_ms < <(echo "$ss0 $ss1" | awk '{printf "%.3f %.3f\n", ($4 - $1) / 1e6, ($5 - $2) / 1e6}')
     fi
-    { grep -v '^#' "$TRACE/trace" || true; } | awk -v tid="$caller" '{
-        n = split($1, c, "-"); if (c[n] != tid) next
+    { grep -v '^#' "$TRACE/trace" || true; } | awk -v tids="$caller" 'BEGIN { n = split(tids, l, ","); for (i = 1; i <= n; i++) want[l[i]] = 1 }
+    {
+        n = split($1, c, "-"); if (!(c[n] in want)) next
         for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) break
         if ($(i + 1) !~ /^sys_process_mrelease/) next
         t = $i; sub(":", "", t); split(t, p, ".")
