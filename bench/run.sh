@@ -202,6 +202,10 @@ reserve_line() {
     echo "| idle CPU ≤ 0.5 ms/min (5) | $(idlef reapd-cgroup 2) ms/min | $(yn "$(idle reapd-cgroup 2) <= 0.5") |"
     echo "| idle wakeups ≤ 0.1/s (5) | $(printf '%.3f' "$(idle reapd-cgroup 3)")/s | $(yn "$(idle reapd-cgroup 3) <= 0.1") |"
     echo "| idle RSS ≤ 2 MB (5) | $(idlef reapd-cgroup 4) MB VmRSS | $(yn "$(idle reapd-cgroup 4) <= 2") |"
+    for v in reapd-system reapd-cgroup; do
+        echo "| idle CPU ≤ 1.5× a bare timerfd loop's (15), $v | $(idlef "$v" 2) vs $(idlef floor 2) ms/min: $(printf '%.2f' "$(echo "$(idle "$v" 2) / $(idle floor 2)" | bc -l)")× (an sd-event loop alone: $(printf '%.2f' "$(echo "$(idle floor-sd-event 2) / $(idle floor 2)" | bc -l)")×) | $(yn "$(idle "$v" 2) <= 1.5 * $(idle floor 2)") |"
+    done
+    echo "| idle CPU under 1/5 of $E18's (15) | $(idlef reapd-system 2) and $(idlef reapd-cgroup 2) vs $(idlef "$E18" 2) ms/min | $(yn "$(idle reapd-system 2) * 5 < $(idle "$E18" 2) && $(idle reapd-cgroup 2) * 5 < $(idle "$E18" 2)") |"
     for e in "$E17" "$E18"; do
         echo "| idle wakeups ≤ $e's (7) | $(printf '%.3f' "$(idle reapd-cgroup 3)") vs $(printf '%.3f' "$(idle "$e" 3)")/s (system-wide: $(printf '%.3f' "$(idle reapd-system 3)")) | $(yn "$(idle reapd-cgroup 3) <= $(idle "$e" 3)") |"
     done
