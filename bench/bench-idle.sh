@@ -93,7 +93,7 @@ echo "10 s (reapd's idle interval), reads meminfo and pressure through kept fds,
 echo "wakeup costs on this machine whatever the daemon does; the second floor does the same from a time source of an"
 echo "sd-event loop (what reapd's monitor uses), the cost of the event loop before any of reapd's own work. All measured"
 echo "at the same time over ${el%.*} s."
-ratio() { awk -v n="$1" -v d="$2" '$1 == n {a = $2} $1 == d {b = $2} END {printf "%.2f", b > 0 ? a / b : 0}' "$OUT/idle.dat"; }
+ratio() { awk -v n="$1" -v d="$2" '$1 == n {a = $2} $1 == d {b = $2} END {printf "%.2f", (b > 0 ? a / b : 0)}' "$OUT/idle.dat"; }
 echo
 echo "Ratios of CPU per minute: reapd-system $(ratio reapd-system floor)× the bare floor and $(ratio reapd-system floor-sd-event)× the"
 echo "sd-event floor (reapd-cgroup $(ratio reapd-cgroup floor)× and $(ratio reapd-cgroup floor-sd-event)×); the sd-event floor is"
