@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
@@ -72,18 +73,11 @@ static void manager_write_state(struct manager *m)
                 (void)unlink(tmp);
 }
 
-void manager_update_status(struct manager *m, bool force)
+/* STATUS= for systemd: the readings of the last sample, sent when the text changed. */
+static void manager_send_status(struct manager *m)
 {
-        char avail[32], total[32], swap[32], status[PATH_MAX + 256], state;
-        usec_t now = now_usec(CLOCK_MONOTONIC);
+        char avail[32], total[32], swap[32], status[PATH_MAX + 256];
 
-        /* The first reading replaces "Monitoring ..." at once, not a STATUS_INTERVAL later. */
-        if (m->have_last && !m->status_has_data)
-                force = true;
-        if (!force && m->last_status && now - m->last_status < STATUS_INTERVAL_USEC)
-                return;
-        m->status_has_data = m->have_last && m->last.have_memory;
-        m->last_status = now;
         if (!m->have_last || !m->last.have_memory)
                 snprintf(status, sizeof(status), "Monitoring %s", manager_scope_name(m));
         else
@@ -102,6 +96,24 @@ void manager_update_status(struct manager *m, bool force)
                 (void)sd_notifyf(false, "STATUS=%s", status);
                 strlcpy0(m->status_text, status, sizeof(m->status_text));
         }
+}
+
+void manager_update_status(struct manager *m, bool force)
+{
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        char state;
+
+        /* The first reading replaces "Monitoring ..." at once, not a STATUS_INTERVAL later. */
+        if (m->have_last && !m->status_has_data)
+                force = true;
+        if (!force && m->last_status && now - m->last_status < STATUS_INTERVAL_USEC)
+                return;
+        m->status_has_data = m->have_last && m->last.have_memory;
+        m->last_status = now;
+        /* Only systemd reads STATUS=: without its socket, formatting the text would be most of the
+         * user-space work of an idle wakeup (bench/bench-idle.sh), for no reader. */
+        if (getenv("NOTIFY_SOCKET"))
+                manager_send_status(m);
         /* The state file is for reapctl status, which reads live figures itself: rewrite it when
          * what only the daemon knows changes (state, kills), or once a minute for the readings. */
         state = m->killing ? 'k' : m->decider.waiting ? 'w' : m->decider.some_above ? 'p' : 'i';
