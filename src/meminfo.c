@@ -80,8 +80,8 @@ int meminfo_parse(const char *buf, struct meminfo *ret)
                         for (unsigned i = 0; i < _F_MAX; i++) {
                                 int r;
 
-                                if (seen[i] || klen != strlen(field_names[i]) ||
-                                    memcmp(line, field_names[i], klen) != 0)
+                                if (seen[i] || field_names[i][0] != line[0] ||
+                                    strncmp(line, field_names[i], klen) != 0 || field_names[i][klen] != '\0')
                                         continue;
                                 r = parse_kb(colon + 1, eol, &v[i]);
                                 if (r < 0)

@@ -36,11 +36,13 @@ static int parse_value(const char *p, const char *end, uint64_t *ret)
 int memstat_parse(const char *buf, const char *const *keys, size_t n_keys, uint64_t *vals,
                   uint64_t *ret_seen)
 {
-        uint64_t got[MEMSTAT_KEYS_MAX], seen = 0;
+        uint64_t got[MEMSTAT_KEYS_MAX], seen = 0, all;
 
         if (!buf || !keys || !vals || !ret_seen || n_keys > MEMSTAT_KEYS_MAX)
                 return -EINVAL;
-        for (const char *line = buf; *line;) {
+        all = n_keys == 64 ? UINT64_MAX : (UINT64_C(1) << n_keys) - 1;
+        /* the rest of the file cannot hold a key not seen yet once all are: stop there */
+        for (const char *line = buf; *line && seen != all;) {
                 const char *eol = strchrnul(line, '\n');
                 size_t nlen = strcspn(line, " \t\n");
 
@@ -48,7 +50,8 @@ int memstat_parse(const char *buf, const char *const *keys, size_t n_keys, uint6
                         nlen = (size_t)(eol - line);
                 /* a line without a name (blank, or a value alone) names no key, not even "" */
                 for (size_t i = 0; nlen > 0 && i < n_keys; i++) {
-                        if ((seen >> i) & 1 || strlen(keys[i]) != nlen || memcmp(line, keys[i], nlen) != 0)
+                        if ((seen >> i) & 1 || keys[i][0] != line[0] || strncmp(line, keys[i], nlen) != 0 ||
+                            keys[i][nlen] != '\0')
                                 continue;
                         if (parse_value(line + nlen, eol, &got[i]) < 0)
                                 return -EINVAL;
