@@ -175,6 +175,15 @@ int proc_cgroup_parser_finish(struct proc_cgroup_parser *p);
 /* proc_cgroup_parse() - pure: the whole NUL-terminated text of /proc/<pid>/cgroup at once. */
 int proc_cgroup_parse(const char *buf, char *ret_v2, size_t v2_size, char *ret_v1_memory, size_t v1_size);
 
+/*
+ * proc_stat_dying() - pure: the task has exited (zombie, dead) or is on its way out (PF_EXITING):
+ * its memory is being freed, or is already, and no signal or release can do more.
+ */
+static inline bool proc_stat_dying(const struct proc_stat *st)
+{
+        return st->state == 'Z' || st->state == 'X' || st->state == 'x' || (st->flags & PROC_PF_EXITING);
+}
+
 /* proc_read_stat() - proc_stat_parse() of "<pid>/stat" under @proc_dirfd. */
 int proc_read_stat(int proc_dirfd, pid_t pid, struct proc_stat *ret);
 

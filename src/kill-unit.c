@@ -287,8 +287,8 @@ static int count_member(pid_t pid, void *userdata)
                 return 0;
         }
         /* exited, or on its way out (PF_EXITING: its memory is being freed) */
-        if (proc_read_stat(k->c->req->proc_dirfd, pid, &st) < 0 || st.state == 'Z' || st.state == 'X' ||
-            st.state == 'x' || (st.flags & (PROC_PF_KTHREAD | PROC_PF_EXITING)))
+        if (proc_read_stat(k->c->req->proc_dirfd, pid, &st) < 0 || proc_stat_dying(&st) ||
+            (st.flags & PROC_PF_KTHREAD))
                 return 0;
         if (k->c->req->unit == KILL_UNIT_PROCESS_GROUP &&
             (st.pgid != k->c->pgid || kill_check_scope(k->c, pid) != 0))
@@ -336,8 +336,7 @@ long kill_count_alive(struct reaper *r, const struct kill_request *req, const st
         if (op->n_signalled > 0) {
                 struct proc_stat st;
 
-                if (proc_read_stat(req->proc_dirfd, op->pid, &st) == 0 && st.state != 'Z' &&
-                    st.state != 'X' && st.state != 'x' && !(st.flags & PROC_PF_EXITING))
+                if (proc_read_stat(req->proc_dirfd, op->pid, &st) == 0 && !proc_stat_dying(&st))
                         k.n++;
         }
         return (long)k.n;

@@ -195,7 +195,7 @@ static bool target_exiting(int proc_fd, const struct kill_target *t)
 
         if (proc_read_stat(proc_fd, t->pid, &st) < 0)
                 return true; /* reaped meanwhile: its pidfd says so on the next look */
-        return st.state == 'Z' || st.state == 'X' || (st.flags & PROC_PF_EXITING) || st.vsize == 0;
+        return proc_stat_dying(&st) || st.vsize == 0;
 }
 
 /*

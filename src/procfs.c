@@ -284,8 +284,7 @@ int proc_find_live_thread(int proc_dirfd, pid_t pid, pid_t *ret_tid)
                         off += d->d_reclen;
                         /* a thread that exited meanwhile, or one on its way out, holds nothing for long */
                         if (tid <= 0 || proc_read_task_stat(proc_dirfd, pid, tid, &st) < 0 ||
-                            st.state == 'Z' || st.state == 'X' || st.state == 'x' ||
-                            (st.flags & PROC_PF_EXITING))
+                            proc_stat_dying(&st))
                                 continue;
                         *ret_tid = tid;
                         return 0;
