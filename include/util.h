@@ -60,6 +60,17 @@ static inline bool streq(const char *a, const char *b)
         return a && b && __builtin_strcmp(a, b) == 0;
 }
 
+/*
+ * spaneq() - the @len bytes at @s (no NUL among them) are the whole of @name. The first byte is
+ * compared before the call, since parsers try every key on every line (an idle wakeup's hot loop).
+ */
+static inline bool spaneq(const char *s, size_t len, const char *name)
+{
+        if (len == 0)
+                return name[0] == '\0';
+        return name[0] == s[0] && __builtin_strncmp(s, name, len) == 0 && name[len] == '\0';
+}
+
 /* add_sat_u64(), add_sat_i64() - a + b, stuck at the type's maximum instead of wrapping (b >= 0). */
 static inline uint64_t add_sat_u64(uint64_t a, uint64_t b)
 {

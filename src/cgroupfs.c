@@ -35,11 +35,6 @@ static bool next_field(const char **p, const char *end, const char **ret_start, 
         return true;
 }
 
-static bool field_is(const char *s, size_t len, const char *word)
-{
-        return len == strlen(word) && memcmp(s, word, len) == 0;
-}
-
 /* true if comma-separated list [s, s+len) contains @word. */
 static bool list_has(const char *s, size_t len, const char *word)
 {
@@ -49,7 +44,7 @@ static bool list_has(const char *s, size_t len, const char *word)
                 const char *comma = memchr(s, ',', (size_t)(end - s));
                 const char *e = comma ?: end;
 
-                if (field_is(s, (size_t)(e - s), word))
+                if (spaneq(s, (size_t)(e - s), word))
                         return true;
                 s = e + 1;
         }
@@ -105,7 +100,7 @@ int cgroup_roots_parse_mountinfo(const char *buf, struct cgroup_roots *ret)
                                 } else if (idx == 4) {
                                         mnt = f;
                                         mnt_len = flen;
-                                } else if (idx >= 6 && field_is(f, flen, "-")) {
+                                } else if (idx >= 6 && spaneq(f, flen, "-")) {
                                         after_sep = true;
                                         idx = 0;
                                         continue;
@@ -128,15 +123,15 @@ int cgroup_roots_parse_mountinfo(const char *buf, struct cgroup_roots *ret)
                 if (!unescape_path(mnt, mnt_len, path, sizeof(path)))
                         continue;
 
-                if (field_is(fstype, fstype_len, "cgroup2")) {
-                        bool slash = field_is(root, root_len, "/");
+                if (spaneq(fstype, fstype_len, "cgroup2")) {
+                        bool slash = spaneq(root, root_len, "/");
 
                         /* Prefer a mount of the hierarchy's root over bind mounts of subgroups. */
                         if (r.v2[0] == '\0' || (slash && !v2_root_is_slash)) {
                                 strlcpy0(r.v2, path, sizeof(r.v2));
                                 v2_root_is_slash = slash;
                         }
-                } else if (field_is(fstype, fstype_len, "cgroup") && opts) {
+                } else if (spaneq(fstype, fstype_len, "cgroup") && opts) {
                         if (r.v1_memory[0] == '\0' && list_has(opts, opts_len, "memory"))
                                 strlcpy0(r.v1_memory, path, sizeof(r.v1_memory));
                 }
@@ -209,7 +204,7 @@ int cgroup_roots_discover(const char *mountinfo_path, struct cgroup_roots *ret)
                         if (*c == '\n' || *c == '\t')
                                 *c = ' ';
                 while (next_field(&p, end, &f, &flen))
-                        if (field_is(f, flen, "memory"))
+                        if (spaneq(f, flen, "memory"))
                                 r.v2_has_memory = true;
         }
         *ret = r;

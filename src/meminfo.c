@@ -80,8 +80,7 @@ int meminfo_parse(const char *buf, struct meminfo *ret)
                         for (unsigned i = 0; i < _F_MAX; i++) {
                                 int r;
 
-                                if (seen[i] || field_names[i][0] != line[0] ||
-                                    strncmp(line, field_names[i], klen) != 0 || field_names[i][klen] != '\0')
+                                if (seen[i] || !spaneq(line, klen, field_names[i]))
                                         continue;
                                 r = parse_kb(colon + 1, eol, &v[i]);
                                 if (r < 0)

@@ -50,8 +50,7 @@ int memstat_parse(const char *buf, const char *const *keys, size_t n_keys, uint6
                         nlen = (size_t)(eol - line);
                 /* a line without a name (blank, or a value alone) names no key, not even "" */
                 for (size_t i = 0; nlen > 0 && i < n_keys; i++) {
-                        if ((seen >> i) & 1 || keys[i][0] != line[0] || strncmp(line, keys[i], nlen) != 0 ||
-                            keys[i][nlen] != '\0')
+                        if ((seen >> i) & 1 || !spaneq(line, nlen, keys[i]))
                                 continue;
                         if (parse_value(line + nlen, eol, &got[i]) < 0)
                                 return -EINVAL;
