@@ -108,11 +108,11 @@ ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size);
 ssize_t read_fd_whole(int fd, char *buf, size_t size);
 
 /*
- * read_file_fd() - read_file_at() of an fd kept open: seeks to 0 and reads, so the same fd
- * serves every sample without an open/close (a /proc or cgroupfs seq_file renders its text
- * again after a seek to 0). For such single-record files only: a short read ending in a newline
- * is taken as the whole text, without the read() that would return 0. Moves the fd's offset;
- * same return values; does not allocate.
+ * read_file_fd() - read_file_at() of an fd kept open: reads from offset 0 with pread(), so the
+ * same fd serves every sample without an open/close (a /proc or cgroupfs seq_file renders its
+ * text again when read from 0). For such single-record files only: a short read ending in a
+ * newline is taken as the whole text, without the read() that would return 0. Does not move the
+ * fd's offset; same return values; does not allocate.
  */
 ssize_t read_file_fd(int fd, char *buf, size_t size);
 

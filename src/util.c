@@ -32,20 +32,24 @@ ssize_t read_retry(int fd, void *buf, size_t size)
 }
 
 /*
- * Read from @fd's offset to its end, at most @size - 1 bytes, and NUL-terminate. @short_is_end:
- * a short read that ends a line is the end of the file, which holds for the single-record
- * seq_files read through kept fds (procfs, kernfs: one read returns all the text that fits), and
- * saves the read() that would return 0 on every sample.
+ * Read from @fd's offset (@at < 0) or from @at with pread() to the end, at most @size - 1 bytes,
+ * and NUL-terminate. @short_is_end: a short read that ends a line is the end of the file, which
+ * holds for the single-record seq_files read through kept fds (procfs, kernfs: one read returns
+ * all the text that fits), and saves the read() that would return 0 on every sample.
  */
-static ssize_t read_to_end(int fd, char *buf, size_t size, bool short_is_end)
+static ssize_t read_to_end(int fd, char *buf, size_t size, bool short_is_end, off_t at)
 {
         size_t len = 0;
 
         while (len < size - 1) {
-                ssize_t n = read_retry(fd, buf + len, size - 1 - len);
+                ssize_t n;
 
+                do
+                        n = at < 0 ? read(fd, buf + len, size - 1 - len)
+                                   : pread(fd, buf + len, size - 1 - len, at + (off_t)len);
+                while (n < 0 && errno == EINTR);
                 if (n < 0)
-                        return n;
+                        return -errno;
                 if (n == 0)
                         break;
                 len += (size_t)n;
@@ -63,7 +67,7 @@ ssize_t read_fd_whole(int fd, char *buf, size_t size)
 
         if (size == 0 || fd < 0)
                 return -EINVAL;
-        n = read_to_end(fd, buf, size, true);
+        n = read_to_end(fd, buf, size, true, -1);
         if (n < 0 || (size_t)n < size - 1)
                 return n;
         /* full: one byte more tells a file that fits exactly from one that goes on */
@@ -82,18 +86,17 @@ ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size)
         fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
-        return read_to_end(fd, buf, size, false); /* a fresh fd is at 0 already: no seek */
+        return read_to_end(fd, buf, size, false, -1); /* a fresh fd is at 0 already */
 }
 
 ssize_t read_file_fd(int fd, char *buf, size_t size)
 {
         if (size == 0 || fd < 0)
                 return -EINVAL;
-        /* Not pread() at the running offset: a seq_file read at an offset it is not at renders
-         * the whole text again to find it, where read() after the end costs next to nothing. */
-        if (lseek(fd, 0, SEEK_SET) < 0)
-                return -errno;
-        return read_to_end(fd, buf, size, true);
+        /* pread() from 0, not lseek() and read(): one system call less per file and sample. A
+         * seq_file asked for offset 0 starts its text afresh without walking to the old offset,
+         * and a read that goes on asks for the offset where the last one ended, its own. */
+        return read_to_end(fd, buf, size, true, 0);
 }
 
 int write_file_at(int dirfd, const char *path, const char *s)
