@@ -203,10 +203,11 @@ int cgroup_parse_memory_stat(const char *buf, bool v1, struct cgroup_memory_stat
 int cgroup_memory_read(const struct cgroup_roots *roots, const char *path, struct cgroup_memory *ret);
 
 /*
- * The same read with the cgroup's own files kept open, for the monitor's every sample: an open
- * and a close per file cost more than the read itself (the levels above it, rarely limited, are
- * read afresh). Initialize with CGROUP_MEMORY_READER_INIT; the first read opens the cgroup's
- * directory and files, later reads seek and read again. A read that fails on kept fds (a
+ * The same read with the files kept open, for the monitor's every sample: an open and a close
+ * per file cost more than the read itself. The levels above the cgroup get readers of their own,
+ * chained on @up, which read a level's limits and, only when it has one, its usage and
+ * memory.stat. Initialize with CGROUP_MEMORY_READER_INIT; the first read opens the directories
+ * and files, later reads read them again from the start. A read that fails on kept fds (a
  * removed cgroup says -ENODEV) closes them and is retried once from @path, so the results are
  * those of cgroup_memory_read(). A reader serves one @path: close it before using another.
  */
@@ -224,6 +225,7 @@ struct cgroup_memory_reader {
         bool v2;
         bool no_swap; /* the machine has no swap: skip the swap files (swap_current 0, no swap_max) */
         int fd[_CGROUP_MEMORY_FILES]; /* -1: not open */
+        struct cgroup_memory_reader *up; /* the level above, once read; freed by _close() */
 };
 #define CGROUP_MEMORY_READER_INIT                                                                           \
         {                                                                                                   \

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cgroupfs.h"
@@ -193,10 +194,24 @@ static int memory_dir_open(const struct cgroup_roots *roots, const char *path, b
         return fd;
 }
 
+/* Close @r's files, and free the readers of the levels above it. */
 void cgroup_memory_reader_close(struct cgroup_memory_reader *r)
 {
         if (!r)
                 return;
+        for (unsigned i = 0; i < _CGROUP_MEMORY_FILES; i++)
+                r->fd[i] = safe_close(r->fd[i]);
+        r->dir = safe_close(r->dir);
+        if (r->up) {
+                cgroup_memory_reader_close(r->up);
+                free(r->up);
+                r->up = NULL;
+        }
+}
+
+/* Close @r's own files only: the next read opens them again from the path. */
+static void reader_level_close(struct cgroup_memory_reader *r)
+{
         for (unsigned i = 0; i < _CGROUP_MEMORY_FILES; i++)
                 r->fd[i] = safe_close(r->fd[i]);
         r->dir = safe_close(r->dir);
@@ -220,47 +235,6 @@ static void level_apply(struct cgroup_memory *m, uint64_t max, uint64_t high, ui
         m->high_available = MIN(m->high_available, level_headroom(high, current, file));
 }
 
-static int reader_run_once(struct cgroup_memory_reader *r, const struct cgroup_roots *roots,
-                           const char *path, struct cgroup_memory *ret);
-
-/*
- * The levels above @path, up to the hierarchy's root (which has no limit files): each limit
- * there bounds the cgroup too, and its siblings may be what fills it. One-shot reads through a
- * fresh reader per level: limited ancestors are rare, and their files are small.
- */
-static int read_ancestors(const struct cgroup_roots *roots, const char *path, struct cgroup_memory *m)
-{
-        char up[PATH_MAX];
-
-        strlcpy0(up, path ?: "", sizeof(up));
-        for (unsigned depth = 0; depth < CGROUP_WALK_MAX_DEPTH; depth++) {
-                struct cgroup_memory_reader rd = CGROUP_MEMORY_READER_INIT;
-                struct cgroup_memory a;
-                char *slash;
-                int k;
-
-                /* "/a/b/" -> "/a": strip trailing slashes, then the last component */
-                for (size_t n = strlen(up); n > 0 && up[n - 1] == '/'; n--)
-                        up[n - 1] = '\0';
-                slash = strrchr(up, '/');
-                if (!slash)
-                        return 0;
-                *slash = '\0';
-                if (up[strspn(up, "/")] == '\0')
-                        return 0; /* the root: no limits of its own */
-
-                rd.no_swap = true;
-                k = reader_run_once(&rd, roots, up, &a);
-                cgroup_memory_reader_close(&rd);
-                if (k == -EOPNOTSUPP || k == -ENOENT)
-                        continue; /* no memory files there (outside the controller's subtree) */
-                if (k < 0)
-                        return k;
-                level_apply(m, a.max, a.high, a.current, a.have_stat ? a.stat.file : 0);
-        }
-        return 0;
-}
-
 /*
  * Run @op over @r's directory, opening it first if needed. With fds kept from earlier reads,
  * an error (a removed cgroup's files say -ENODEV) closes them and tries once more from the
@@ -281,7 +255,7 @@ static int reader_run(struct cgroup_memory_reader *r, const struct cgroup_roots 
                 k = op(r, ret);
                 if (k >= 0 || k == -EINVAL || k == -EOPNOTSUPP || fresh)
                         return k;
-                cgroup_memory_reader_close(r);
+                reader_level_close(r);
                 fresh = true;
         }
 }
@@ -303,10 +277,84 @@ static int op_memory(struct cgroup_memory_reader *r, void *ret)
         return 0;
 }
 
-static int reader_run_once(struct cgroup_memory_reader *r, const struct cgroup_roots *roots,
-                           const char *path, struct cgroup_memory *ret)
+/* What op_ancestor() reads: a level above the cgroup, and whether its limit files can tell. */
+struct ancestor_read {
+        struct cgroup_memory level;
+        bool limits_tell; /* no limit in its files is no limit at all (see read_ancestors()) */
+};
+
+/*
+ * A level above the cgroup: its limits first, and its usage and memory.stat only when it has a
+ * limit, which is rare; an unlimited level bounds nothing, so a sample costs one read there.
+ */
+static int op_ancestor(struct cgroup_memory_reader *r, void *ret)
 {
-        return reader_run(r, roots, path, op_memory, ret);
+        struct ancestor_read *a = ret;
+        uint64_t max, high = CGROUP_LIMIT_MAX;
+        int k;
+
+        if (!a->limits_tell)
+                return op_memory(r, &a->level);
+        k = read_value(r, CGROUP_MEMORY_MAX, &max);
+        if (k == -ENOENT)
+                return -EOPNOTSUPP; /* no memory files at this level */
+        if (k >= 0 && r->v2)
+                k = read_value_or(r, CGROUP_MEMORY_HIGH, CGROUP_LIMIT_MAX, &high);
+        if (k < 0)
+                return k;
+        if (max == CGROUP_LIMIT_MAX && high == CGROUP_LIMIT_MAX) {
+                a->level = (struct cgroup_memory){.max = CGROUP_LIMIT_MAX, .high = CGROUP_LIMIT_MAX};
+                return 0;
+        }
+        return op_memory(r, &a->level);
+}
+
+/*
+ * The levels above @path, up to the hierarchy's root (which has no limit files): each limit
+ * there bounds the cgroup too, and its siblings may be what fills it. Each level has its own
+ * reader, chained on @r and kept like @r's files. A v1 level's limit can also come from above
+ * a cgroup namespace's root, seen only in its memory.stat: while @m's own hierarchical limit
+ * says there is one, every level is read in full.
+ */
+static int read_ancestors(struct cgroup_memory_reader *r, const struct cgroup_roots *roots, const char *path,
+                          struct cgroup_memory *m)
+{
+        bool limits_tell = !m->v1 || (m->have_stat && m->stat.hierarchical_limit == CGROUP_LIMIT_MAX);
+        char up[PATH_MAX];
+
+        strlcpy0(up, path ?: "", sizeof(up));
+        for (unsigned depth = 0; depth < CGROUP_WALK_MAX_DEPTH; depth++) {
+                struct ancestor_read a = {.limits_tell = limits_tell};
+                char *slash;
+                int k;
+
+                /* "/a/b/" -> "/a": strip trailing slashes, then the last component */
+                for (size_t n = strlen(up); n > 0 && up[n - 1] == '/'; n--)
+                        up[n - 1] = '\0';
+                slash = strrchr(up, '/');
+                if (!slash)
+                        return 0;
+                *slash = '\0';
+                if (up[strspn(up, "/")] == '\0')
+                        return 0; /* the root: no limits of its own */
+
+                if (!r->up) {
+                        r->up = malloc(sizeof(*r->up));
+                        if (!r->up)
+                                return -ENOMEM;
+                        *r->up = (struct cgroup_memory_reader)CGROUP_MEMORY_READER_INIT;
+                        r->up->no_swap = true; /* only limits, usage and file pages are asked there */
+                }
+                r = r->up;
+                k = reader_run(r, roots, up, op_ancestor, &a);
+                if (k == -EOPNOTSUPP || k == -ENOENT)
+                        continue; /* no memory files there (outside the controller's subtree) */
+                if (k < 0)
+                        return k;
+                level_apply(m, a.level.max, a.level.high, a.level.current,
+                            a.level.have_stat ? a.level.stat.file : 0);
+        }
+        return 0;
 }
 
 int cgroup_memory_reader_read(struct cgroup_memory_reader *r, const struct cgroup_roots *roots,
@@ -317,10 +365,10 @@ int cgroup_memory_reader_read(struct cgroup_memory_reader *r, const struct cgrou
 
         if (!r || !ret)
                 return -EINVAL;
-        k = reader_run_once(r, roots, path, &m);
+        k = reader_run(r, roots, path, op_memory, &m);
         if (k < 0)
                 return k;
-        k = read_ancestors(roots, path, &m);
+        k = read_ancestors(r, roots, path, &m);
         if (k < 0)
                 return k;
         *ret = m;

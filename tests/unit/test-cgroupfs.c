@@ -366,6 +366,118 @@ static void test_memory_ancestors(void **state)
         assert_int_equal(rmdir(tmpl), 0);
 }
 
+/* rm -r of a fixture tree of cgroup directories holding only the listed memory files */
+static void remove_levels(const char *const *dirs)
+{
+        for (; *dirs; dirs++) {
+                for (const char *const *f =
+                             (const char *const[]){"memory.current", "memory.max", "memory.high",
+                                                   "memory.stat", "memory.usage_in_bytes",
+                                                   "memory.limit_in_bytes", NULL};
+                     *f; f++) {
+                        char path[PATH_MAX];
+
+                        snprintf(path, sizeof(path), "%s/%s", *dirs, *f);
+                        (void)unlink(path);
+                }
+                assert_int_equal(rmdir(*dirs), 0);
+        }
+}
+
+/* A reader keeps a reader per level above; an unlimited level costs its limit files only, and a
+ * limit set there later is seen on the next read through the kept fds. */
+static void test_memory_reader_ancestors(void **state)
+{
+        struct cgroup_roots r = {.v2_has_memory = true};
+        struct cgroup_memory_reader rd = CGROUP_MEMORY_READER_INIT;
+        struct cgroup_memory m;
+        char tmpl[] = "/tmp/reapd-test-cgroup.XXXXXX", p[256], c[256], g[256];
+
+        assert_non_null(mkdtemp(tmpl));
+        snprintf(r.v2, sizeof(r.v2), "%s", tmpl);
+        snprintf(p, sizeof(p), "%s/batch.slice", tmpl);
+        snprintf(c, sizeof(c), "%s/batch.slice/job.service", tmpl);
+        snprintf(g, sizeof(g), "%s/batch.slice/job.service/worker", tmpl);
+        assert_int_equal(mkdir(p, 0755), 0);
+        assert_int_equal(mkdir(c, 0755), 0);
+        assert_int_equal(mkdir(g, 0755), 0);
+        put(p, "memory.current", "900\n");
+        put(p, "memory.max", "1000\n");
+        put(p, "memory.stat", "active_file 30\ninactive_file 10\n");
+        put(c, "memory.current", "300\n");
+        put(c, "memory.max", "max\n");
+        put(c, "memory.high", "max\n");
+        put(c, "memory.stat", "active_file 0\ninactive_file 0\n");
+        put(g, "memory.current", "200\n");
+        put(g, "memory.max", "5000\n");
+        put(g, "memory.stat", "active_file 0\ninactive_file 0\n");
+
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/batch.slice/job.service/worker", &m), 0);
+        assert_int_equal(m.max, 1000);
+        assert_int_equal(m.available, 1000 - 900 + 40);
+        assert_non_null(rd.up);
+        assert_non_null(rd.up->up);
+        assert_null(rd.up->up->up); /* the root has no limits of its own: no reader */
+        /* the service, unlimited: its limits only */
+        assert_true(rd.up->fd[CGROUP_MEMORY_MAX] >= 0 && rd.up->fd[CGROUP_MEMORY_HIGH] >= 0);
+        assert_true(rd.up->fd[CGROUP_MEMORY_CURRENT] < 0 && rd.up->fd[CGROUP_MEMORY_STAT] < 0);
+        /* the slice, limited: its usage and page cache too */
+        assert_true(rd.up->up->fd[CGROUP_MEMORY_CURRENT] >= 0 && rd.up->up->fd[CGROUP_MEMORY_STAT] >= 0);
+
+        /* limits move under kept fds: the service gets one, the slice loses its own */
+        put(c, "memory.max", "400\n");
+        put(p, "memory.max", "max\n");
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/batch.slice/job.service/worker", &m), 0);
+        assert_int_equal(m.max, 400);
+        assert_int_equal(m.available, 400 - 300);
+        assert_true(rd.up->fd[CGROUP_MEMORY_CURRENT] >= 0);
+        put(c, "memory.max", "max\n");
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/batch.slice/job.service/worker", &m), 0);
+        assert_int_equal(m.max, 5000);
+        assert_int_equal(m.available, 4800);
+        cgroup_memory_reader_close(&rd);
+        assert_null(rd.up);
+        assert_true(rd.dir < 0);
+        remove_levels((const char *const[]){g, c, p, NULL});
+
+        /* v1 inside a cgroup namespace: a limit from above its root shows only as the
+         * hierarchical limit in memory.stat; then each level is read in full, as the levels'
+         * own usage against that limit binds. */
+        r = (struct cgroup_roots){};
+        snprintf(r.v1_memory, sizeof(r.v1_memory), "%s", tmpl);
+        assert_int_equal(mkdir(p, 0755), 0);
+        assert_int_equal(mkdir(c, 0755), 0);
+        put(p, "memory.usage_in_bytes", "900\n");
+        put(p, "memory.limit_in_bytes", "9223372036854771712\n");
+        put(p, "memory.stat",
+            "total_active_file 30\ntotal_inactive_file 10\n"
+            "hierarchical_memory_limit 1000\n");
+        put(c, "memory.usage_in_bytes", "300\n");
+        put(c, "memory.limit_in_bytes", "9223372036854771712\n");
+        put(c, "memory.stat",
+            "total_active_file 0\ntotal_inactive_file 0\nhierarchical_memory_limit 1000\n");
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/batch.slice/job.service", &m), 0);
+        assert_true(m.v1);
+        assert_int_equal(m.max, 1000);
+        assert_int_equal(m.available, 1000 - 900 + 40);
+        assert_true(rd.up->fd[CGROUP_MEMORY_CURRENT] >= 0 && rd.up->fd[CGROUP_MEMORY_STAT] >= 0);
+        /* no limit anywhere on the path: the level above is asked its limit only */
+        put(p, "memory.stat",
+            "total_active_file 30\ntotal_inactive_file 10\n"
+            "hierarchical_memory_limit 9223372036854771712\n");
+        put(c, "memory.stat",
+            "total_active_file 0\ntotal_inactive_file 0\n"
+            "hierarchical_memory_limit 9223372036854771712\n");
+        cgroup_memory_reader_close(&rd);
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/batch.slice/job.service", &m), 0);
+        assert_true(m.max == CGROUP_LIMIT_MAX && m.available == CGROUP_LIMIT_MAX);
+        assert_true(rd.up->fd[CGROUP_MEMORY_MAX] >= 0 && rd.up->fd[CGROUP_MEMORY_CURRENT] < 0 &&
+                    rd.up->fd[CGROUP_MEMORY_STAT] < 0);
+        cgroup_memory_reader_close(&rd);
+        remove_levels((const char *const[]){c, p, NULL});
+        assert_int_equal(rmdir(tmpl), 0);
+}
+
 static void test_path_join(void **state)
 {
         char buf[PATH_MAX], small[8];
@@ -555,6 +667,7 @@ int main(void)
                 cmocka_unit_test(test_memory_reader),
                 cmocka_unit_test(test_memory_stat),
                 cmocka_unit_test(test_memory_ancestors),
+                cmocka_unit_test(test_memory_reader_ancestors),
                 cmocka_unit_test(test_dir_stat),
                 cmocka_unit_test(test_path_join),
                 cmocka_unit_test(test_pressure_path),
