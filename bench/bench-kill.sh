@@ -207,6 +207,16 @@ run_one() {
         [ "$c" -gt 0 ] && killed=$((killed + 1))
         sigkills=$((sigkills + c))
     done
+    # void: the workload never took MemAvailable under the line, so nobody had to act. Not a
+    # result about the killer: the caller runs it again (VOID_RETRY), saying so in the notes.
+    RUN_VOID=0
+    if [ -z "$t_cross" ] && [ "${VOID_RETRY:-0}" = 1 ]; then
+        bench_log "kill: $killer $kind #$n: nothing crossed the threshold (void run), again"
+        echo "- $killer, $kind run $n: one attempt in which nothing crossed the threshold, not counted; run again" \
+            >>"$LAB_DIR/notes"
+        RUN_VOID=1
+        return 0
+    fi
     local det="-" bk="-" detp="-"
     if [ -n "$t_kill" ] && [ -n "$t_cross" ]; then det=$(echo "($t_kill - $t_cross) / 1000" | bc -l); fi
     if [ "$killer" != "earlyoom-$EARLYOOM17_VERSION" ] && [ "$killer" != sigkill ] && [ -n "$t_kill" ] && [ -n "$t_crosspcp" ]; then
@@ -247,7 +257,15 @@ for kind in $KINDS; do
     runs=$NFRZ
     [ "$kind" = running ] && runs=$NRUN
     for n in $(seq 1 "$runs"); do
-        for k in $KILLERS; do run_one "$k" "$kind" "$n"; done
+        for k in $KILLERS; do
+            # at most two attempts more for a run in which nothing crossed; the third counts
+            for try in 1 2 3; do
+                VOID_RETRY=$([ "$try" -lt 3 ] && echo 1 || echo 0)
+                RUN_VOID=0
+                run_one "$k" "$kind" "$n"
+                [ "$RUN_VOID" = 1 ] || break
+            done
+        done
     done
 done
 
