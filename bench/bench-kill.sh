@@ -207,10 +207,12 @@ run_one() {
         [ "$c" -gt 0 ] && killed=$((killed + 1))
         sigkills=$((sigkills + c))
     done
-    # void: the workload never took MemAvailable under the line, so nobody had to act. Not a
-    # result about the killer: the caller runs it again (VOID_RETRY), saying so in the notes.
+    # void: the workload never took MemAvailable under the line and nobody acted, so nobody had
+    # to. Not a result about the killer: the caller runs it again (VOID_RETRY), saying so in the
+    # notes. A killer that acted before the crossing, by its own measure (earlyoom 1.8.2 counts
+    # differently), has a result: that run counts.
     RUN_VOID=0
-    if [ -z "$t_cross" ] && [ "${VOID_RETRY:-0}" = 1 ]; then
+    if [ -z "$t_cross" ] && [ -z "$t_kill" ] && [ "$killed" = 0 ] && [ "${VOID_RETRY:-0}" = 1 ]; then
         bench_log "kill: $killer $kind #$n: nothing crossed the threshold (void run), again"
         echo "- $killer, $kind run $n: one attempt in which nothing crossed the threshold, not counted; run again" \
             >>"$LAB_DIR/notes"
