@@ -86,6 +86,25 @@ static void test_fields(void **state)
         assert_non_null(strstr(report_field_get(&f, "MESSAGE"), "via process_mrelease"));
 }
 
+/* "back in" runs to the later of release and exit; the message names both when they differ. */
+static void test_back_split(void **state)
+{
+        struct kill_report r = sample;
+        char msg[1024];
+
+        r.exit_usec = 96000; /* 1 ms after the release: one figure */
+        report_kill_message(&r, msg, sizeof(msg));
+        assert_non_null(strstr(msg, "back in 96.180 ms via process_mrelease."));
+        r.exit_usec = 988000; /* a victim starved of CPU finishing its exit */
+        r.release_usec = 150000;
+        report_kill_message(&r, msg, sizeof(msg));
+        assert_non_null(strstr(msg, "back in 988.180 ms via process_mrelease (the release took 150.000 ms, "
+                                    "the exit 988.000 ms after the signal)."));
+        r.released_by_mrelease = false; /* the exit freed it: no release to name */
+        report_kill_message(&r, msg, sizeof(msg));
+        assert_non_null(strstr(msg, "back in 988.180 ms."));
+}
+
 /* A group or cgroup kill says how, and what became of its members; a process kill only how. */
 static void test_unit_members(void **state)
 {
@@ -211,9 +230,10 @@ static void test_truncation(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_fields),     cmocka_unit_test(test_dry_run_and_error),
-                cmocka_unit_test(test_rehearsal),  cmocka_unit_test(test_instance),
-                cmocka_unit_test(test_truncation), cmocka_unit_test(test_unit_members),
+                cmocka_unit_test(test_fields),       cmocka_unit_test(test_dry_run_and_error),
+                cmocka_unit_test(test_rehearsal),    cmocka_unit_test(test_instance),
+                cmocka_unit_test(test_truncation),   cmocka_unit_test(test_back_split),
+                cmocka_unit_test(test_unit_members),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
