@@ -17,6 +17,13 @@ peers_ensure || lab_fail "peers missing (bench/peers.sh)"
 # reapd-system watches the whole machine; reapd-cgroup the same defaults scoped to an empty
 # cgroup of ours, so other people's memory pressure on the host cannot wake it.
 mkdir -p "$LAB_DIR/run-sys" "$LAB_DIR/run-cg"
+# The state directory on a tmpfs, as systemd's RuntimeDirectory= (/run) has it on the hosts reapd
+# is for: here the bench's directory is on an ext4 mounted with discard, where each rewrite of
+# the state file (once a minute) replaces an inode and waits for a discard, a cost no user pays.
+for d in run-sys run-cg; do
+    mount -t tmpfs -o size=1m,mode=0755 tmpfs "$LAB_DIR/$d" || lab_fail "cannot mount a tmpfs for reapd's state"
+    BENCH_MOUNTS+=("$LAB_DIR/$d")
+done
 for d in "$LAB_V2" "$LAB_V1MEM"; do [ -n "$d" ] && mkdir -p "$d$LAB_CG/idle"; done
 printf '[Monitor]\nCgroup=%s/idle\n' "$LAB_CG" >"$LAB_DIR/cg.conf"
 RUNTIME_DIRECTORY=$LAB_DIR/run-sys "$REAPD" --dry-run --config "$LAB_DIR/none.conf" --log-target=stderr \
@@ -86,7 +93,8 @@ echo "(10 ms ticks: too coarse for an idle daemon); wakeups = voluntary + nonvol
 echo "switches of all threads; RSS/PSS at the end. reapd: \`reapd --dry-run\` with built-in defaults:"
 echo "reapd-system watches the whole host (memory PSI of the host during the run: $psi0 at the start,"
 echo "$psi1 at the end; $kills dry-run kill decisions), reapd-cgroup is scoped to an empty cgroup of"
-echo "the bench (its PSI is zero, MemAvailable is the host's). earlyoom $EARLYOOM17_VERSION (Debian 12) and $EARLYOOM18_VERSION (built from"
+echo "the bench (its PSI is zero, MemAvailable is the host's); both keep their state file on a tmpfs, as"
+echo "under systemd (/run), not on this host's ext4 with discard. earlyoom $EARLYOOM17_VERSION (Debian 12) and $EARLYOOM18_VERSION (built from"
 echo "Debian trixie's source package, bench/peers.sh): \`earlyoom\` with its defaults (report every 1 s to stdout), each in a PID"
 echo "namespace of its own. The floor is bench-tick: a bare loop that sleeps on a timerfd through epoll and, every"
 echo "10 s (reapd's idle interval), reads meminfo and pressure through kept fds, nothing else: what a"

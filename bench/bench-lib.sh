@@ -18,6 +18,7 @@ SLEEPERS=$BUILD/bench/bench-sleepers
 
 NS_PIDS=()      # host pids of the `unshare` processes holding our PID namespaces
 BG_PIDS=()      # other helpers we started (reapd, watchers)
+BENCH_MOUNTS=() # mounts of ours, unmounted at exit (after the processes above are killed)
 TRACE_MNT=""
 TRACE=""        # our tracefs instance
 
@@ -47,6 +48,8 @@ bench_cleanup() {
         rmdir "$TRACE" 2>/dev/null
     fi
     if [ -n "$TRACE_MNT" ]; then umount "$TRACE_MNT" 2>/dev/null; rmdir "$TRACE_MNT" 2>/dev/null; fi
+    # lazily: a process killed above may not have let go of it yet
+    for p in "${BENCH_MOUNTS[@]}"; do umount -l "$p" 2>/dev/null; done
     (exit $rc)
     lab_cleanup
 }
