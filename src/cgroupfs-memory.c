@@ -194,27 +194,25 @@ static int memory_dir_open(const struct cgroup_roots *roots, const char *path, b
         return fd;
 }
 
-/* Close @r's files, and free the readers of the levels above it. */
-void cgroup_memory_reader_close(struct cgroup_memory_reader *r)
-{
-        if (!r)
-                return;
-        for (unsigned i = 0; i < _CGROUP_MEMORY_FILES; i++)
-                r->fd[i] = safe_close(r->fd[i]);
-        r->dir = safe_close(r->dir);
-        if (r->up) {
-                cgroup_memory_reader_close(r->up);
-                free(r->up);
-                r->up = NULL;
-        }
-}
-
 /* Close @r's own files only: the next read opens them again from the path. */
 static void reader_level_close(struct cgroup_memory_reader *r)
 {
         for (unsigned i = 0; i < _CGROUP_MEMORY_FILES; i++)
                 r->fd[i] = safe_close(r->fd[i]);
         r->dir = safe_close(r->dir);
+}
+
+/* Close @r's files, and free the readers of the levels above it. */
+void cgroup_memory_reader_close(struct cgroup_memory_reader *r)
+{
+        if (!r)
+                return;
+        reader_level_close(r);
+        if (r->up) {
+                cgroup_memory_reader_close(r->up);
+                free(r->up);
+                r->up = NULL;
+        }
 }
 
 /* Headroom of one level: its limit less its usage, its file LRU (reclaimed before any OOM kill)

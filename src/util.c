@@ -21,14 +21,20 @@ usec_t now_usec(clockid_t clock)
         return (usec_t)ts.tv_sec * USEC_PER_SEC + (usec_t)ts.tv_nsec / NSEC_PER_USEC;
 }
 
-ssize_t read_retry(int fd, void *buf, size_t size)
+/* One read() from the offset (@at < 0) or pread() at @at, again after EINTR; -errno on error. */
+static ssize_t read_at(int fd, void *buf, size_t size, off_t at)
 {
         ssize_t n;
 
         do
-                n = read(fd, buf, size);
+                n = at < 0 ? read(fd, buf, size) : pread(fd, buf, size, at);
         while (n < 0 && errno == EINTR);
         return n < 0 ? -errno : n;
+}
+
+ssize_t read_retry(int fd, void *buf, size_t size)
+{
+        return read_at(fd, buf, size, -1);
 }
 
 /*
@@ -42,14 +48,10 @@ static ssize_t read_to_end(int fd, char *buf, size_t size, bool short_is_end, of
         size_t len = 0;
 
         while (len < size - 1) {
-                ssize_t n;
+                ssize_t n = read_at(fd, buf + len, size - 1 - len, at < 0 ? -1 : at + (off_t)len);
 
-                do
-                        n = at < 0 ? read(fd, buf + len, size - 1 - len)
-                                   : pread(fd, buf + len, size - 1 - len, at + (off_t)len);
-                while (n < 0 && errno == EINTR);
                 if (n < 0)
-                        return -errno;
+                        return n;
                 if (n == 0)
                         break;
                 len += (size_t)n;
