@@ -298,6 +298,37 @@ static void test_memory_stat(void **state)
         assert_true(st.hierarchical_limit == CGROUP_LIMIT_MAX);
 }
 
+/* rm -r of a fixture tree of cgroup directories holding only the listed memory files */
+static void remove_levels(const char *const *dirs)
+{
+        for (; *dirs; dirs++) {
+                for (const char *const *f =
+                             (const char *const[]){"memory.current", "memory.max", "memory.high",
+                                                   "memory.stat", "memory.usage_in_bytes",
+                                                   "memory.limit_in_bytes", NULL};
+                     *f; f++) {
+                        char path[PATH_MAX];
+
+                        snprintf(path, sizeof(path), "%s/%s", *dirs, *f);
+                        (void)unlink(path);
+                }
+                assert_int_equal(rmdir(*dirs), 0);
+        }
+}
+
+/* The fixture tree both ancestor tests use, under a fresh @root (a mkdtemp() template): @p the
+ * slice, @c the service in it, @g the worker in that. */
+static void make_levels(char *root, char p[256], char c[256], char g[256])
+{
+        assert_non_null(mkdtemp(root));
+        snprintf(p, 256, "%s/batch.slice", root);
+        snprintf(c, 256, "%s/batch.slice/job.service", root);
+        snprintf(g, 256, "%s/batch.slice/job.service/worker", root);
+        assert_int_equal(mkdir(p, 0755), 0);
+        assert_int_equal(mkdir(c, 0755), 0);
+        assert_int_equal(mkdir(g, 0755), 0);
+}
+
 /* A limit above the cgroup binds it: the tightest max and high, the least headroom on the path. */
 static void test_memory_ancestors(void **state)
 {
@@ -305,14 +336,8 @@ static void test_memory_ancestors(void **state)
         struct cgroup_memory m;
         char tmpl[] = "/tmp/reapd-test-cgroup.XXXXXX", p[256], c[256], g[256];
 
-        assert_non_null(mkdtemp(tmpl));
+        make_levels(tmpl, p, c, g);
         snprintf(r.v2, sizeof(r.v2), "%s", tmpl);
-        snprintf(p, sizeof(p), "%s/batch.slice", tmpl);
-        snprintf(c, sizeof(c), "%s/batch.slice/job.service", tmpl);
-        snprintf(g, sizeof(g), "%s/batch.slice/job.service/worker", tmpl);
-        assert_int_equal(mkdir(p, 0755), 0);
-        assert_int_equal(mkdir(c, 0755), 0);
-        assert_int_equal(mkdir(g, 0755), 0);
         /* the slice: 1000 bytes, 900 used by the service and its siblings, 40 of it page cache */
         put(p, "memory.current", "900\n");
         put(p, "memory.max", "1000\n");
@@ -352,36 +377,8 @@ static void test_memory_ancestors(void **state)
         assert_int_equal(m.available, 4800);
         assert_true(m.high == CGROUP_LIMIT_MAX);
 
-        for (const char *const *d = (const char *const[]){g, c, p, NULL}; *d; d++) {
-                for (const char *const *f = (const char *const[]){"memory.current", "memory.max",
-                                                                  "memory.high", "memory.stat", NULL};
-                     *f; f++) {
-                        char path[PATH_MAX];
-
-                        snprintf(path, sizeof(path), "%s/%s", *d, *f);
-                        (void)unlink(path);
-                }
-                assert_int_equal(rmdir(*d), 0);
-        }
+        remove_levels((const char *const[]){g, c, p, NULL});
         assert_int_equal(rmdir(tmpl), 0);
-}
-
-/* rm -r of a fixture tree of cgroup directories holding only the listed memory files */
-static void remove_levels(const char *const *dirs)
-{
-        for (; *dirs; dirs++) {
-                for (const char *const *f =
-                             (const char *const[]){"memory.current", "memory.max", "memory.high",
-                                                   "memory.stat", "memory.usage_in_bytes",
-                                                   "memory.limit_in_bytes", NULL};
-                     *f; f++) {
-                        char path[PATH_MAX];
-
-                        snprintf(path, sizeof(path), "%s/%s", *dirs, *f);
-                        (void)unlink(path);
-                }
-                assert_int_equal(rmdir(*dirs), 0);
-        }
 }
 
 /* A reader keeps a reader per level above; an unlimited level costs its limit files only, and a
@@ -393,14 +390,8 @@ static void test_memory_reader_ancestors(void **state)
         struct cgroup_memory m;
         char tmpl[] = "/tmp/reapd-test-cgroup.XXXXXX", p[256], c[256], g[256];
 
-        assert_non_null(mkdtemp(tmpl));
+        make_levels(tmpl, p, c, g);
         snprintf(r.v2, sizeof(r.v2), "%s", tmpl);
-        snprintf(p, sizeof(p), "%s/batch.slice", tmpl);
-        snprintf(c, sizeof(c), "%s/batch.slice/job.service", tmpl);
-        snprintf(g, sizeof(g), "%s/batch.slice/job.service/worker", tmpl);
-        assert_int_equal(mkdir(p, 0755), 0);
-        assert_int_equal(mkdir(c, 0755), 0);
-        assert_int_equal(mkdir(g, 0755), 0);
         put(p, "memory.current", "900\n");
         put(p, "memory.max", "1000\n");
         put(p, "memory.stat", "active_file 30\ninactive_file 10\n");
