@@ -263,7 +263,6 @@ for kind in $KINDS; do
             # at most two attempts more for a run in which nothing crossed; the third counts
             for try in 1 2 3; do
                 VOID_RETRY=$([ "$try" -lt 3 ] && echo 1 || echo 0)
-                RUN_VOID=0
                 run_one "$k" "$kind" "$n"
                 [ "$RUN_VOID" = 1 ] || break
             done
