@@ -170,6 +170,9 @@ struct cgroup_memory {
         struct cgroup_memory_stat stat; /* the cgroup's own memory.stat, when have_stat */
         bool have_stat;
         int stat_error; /* why not: -ENOENT, -EINVAL, -EFBIG (longer than reapd reads) ...; 0 if read */
+        /* memory.stat left unread (a reader's skip_stat, on a level without a limit of its own);
+         * on a level that still has none, current and swap_current are not read either (0) */
+        bool stat_skipped;
         uint64_t swap_current; /* memory.swap.current / memsw.usage - usage; 0 if unknown */
         uint64_t swap_max; /* memory.swap.max / memsw.limit - limit; CGROUP_LIMIT_MAX if unknown */
         bool v1; /* read from the v1 memory hierarchy */
@@ -210,6 +213,11 @@ int cgroup_memory_read(const struct cgroup_roots *roots, const char *path, struc
  * and files, later reads read them again from the start. A read that fails on kept fds (a
  * removed cgroup says -ENODEV) closes them and is retried once from @path, so the results are
  * those of cgroup_memory_read(). A reader serves one @path: close it before using another.
+ * With skip_stat set, the cgroup's memory.stat is left unread (have_stat false, stat_skipped)
+ * while the cgroup itself has no limit: its file LRU then bounds nothing, and its reclaim
+ * counters are the caller's to want; while it still has none, its limits are all that is read
+ * of it (current, swap_current 0). On v1 a limit from above a cgroup namespace's root shows
+ * only in memory.stat: the last one read stands in for it (none before the first read).
  */
 enum {
         CGROUP_MEMORY_CURRENT,
@@ -224,6 +232,10 @@ struct cgroup_memory_reader {
         int dir; /* -1: not open */
         bool v2;
         bool no_swap; /* the machine has no swap: skip the swap files (swap_current 0, no swap_max) */
+        bool skip_stat; /* set by the caller before a read: see above */
+        bool stat_seen; /* memory.stat was read once: hierarchical_limit holds its limit */
+        bool unlimited; /* the last read found no limit, swap limit or memory.high at this level */
+        uint64_t hierarchical_limit; /* v1: the last memory.stat's, for skip_stat */
         int fd[_CGROUP_MEMORY_FILES]; /* -1: not open */
         struct cgroup_memory_reader *up; /* the level above, once read; freed by _close() */
 };

@@ -108,6 +108,16 @@ static void read_stat(struct cgroup_memory_reader *r, struct cgroup_memory *m)
         m->stat_error = n < 0 ? (int)n : 0;
         if (!m->have_stat)
                 m->stat = (struct cgroup_memory_stat){.hierarchical_limit = CGROUP_LIMIT_MAX};
+        r->stat_seen = true;
+        r->hierarchical_limit = m->stat.hierarchical_limit;
+}
+
+/* Whether op_memory() reads memory.stat: always, unless the caller lets it go (skip_stat) on a
+ * level whose limits, as far as they are known, leave the file LRU nothing to bound. */
+static bool stat_wanted(const struct cgroup_memory_reader *r, const struct cgroup_memory *m)
+{
+        return !r->skip_stat || !r->stat_seen || m->max != CGROUP_LIMIT_MAX || m->high != CGROUP_LIMIT_MAX ||
+               (m->v1 && r->hierarchical_limit != CGROUP_LIMIT_MAX);
 }
 
 static int memory_read_v2(struct cgroup_memory_reader *rd, struct cgroup_memory *ret)
@@ -200,6 +210,7 @@ static void reader_level_close(struct cgroup_memory_reader *r)
         for (unsigned i = 0; i < _CGROUP_MEMORY_FILES; i++)
                 r->fd[i] = safe_close(r->fd[i]);
         r->dir = safe_close(r->dir);
+        r->stat_seen = r->unlimited = false; /* a cgroup made again may sit under other limits */
 }
 
 /* Close @r's files, and free the readers of the levels above it. */
@@ -258,20 +269,79 @@ static int reader_run(struct cgroup_memory_reader *r, const struct cgroup_roots 
         }
 }
 
+/* A level's memory.max and memory.high (v1: limit_in_bytes, and no high); -EOPNOTSUPP if absent. */
+static int read_limits(struct cgroup_memory_reader *r, uint64_t *ret_max, uint64_t *ret_high)
+{
+        int k;
+
+        *ret_high = CGROUP_LIMIT_MAX;
+        k = read_value(r, CGROUP_MEMORY_MAX, ret_max);
+        if (k == -ENOENT)
+                return -EOPNOTSUPP;
+        if (k >= 0 && r->v2)
+                k = read_value_or(r, CGROUP_MEMORY_HIGH, CGROUP_LIMIT_MAX, ret_high);
+        return k;
+}
+
+/*
+ * With skip_stat, on a level the last read found unlimited: its limits first, and while there are
+ * still none, nothing else (its usage bounds nothing either). 1 if that was all, 0 if the level
+ * is to be read in full, or a negative errno.
+ */
+static int read_still_unlimited(struct cgroup_memory_reader *r, struct cgroup_memory *m)
+{
+        uint64_t max, high, swap_max = CGROUP_LIMIT_MAX;
+        int k;
+
+        if (!r->skip_stat || !r->stat_seen || !r->unlimited)
+                return 0;
+        k = read_limits(r, &max, &high);
+        if (k >= 0 && !r->no_swap)
+                k = read_value_or(r, CGROUP_MEMORY_SWAP_MAX, CGROUP_LIMIT_MAX, &swap_max);
+        if (k == -EOPNOTSUPP)
+                return 0; /* the full read says what is there */
+        if (k < 0)
+                return k;
+        if (max != CGROUP_LIMIT_MAX || high != CGROUP_LIMIT_MAX || swap_max != CGROUP_LIMIT_MAX)
+                return 0;
+        *m = (struct cgroup_memory){
+                .max = CGROUP_LIMIT_MAX,
+                .high = CGROUP_LIMIT_MAX,
+                .available = CGROUP_LIMIT_MAX,
+                .high_available = CGROUP_LIMIT_MAX,
+                .stat = {.hierarchical_limit = CGROUP_LIMIT_MAX},
+                .stat_skipped = true,
+                .swap_max = CGROUP_LIMIT_MAX,
+                .v1 = !r->v2,
+        };
+        return 1;
+}
+
 /* One level: its value files and its memory.stat, the headroom of that level alone. */
 static int op_memory(struct cgroup_memory_reader *r, void *ret)
 {
         struct cgroup_memory *m = ret;
-        int k = r->v2 ? memory_read_v2(r, m) : memory_read_v1(r, m);
+        int k;
 
+        k = read_still_unlimited(r, m);
+        if (k != 0)
+                return k < 0 ? k : 0;
+        k = r->v2 ? memory_read_v2(r, m) : memory_read_v1(r, m);
         if (k < 0)
                 return k;
-        read_stat(r, m);
+        if (stat_wanted(r, m))
+                read_stat(r, m);
+        else {
+                m->stat = (struct cgroup_memory_stat){.hierarchical_limit = r->hierarchical_limit};
+                m->stat_skipped = true;
+        }
         /* v1 tells the tightest limit on the path itself, even above a cgroup namespace's root */
         if (m->v1)
                 m->max = MIN(m->max, m->stat.hierarchical_limit);
         m->available = level_headroom(m->max, m->current, m->have_stat ? m->stat.file : 0);
         m->high_available = level_headroom(m->high, m->current, m->have_stat ? m->stat.file : 0);
+        r->unlimited =
+                m->max == CGROUP_LIMIT_MAX && m->high == CGROUP_LIMIT_MAX && m->swap_max == CGROUP_LIMIT_MAX;
         return 0;
 }
 
@@ -288,18 +358,14 @@ struct ancestor_read {
 static int op_ancestor(struct cgroup_memory_reader *r, void *ret)
 {
         struct ancestor_read *a = ret;
-        uint64_t max, high = CGROUP_LIMIT_MAX;
+        uint64_t max, high;
         int k;
 
         if (!a->limits_tell)
                 return op_memory(r, &a->level);
-        k = read_value(r, CGROUP_MEMORY_MAX, &max);
-        if (k == -ENOENT)
-                return -EOPNOTSUPP; /* no memory files at this level */
-        if (k >= 0 && r->v2)
-                k = read_value_or(r, CGROUP_MEMORY_HIGH, CGROUP_LIMIT_MAX, &high);
+        k = read_limits(r, &max, &high);
         if (k < 0)
-                return k;
+                return k; /* -EOPNOTSUPP: no memory files at this level */
         if (max == CGROUP_LIMIT_MAX && high == CGROUP_LIMIT_MAX) {
                 a->level = (struct cgroup_memory){.max = CGROUP_LIMIT_MAX, .high = CGROUP_LIMIT_MAX};
                 return 0;
@@ -317,7 +383,8 @@ static int op_ancestor(struct cgroup_memory_reader *r, void *ret)
 static int read_ancestors(struct cgroup_memory_reader *r, const struct cgroup_roots *roots, const char *path,
                           struct cgroup_memory *m)
 {
-        bool limits_tell = !m->v1 || (m->have_stat && m->stat.hierarchical_limit == CGROUP_LIMIT_MAX);
+        bool limits_tell = !m->v1 || ((m->have_stat || m->stat_skipped) &&
+                                      m->stat.hierarchical_limit == CGROUP_LIMIT_MAX);
         char up[PATH_MAX];
 
         strlcpy0(up, path ?: "", sizeof(up));

@@ -469,6 +469,89 @@ static void test_memory_reader_ancestors(void **state)
         assert_int_equal(rmdir(tmpl), 0);
 }
 
+/* skip_stat: memory.stat goes unread while no level bounds the cgroup's own page cache, and is
+ * read when the first read, a limit, or v1's last hierarchical limit asks for it. */
+static void test_memory_reader_skip_stat(void **state)
+{
+        const char *const scope = "/batch.slice/job.service/worker";
+        struct cgroup_roots r = {.v2_has_memory = true};
+        struct cgroup_memory_reader rd = CGROUP_MEMORY_READER_INIT;
+        struct cgroup_memory m;
+        char tmpl[] = "/tmp/reapd-test-cgroup.XXXXXX", p[256], c[256], g[256];
+
+        make_levels(tmpl, p, c, g);
+        snprintf(r.v2, sizeof(r.v2), "%s", tmpl);
+        put(p, "memory.max", "max\n");
+        put(c, "memory.current", "300\n");
+        put(c, "memory.max", "max\n");
+        put(c, "memory.stat", "active_file 1\ninactive_file 2\n");
+        put(g, "memory.current", "200\n");
+        put(g, "memory.max", "max\n");
+        put(g, "memory.stat", "active_file 5\ninactive_file 6\npgscan 7\n");
+        rd.skip_stat = true;
+
+        /* the first read is whole: nothing is known of the limits yet */
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, scope, &m), 0);
+        assert_true(m.have_stat && !m.stat_skipped && m.stat.reclaim == 7);
+        /* then its limits only, while it has none: not even its usage (a garbled one goes unseen) */
+        put(g, "memory.current", "garbled\n");
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, scope, &m), 0);
+        assert_true(!m.have_stat && m.stat_skipped && m.stat_error == 0);
+        assert_true(m.current == 0 && m.max == CGROUP_LIMIT_MAX && m.available == CGROUP_LIMIT_MAX);
+        put(g, "memory.current", "200\n");
+        /* a limit of its own, or a memory.high: its page cache counts, so it is read */
+        put(g, "memory.max", "1000\n");
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, scope, &m), 0);
+        assert_true(m.have_stat && m.available == 1000 - 200 + 11);
+        put(g, "memory.max", "max\n");
+        put(g, "memory.high", "500\n");
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, scope, &m), 0);
+        assert_true(m.have_stat && m.high_available == 500 - 200 + 11);
+        put(g, "memory.high", "max\n");
+        /* a limit above: that level's page cache counts, the cgroup's own cannot */
+        put(c, "memory.max", "400\n");
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, scope, &m), 0);
+        assert_true(m.stat_skipped && m.max == 400 && m.available == 400 - 300 + 3);
+        put(c, "memory.max", "max\n");
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, scope, &m), 0);
+        assert_true(m.stat_skipped);
+        /* the caller wants it (reclaim counters): read */
+        rd.skip_stat = false;
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, scope, &m), 0);
+        assert_true(m.have_stat && m.stat.reclaim == 7);
+        cgroup_memory_reader_close(&rd);
+        remove_levels((const char *const[]){g, c, p, NULL});
+
+        /* v1: the last memory.stat's hierarchical limit stands for the limits above a cgroup
+         * namespace's root; while it shows one, memory.stat is read every time. */
+        r = (struct cgroup_roots){};
+        snprintf(r.v1_memory, sizeof(r.v1_memory), "%s", tmpl);
+        assert_int_equal(mkdir(p, 0755), 0);
+        put(p, "memory.usage_in_bytes", "300\n");
+        put(p, "memory.limit_in_bytes", "9223372036854771712\n");
+        put(p, "memory.stat",
+            "total_active_file 1\ntotal_inactive_file 2\nhierarchical_memory_limit 1000\n");
+        rd = (struct cgroup_memory_reader)CGROUP_MEMORY_READER_INIT;
+        rd.skip_stat = true;
+        for (int i = 0; i < 2; i++) {
+                assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/batch.slice", &m), 0);
+                assert_true(m.have_stat && m.max == 1000 && m.available == 1000 - 300 + 3);
+        }
+        put(p, "memory.stat",
+            "total_active_file 1\ntotal_inactive_file 2\nhierarchical_memory_limit 9223372036854771712\n");
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/batch.slice", &m), 0);
+        assert_true(m.have_stat && m.max == CGROUP_LIMIT_MAX);
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/batch.slice", &m), 0);
+        assert_true(m.stat_skipped && m.max == CGROUP_LIMIT_MAX);
+        /* reopened (a cgroup made again): read whole once more */
+        cgroup_memory_reader_close(&rd);
+        assert_int_equal(cgroup_memory_reader_read(&rd, &r, "/batch.slice", &m), 0);
+        assert_true(m.have_stat);
+        cgroup_memory_reader_close(&rd);
+        remove_levels((const char *const[]){p, NULL});
+        assert_int_equal(rmdir(tmpl), 0);
+}
+
 static void test_path_join(void **state)
 {
         char buf[PATH_MAX], small[8];
@@ -659,6 +742,7 @@ int main(void)
                 cmocka_unit_test(test_memory_stat),
                 cmocka_unit_test(test_memory_ancestors),
                 cmocka_unit_test(test_memory_reader_ancestors),
+                cmocka_unit_test(test_memory_reader_skip_stat),
                 cmocka_unit_test(test_dir_stat),
                 cmocka_unit_test(test_path_join),
                 cmocka_unit_test(test_pressure_path),
