@@ -145,6 +145,7 @@ struct decider {
 
         usec_t pcp_until; /* samples before this count the per-CPU free lists (a kill just ended) */
         unsigned deferred; /* PSI-only kill decisions withheld for want of present evidence */
+        bool evidence_pending; /* the last sample withheld one: the next should come soon */
 
         /* What outlives a reload (decide_reconfigure()). */
         usec_t last_no_candidate; /* when the last "no candidate" record was written; 0 never */
@@ -234,9 +235,12 @@ void decide_kill_finished(struct decider *d, usec_t now);
  * and DECIDE_SOFT_MIN_PERMYRIAD of the total, against mem_available or high_available), or when
  * reclaim activity over the last window (at least DECIDE_RECLAIM_SPAN_MIN_USEC of history) is at
  * least DECIDE_RECLAIM_MIN_PAGES per window, or when the scope has no reclaim counters (then
- * PSI alone decides, as it always did). @s must be the sample decide_step() just took.
+ * PSI alone decides, as it always did). A sample that left them unread (reclaim_skipped) shows
+ * no evidence; points without them are passed over for the reference. @s must be the sample
+ * decide_step() just took.
  */
 bool decide_evidence(const struct decider *d, const struct monitor_sample *s);
 
-/* decide_wants_fast() - true while pressured or waiting: the monitor should sample fast. */
+/* decide_wants_fast() - true while pressured, waiting, or withholding a kill for want of
+ * evidence (the next sample may bring it): the monitor should sample fast. */
 bool decide_wants_fast(const struct decider *d);

@@ -34,6 +34,18 @@
  * between trigger events (which fire at most once per window) without busy polling. */
 #define MONITOR_FAST_USEC (500 * USEC_PER_MSEC)
 
+/*
+ * Reclaim counters (a cgroup's memory.stat, /proc/vmstat) are the costliest files of a sample and
+ * count only when a kill on pressure is judged (decide_evidence()), which takes stall. A sample
+ * of the headroom timer leaves them unread while PSI is quiet (monitor_wants_reclaim()).
+ */
+/* 1%: the stall of an idle host is a trickle far under this (bench/TUNABLES.md), and no pressure
+ * threshold is set this low; the first sample above it starts the reclaim history. */
+#define MONITOR_RECLAIM_SOME_PERMYRIAD 100
+/* 60s: read at least this often however quiet: v1's limit from above a cgroup namespace's root
+ * shows only in memory.stat. */
+#define MONITOR_RECLAIM_REFRESH_USEC (60 * USEC_PER_SEC)
+
 enum monitor_cause {
         MONITOR_CAUSE_TRIGGER_SOME, /* the "some" PSI trigger fired */
         MONITOR_CAUSE_TRIGGER_FULL, /* the "full" PSI trigger fired */
@@ -96,6 +108,7 @@ struct monitor_sample {
         bool have_pressure;
         bool have_memory; /* mem_*, high_available and swap_* valid */
         bool have_reclaim;
+        bool reclaim_skipped; /* the scope has reclaim counters, left unread: monitor_wants_reclaim() */
 };
 
 /* What the memory half of a sample is computed from: the daemon's and reapctl status's reads. */
@@ -104,6 +117,7 @@ struct monitor_memory {
         uint64_t pcp; /* free bytes on the per-CPU lists (meminfo_read_pcp()); 0 if not read */
         uint64_t vmstat_reclaim; /* meminfo_parse_vmstat() of /proc/vmstat, when have_vmstat */
         bool have_vmstat;
+        bool vmstat_skipped; /* not read: monitor_wants_reclaim() */
         bool have_cgroup; /* a cgroup scope whose memory files were read into @cgroup */
         struct cgroup_memory cgroup;
 };
@@ -118,8 +132,9 @@ bool monitor_memory_wants_pcp(const struct monitor_params *p, const struct memin
 
 /*
  * monitor_memory_sample() - pure: fill the memory half of @s (mem_*, high_available, swap_*,
- * reclaim, have_memory, have_reclaim) from @in as struct monitor_sample describes it. A cgroup
- * without a readable memory.stat has no reclaim figure (the machine's would not be its own).
+ * reclaim, have_memory, have_reclaim, reclaim_skipped) from @in as struct monitor_sample
+ * describes it. A cgroup without a readable memory.stat has no reclaim figure (the machine's
+ * would not be its own).
  */
 void monitor_memory_sample(const struct monitor_memory *in, struct monitor_sample *s);
 
@@ -131,6 +146,24 @@ void monitor_memory_sample(const struct monitor_memory *in, struct monitor_sampl
  */
 int monitor_memory_read_cgroup(struct cgroup_memory_reader *rd, const struct cgroup_roots *roots,
                                const char *path, struct monitor_memory *in);
+
+/* What the monitor remembers between samples to tell whether PSI is quiet. */
+struct monitor_quiet {
+        usec_t reclaim_at; /* the last sample that read reclaim counters; 0: none yet */
+        usec_t pressure_at; /* the last sample with pressure; 0: none yet */
+        uint64_t some_total; /* its "some" total */
+};
+
+/*
+ * monitor_wants_reclaim() - pure: should sample @s (now, cause and pressure already in it) read
+ * the reclaim counters? Yes for a trigger, a SYNC or LOST sample, while @fast (the decider
+ * watches pressure), when there is no pressure to tell by, when "some" stall since the last
+ * sample in @q reached MONITOR_RECLAIM_SOME_PERMYRIAD of the time between, and when the last
+ * reading is MONITOR_RECLAIM_REFRESH_USEC old (or there is none). monitor_quiet_update() then
+ * records @s.
+ */
+bool monitor_wants_reclaim(const struct monitor_quiet *q, bool fast, const struct monitor_sample *s);
+void monitor_quiet_update(struct monitor_quiet *q, const struct monitor_sample *s);
 
 struct monitor;
 

@@ -213,8 +213,10 @@ static void hist_push(struct decider *d, const struct monitor_sample *s)
                 if (p.t < last->t || p.some_total < last->some_total || p.full_total < last->full_total ||
                     (p.have_reclaim && last->have_reclaim && p.reclaim < last->reclaim)) {
                         pressure_reset(d);
-                } else if (d->hist_len >= 2 && p.t - hist_at(d, d->hist_len - 2)->t <
-                                                       share_window(d) / DECIDE_HISTORY_SPACING_DIV) {
+                } else if (d->hist_len >= 2 && (p.have_reclaim || !last->have_reclaim) &&
+                           p.t - hist_at(d, d->hist_len - 2)->t <
+                                   share_window(d) / DECIDE_HISTORY_SPACING_DIV) {
+                        /* (a point without reclaim counters never replaces one with them) */
                         *last = p;
                         return;
                 }
@@ -327,19 +329,25 @@ bool decide_evidence(const struct decider *d, const struct monitor_sample *s)
                         return true;
         }
         if (!s->have_reclaim)
-                return true; /* nothing to tell the present by: PSI alone, as ever */
+                /* none: nothing to tell the present by, PSI alone as ever; skipped: none now */
+                return !s->reclaim_skipped;
         if (d->hist_len < 2)
                 return false;
         cur = &d->hist[(d->hist_start + d->hist_len - 1) % DECIDE_HISTORY];
         if (cur->t != s->now || !cur->have_reclaim)
                 return false;
-        /* the newest point at least a window old, else the oldest there is */
+        /* the newest point with counters at least a window old, else the oldest there is */
         for (unsigned i = d->hist_len - 1; i-- > 0;) {
-                ref = &d->hist[(d->hist_start + i) % DECIDE_HISTORY];
+                const struct decide_point *p = &d->hist[(d->hist_start + i) % DECIDE_HISTORY];
+
+                if (!p->have_reclaim)
+                        continue;
+                ref = p;
                 if (s->now - ref->t >= w)
                         break;
         }
-        if (!ref || !ref->have_reclaim || s->now - ref->t < DECIDE_RECLAIM_SPAN_MIN_USEC)
+        /* a counter that went down between (a cgroup made again) tells no rate */
+        if (!ref || s->now - ref->t < DECIDE_RECLAIM_SPAN_MIN_USEC || cur->reclaim < ref->reclaim)
                 return false;
         rate = (uint64_t)MIN((unsigned __int128)(cur->reclaim - ref->reclaim) * w / (s->now - ref->t),
                              (unsigned __int128)UINT64_MAX);
@@ -419,11 +427,15 @@ enum decide_action decide_step(struct decider *d, const struct monitor_sample *s
                 reason = DECIDE_REASON_SWAP;
         else if (some)
                 reason = DECIDE_REASON_PRESSURE_SOME;
-        else
+        else {
+                d->evidence_pending = false;
                 return DECIDE_NONE;
+        }
         /* Pressure alone must be pressure now (see DECIDE_RECLAIM_MIN_PAGES). */
-        if ((reason == DECIDE_REASON_PRESSURE_FULL || reason == DECIDE_REASON_PRESSURE_SOME) &&
-            !decide_evidence(d, s)) {
+        d->evidence_pending =
+                (reason == DECIDE_REASON_PRESSURE_FULL || reason == DECIDE_REASON_PRESSURE_SOME) &&
+                !decide_evidence(d, s);
+        if (d->evidence_pending) {
                 d->deferred++;
                 return DECIDE_NONE;
         }
@@ -571,5 +583,5 @@ void decide_kill_finished(struct decider *d, usec_t now)
 
 bool decide_wants_fast(const struct decider *d)
 {
-        return d->waiting || d->some_above;
+        return d->waiting || d->some_above || d->evidence_pending;
 }

@@ -33,6 +33,7 @@ struct monitor {
         monitor_handler_t cb;
         void *userdata;
 
+        struct monitor_quiet quiet; /* what the last samples saw of PSI and reclaim */
         bool fast;
         usec_t next_sleep; /* from the last sample, before fast/poll limits */
         usec_t last_now;
@@ -133,6 +134,7 @@ void monitor_memory_sample(const struct monitor_memory *in, struct monitor_sampl
         s->swap_free = in->machine.swap_free;
         s->reclaim = in->vmstat_reclaim;
         s->have_reclaim = in->have_vmstat;
+        s->reclaim_skipped = in->vmstat_skipped;
         if (in->have_cgroup) {
                 /* The tighter of the cgroup's path and the machine: an unlimited (or
                  * over-committed) cgroup runs out when the machine does. */
@@ -144,8 +146,35 @@ void monitor_memory_sample(const struct monitor_memory *in, struct monitor_sampl
                 s->swap_free = MIN(sub_sat(cm->swap_max, cm->swap_current), s->swap_free);
                 s->reclaim = cm->stat.reclaim;
                 s->have_reclaim = cm->have_stat && cm->stat.have_reclaim;
+                s->reclaim_skipped = cm->stat_skipped;
         }
         s->have_memory = true;
+}
+
+bool monitor_wants_reclaim(const struct monitor_quiet *q, bool fast, const struct monitor_sample *s)
+{
+        usec_t dt;
+
+        if (s->cause != MONITOR_CAUSE_TIMER && s->cause != MONITOR_CAUSE_POLL)
+                return true;
+        if (fast || !s->have_pressure || q->reclaim_at == 0 || q->pressure_at == 0 ||
+            s->now < q->pressure_at || s->now - q->reclaim_at >= MONITOR_RECLAIM_REFRESH_USEC)
+                return true;
+        if (s->pressure.some.total < q->some_total)
+                return true; /* the group was made again */
+        dt = s->now - q->pressure_at;
+        return (unsigned __int128)(s->pressure.some.total - q->some_total) * PERMYRIAD_MAX >=
+               (unsigned __int128)dt * MONITOR_RECLAIM_SOME_PERMYRIAD;
+}
+
+void monitor_quiet_update(struct monitor_quiet *q, const struct monitor_sample *s)
+{
+        if (!s->reclaim_skipped)
+                q->reclaim_at = s->now;
+        if (s->have_pressure) {
+                q->pressure_at = s->now;
+                q->some_total = s->pressure.some.total;
+        }
 }
 
 int monitor_memory_read_cgroup(struct cgroup_memory_reader *rd, const struct cgroup_roots *roots,
@@ -170,11 +199,31 @@ static const char *memory_scope(const struct monitor *m)
         return m->info.container_memory ? "/" : NULL;
 }
 
+/* The scope's pressure into @s: through the kept fd, or by path once that is gone. */
+static void read_pressure(struct monitor *m, struct monitor_sample *s)
+{
+        int r;
+
+        r = pressure_read_fd(m->pressure_fd, &s->pressure);
+        if (r < 0 && r != -EINVAL && m->pressure_fd >= 0) {
+                /* a removed cgroup's file: read by path from now on, which tells -ENOENT */
+                m->pressure_fd = safe_close(m->pressure_fd);
+                r = pressure_read_at(AT_FDCWD, m->info.pressure_path, &s->pressure);
+        } else if (m->pressure_fd < 0)
+                r = pressure_read_at(AT_FDCWD, m->info.pressure_path, &s->pressure);
+        s->have_pressure = r == 0;
+}
+
 static int take_sample(struct monitor *m, enum monitor_cause cause, struct monitor_sample *ret)
 {
         struct monitor_sample s = {.now = now_usec(CLOCK_MONOTONIC), .cause = cause};
         struct monitor_memory in = {};
+        bool reclaim;
         int r;
+
+        /* pressure first: whether it moved decides what else is read */
+        read_pressure(m, &s);
+        reclaim = monitor_wants_reclaim(&m->quiet, m->fast, &s);
 
         r = meminfo_read_fd(m->meminfo_fd, &in.machine);
         if (r < 0 && r != -EINVAL)
@@ -188,6 +237,7 @@ static int take_sample(struct monitor *m, enum monitor_cause cause, struct monit
                 in.pcp = 0;
 
         if (memory_scope(m)) {
+                m->memory.skip_stat = !reclaim;
                 r = monitor_memory_read_cgroup(&m->memory, &m->roots, memory_scope(m), &in);
                 if (r == -ENOENT && m->info.cgroup_scope && scope_exists(m))
                         m->info.memory_fallback = true;
@@ -196,20 +246,16 @@ static int take_sample(struct monitor *m, enum monitor_cause cause, struct monit
                 if (r == 0 && !in.cgroup.have_stat && m->info.stat_error == 0)
                         m->info.stat_error = in.cgroup.stat_error;
         }
-        if (!in.have_cgroup && m->vmstat_fd >= 0)
-                in.have_vmstat = meminfo_read_vmstat_fd(m->vmstat_fd, &in.vmstat_reclaim) >= 0;
+        if (!in.have_cgroup && m->vmstat_fd >= 0) {
+                if (reclaim)
+                        in.have_vmstat = meminfo_read_vmstat_fd(m->vmstat_fd, &in.vmstat_reclaim) >= 0;
+                else
+                        in.vmstat_skipped = true;
+        }
         monitor_memory_sample(&in, &s);
-        if (!s.have_reclaim)
+        if (!s.have_reclaim && !s.reclaim_skipped)
                 m->info.no_reclaim = true;
-
-        r = pressure_read_fd(m->pressure_fd, &s.pressure);
-        if (r < 0 && r != -EINVAL && m->pressure_fd >= 0) {
-                /* a removed cgroup's file: read by path from now on, which tells -ENOENT */
-                m->pressure_fd = safe_close(m->pressure_fd);
-                r = pressure_read_at(AT_FDCWD, m->info.pressure_path, &s.pressure);
-        } else if (m->pressure_fd < 0)
-                r = pressure_read_at(AT_FDCWD, m->info.pressure_path, &s.pressure);
-        s.have_pressure = r == 0;
+        monitor_quiet_update(&m->quiet, &s);
 
         *ret = s;
         return 0;

@@ -26,6 +26,7 @@ struct sim {
         uint64_t reclaim; /* cumulative reclaim activity (pages), when have_reclaim */
         uint64_t reclaim_rate; /* pages per second added to it at each step */
         bool have_pressure, have_reclaim;
+        bool reclaim_skipped; /* counters left unread (PSI quiet), instead of have_reclaim */
 };
 
 static void sim_init(struct sim *s, const struct decide_params *p)
@@ -86,7 +87,8 @@ static enum decide_action sim_step(struct sim *s, usec_t dt, uint32_t some, uint
                 .swap_total = s->swap_total,
                 .swap_free = s->swap_free,
                 .reclaim = s->reclaim,
-                .have_reclaim = s->have_reclaim,
+                .have_reclaim = s->have_reclaim && !s->reclaim_skipped,
+                .reclaim_skipped = s->reclaim_skipped,
         };
         return decide_step(&s->d, &m, ret_reason);
 }
@@ -616,6 +618,66 @@ static void test_some_needs_reclaim(void **state)
         assert_int_equal(sim_step(&s, 2 * SEC, 9000, 8000, MONITOR_CAUSE_TRIGGER_FULL, &why), DECIDE_KILL);
 }
 
+/* Reclaim counters left unread on quiet samples (monitor_wants_reclaim()): such a sample is no
+ * evidence and asks for the next one soon; the reference is the newest point that has them. */
+static void test_reclaim_skipped(void **state)
+{
+        struct decide_params p = default_params();
+        enum decide_reason why;
+        struct sim s;
+
+        sim_init(&s, &p);
+        s.have_reclaim = true;
+        s.reclaim = 1000;
+        assert_int_equal(sim_step(&s, 0, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        s.reclaim_skipped = true;
+        for (int i = 0; i < 3; i++)
+                assert_int_equal(sim_step(&s, 10 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        /* a thrash starts; a quiet-timer sample measures its stall but has no counters */
+        s.reclaim_rate = 8000;
+        assert_int_equal(sim_step(&s, 2 * SEC, 9000, 8000, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        assert_int_equal(s.d.deferred, 1);
+        assert_true(s.d.evidence_pending && decide_wants_fast(&s.d));
+        /* the next reads them: measured against the reading 32 s back, past the points without */
+        s.reclaim_skipped = false;
+        assert_int_equal(sim_step(&s, 500 * MSEC, 9000, 8000, MONITOR_CAUSE_TRIGGER_FULL, &why),
+                         DECIDE_KILL);
+        assert_int_equal(why, DECIDE_REASON_PRESSURE_FULL);
+        assert_false(s.d.evidence_pending);
+
+        /* a reading only at the trigger: no rate yet; the next sample has one */
+        sim_init(&s, &p);
+        s.have_reclaim = s.reclaim_skipped = true;
+        assert_int_equal(sim_step(&s, 0, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        assert_int_equal(sim_step(&s, 10 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        s.reclaim_skipped = false;
+        s.reclaim_rate = 8000;
+        assert_int_equal(sim_step(&s, 2 * SEC, 9000, 8000, MONITOR_CAUSE_TRIGGER_FULL, &why), DECIDE_NONE);
+        assert_int_equal(sim_step(&s, 500 * MSEC, 9000, 8000, MONITOR_CAUSE_TIMER, &why), DECIDE_KILL);
+
+        /* a counter lower than its reference (a cgroup made again) is no rate */
+        sim_init(&s, &p);
+        s.have_reclaim = true;
+        s.reclaim = 900000;
+        assert_int_equal(sim_step(&s, 0, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        s.reclaim_skipped = true;
+        assert_int_equal(sim_step(&s, 10 * SEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        s.reclaim_skipped = false;
+        s.reclaim = 10;
+        assert_int_equal(sim_step(&s, 2 * SEC, 9000, 8000, MONITOR_CAUSE_TRIGGER_FULL, &why), DECIDE_NONE);
+
+        /* "full" alone: a withheld trigger keeps the samples fast until pressure says no more */
+        p.pressure_some = 0;
+        sim_init(&s, &p);
+        s.have_reclaim = true;
+        assert_int_equal(sim_step(&s, 0, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        assert_int_equal(sim_step(&s, 100 * MSEC, 9000, 8000, MONITOR_CAUSE_TRIGGER_FULL, &why),
+                         DECIDE_NONE);
+        assert_true(decide_wants_fast(&s.d));
+        assert_int_equal(sim_step(&s, 500 * MSEC, 0, 0, MONITOR_CAUSE_TIMER, &why), DECIDE_NONE);
+        assert_false(decide_wants_fast(&s.d));
+}
+
 /*
  * Recorded after a kill on this machine: MemAvailable rose by a few hundred MB in the first
  * seconds while 0.5 to 1.5 GB sat on the per-CPU lists (bench/TUNABLES.md). The lists count for
@@ -801,6 +863,7 @@ int main(void)
                 cmocka_unit_test(test_outcomes),
                 cmocka_unit_test(test_stale_trigger_after_start),
                 cmocka_unit_test(test_some_needs_reclaim),
+                cmocka_unit_test(test_reclaim_skipped),
                 cmocka_unit_test(test_pcp_after_kill),
                 cmocka_unit_test(test_futile_backoff),
                 cmocka_unit_test(test_refused),

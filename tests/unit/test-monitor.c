@@ -150,6 +150,19 @@ static void test_memory_sample(void **state)
         /* no memory.stat: no reclaim figure at all, rather than the machine's */
         in.cgroup.have_stat = false;
         assert_false(memory_sample(&in).have_reclaim);
+        assert_false(memory_sample(&in).reclaim_skipped);
+        /* one left unread is said so, as is a /proc/vmstat left unread */
+        in.cgroup.stat_skipped = true;
+        s = memory_sample(&in);
+        assert_true(!s.have_reclaim && s.reclaim_skipped);
+        in.cgroup.stat_skipped = false;
+        in.have_cgroup = false;
+        in.have_vmstat = false;
+        in.vmstat_skipped = true;
+        s = memory_sample(&in);
+        assert_true(!s.have_reclaim && s.reclaim_skipped);
+        in.vmstat_skipped = false;
+        in.have_cgroup = true;
         /* an unlimited cgroup is judged by the machine */
         in.cgroup = (struct cgroup_memory){.current = 5 * GB,
                                            .max = CGROUP_LIMIT_MAX,
@@ -167,6 +180,56 @@ static void test_memory_sample(void **state)
         s = memory_sample(&in);
         assert_int_equal(s.swap_total, 0);
         assert_int_equal(s.swap_free, 0);
+}
+
+/* Reclaim counters are read for events, while fast, when stall moves, and once a minute. */
+static void test_wants_reclaim(void **state)
+{
+        struct monitor_quiet q = {};
+        struct monitor_sample s = {
+                .now = 100 * USEC_PER_SEC, .cause = MONITOR_CAUSE_TIMER, .have_pressure = true};
+
+        s.pressure.some.total = 5000;
+        assert_true(monitor_wants_reclaim(&q, false, &s)); /* nothing known yet */
+        s.have_reclaim = true;
+        monitor_quiet_update(&q, &s);
+        assert_true(q.reclaim_at == s.now && q.pressure_at == s.now && q.some_total == 5000);
+
+        /* 10s later, 99ms of stall (under 1%): quiet */
+        s = (struct monitor_sample){
+                .now = 110 * USEC_PER_SEC, .cause = MONITOR_CAUSE_TIMER, .have_pressure = true};
+        s.pressure.some.total = 5000 + 99 * USEC_PER_MSEC;
+        assert_false(monitor_wants_reclaim(&q, false, &s));
+        s.cause = MONITOR_CAUSE_POLL;
+        assert_false(monitor_wants_reclaim(&q, false, &s));
+        /* ... but not for an event, while fast, or without pressure */
+        for (enum monitor_cause c = MONITOR_CAUSE_TRIGGER_SOME; c < _MONITOR_CAUSE_MAX; c++) {
+                s.cause = c;
+                assert_int_equal(monitor_wants_reclaim(&q, false, &s),
+                                 c != MONITOR_CAUSE_TIMER && c != MONITOR_CAUSE_POLL);
+        }
+        s.cause = MONITOR_CAUSE_TIMER;
+        assert_true(monitor_wants_reclaim(&q, true, &s));
+        s.have_pressure = false;
+        assert_true(monitor_wants_reclaim(&q, false, &s));
+        s.have_pressure = true;
+        /* 100ms of stall in 10s is 1%: moving */
+        s.pressure.some.total = 5000 + 100 * USEC_PER_MSEC;
+        assert_true(monitor_wants_reclaim(&q, false, &s));
+        /* a total that went down (the group made again) */
+        s.pressure.some.total = 10;
+        assert_true(monitor_wants_reclaim(&q, false, &s));
+
+        /* a quiet sample moves the pressure mark, not the reclaim one */
+        s.pressure.some.total = 5000;
+        s.reclaim_skipped = true;
+        monitor_quiet_update(&q, &s);
+        assert_true(q.reclaim_at == 100 * USEC_PER_SEC && q.pressure_at == 110 * USEC_PER_SEC);
+        /* a minute after the last reading, read however quiet */
+        s.now = 159 * USEC_PER_SEC;
+        assert_false(monitor_wants_reclaim(&q, false, &s));
+        s.now = 160 * USEC_PER_SEC;
+        assert_true(monitor_wants_reclaim(&q, false, &s));
 }
 
 struct got {
@@ -249,9 +312,8 @@ static void test_missing_cgroup(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_headroom_sleep),
-                cmocka_unit_test(test_memory_sample),
-                cmocka_unit_test(test_live_system),
+                cmocka_unit_test(test_headroom_sleep), cmocka_unit_test(test_memory_sample),
+                cmocka_unit_test(test_wants_reclaim),  cmocka_unit_test(test_live_system),
                 cmocka_unit_test(test_missing_cgroup),
         };
 
