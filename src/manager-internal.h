@@ -54,6 +54,7 @@ struct manager {
         struct monitor_sample last;
         bool have_last;
         usec_t last_status;
+        bool status_reader; /* $NOTIFY_SOCKET is set: systemd reads STATUS= (looked up once) */
         unsigned warned; /* KILL_WARN_* already logged */
         bool warned_memory_fallback;
         bool warned_no_reclaim, warned_stat; /* monitor_info.no_reclaim, .stat_error logged */

@@ -112,7 +112,7 @@ void manager_update_status(struct manager *m, bool force)
         m->last_status = now;
         /* Only systemd reads STATUS=: without its socket, formatting the text would be most of the
          * user-space work of an idle wakeup (bench/bench-idle.sh), for no reader. */
-        if (getenv("NOTIFY_SOCKET"))
+        if (m->status_reader)
                 manager_send_status(m);
         /* The state file is for reapctl status, which reads live figures itself: rewrite it when
          * what only the daemon knows changes (state, kills), or once a minute for the readings. */

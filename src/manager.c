@@ -6,6 +6,7 @@
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -330,7 +331,8 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 int manager_main(const struct manager_args *args)
 {
-        struct manager m = {.args = args, .proc_fd = -1};
+        /* $NOTIFY_SOCKET cannot change: not looked up in the cold environment at every sample */
+        struct manager m = {.args = args, .proc_fd = -1, .status_reader = getenv("NOTIFY_SOCKET")};
         struct caps_setup_args ca = {
                 .keep = CAPS_WANTED,
                 .mlock = true,

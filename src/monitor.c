@@ -36,6 +36,7 @@ struct monitor {
         struct monitor_quiet quiet; /* what the last samples saw of PSI and reclaim */
         bool fast;
         usec_t next_sleep; /* from the last sample, before fast/poll limits */
+        usec_t accuracy; /* the timer's, as last set */
         usec_t last_now;
 };
 
@@ -263,16 +264,17 @@ static int take_sample(struct monitor *m, enum monitor_cause cause, struct monit
 
 static void timer_rearm(struct monitor *m)
 {
-        usec_t sleep = m->next_sleep;
+        usec_t sleep = m->next_sleep, accuracy;
 
         if (m->fast)
                 sleep = MIN(sleep, MONITOR_FAST_USEC);
         if (m->info.polling && m->params.pressure_poll_interval > 0)
                 sleep = MIN(sleep, m->params.pressure_poll_interval);
 
+        accuracy = MAX(sleep / MONITOR_ACCURACY_DIV, MONITOR_ACCURACY_MIN_USEC);
         (void)sd_event_source_set_time(m->timer, m->last_now + sleep);
-        (void)sd_event_source_set_time_accuracy(
-                m->timer, MAX(sleep / MONITOR_ACCURACY_DIV, MONITOR_ACCURACY_MIN_USEC));
+        if (accuracy != m->accuracy && sd_event_source_set_time_accuracy(m->timer, accuracy) >= 0)
+                m->accuracy = accuracy;
         (void)sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
 }
 
@@ -443,6 +445,7 @@ int monitor_new(sd_event *e, const struct monitor_params *p, const struct cgroup
                               on_timer, m);
         if (r < 0)
                 return r;
+        m->accuracy = MONITOR_ACCURACY_MIN_USEC;
         timer_rearm(m);
 
         *ret = m;
