@@ -6,19 +6,21 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include "meminfo.h"
 #include "monitor.h"
 
 #define PROC_PRESSURE_MEMORY "/proc/pressure/memory"
-/* Timer slack is a tenth of the sleep: idle wakeups coalesce, close to a threshold we stay on time. */
-#define MONITOR_ACCURACY_DIV 10
-/* sd-event treats accuracy 0 as its 250ms default; never ask for less than this instead. */
-#define MONITOR_ACCURACY_MIN_USEC (1 * USEC_PER_MSEC)
 
 struct monitor {
         sd_event *event;
+        /* The headroom timer: a timerfd of our own, watched as an IO source. An sd-event time
+         * source cost an idle wakeup 1.5-1.9 times a bare timerfd loop's CPU, an IO source on a
+         * timerfd 1.1-1.2 times (bench/TUNABLES.md): most of an idle reapd's overhead. */
         sd_event_source *timer;
+        int timer_fd;
         sd_event_source *io[_PSI_LEVEL_MAX];
         int fd[_PSI_LEVEL_MAX];
         /* Kept open and read with pread(): an idle wakeup then costs no path walk, file setup
@@ -36,7 +38,6 @@ struct monitor {
         struct monitor_quiet quiet; /* what the last samples saw of PSI and reclaim */
         bool fast;
         usec_t next_sleep; /* from the last sample, before fast/poll limits */
-        usec_t accuracy; /* the timer's, as last set */
         usec_t last_now;
 };
 
@@ -264,18 +265,18 @@ static int take_sample(struct monitor *m, enum monitor_cause cause, struct monit
 
 static void timer_rearm(struct monitor *m)
 {
-        usec_t sleep = m->next_sleep, accuracy;
+        usec_t sleep = m->next_sleep;
+        struct itimerspec its = {};
 
         if (m->fast)
                 sleep = MIN(sleep, MONITOR_FAST_USEC);
         if (m->info.polling && m->params.pressure_poll_interval > 0)
                 sleep = MIN(sleep, m->params.pressure_poll_interval);
 
-        accuracy = MAX(sleep / MONITOR_ACCURACY_DIV, MONITOR_ACCURACY_MIN_USEC);
-        (void)sd_event_source_set_time(m->timer, m->last_now + sleep);
-        if (accuracy != m->accuracy && sd_event_source_set_time_accuracy(m->timer, accuracy) >= 0)
-                m->accuracy = accuracy;
-        (void)sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
+        /* an absolute time already past fires at once (CLOCK_MONOTONIC is never 0, which disarms) */
+        its.it_value.tv_sec = (time_t)((m->last_now + sleep) / USEC_PER_SEC);
+        its.it_value.tv_nsec = (long)((m->last_now + sleep) % USEC_PER_SEC * 1000);
+        (void)timerfd_settime(m->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
 /* Sample, hand it to the daemon, schedule the next look. */
@@ -296,9 +297,13 @@ static void dispatch(struct monitor *m, enum monitor_cause cause)
         timer_rearm(m);
 }
 
-static int on_timer(sd_event_source *source, uint64_t usec, void *userdata)
+static int on_timer(sd_event_source *source, int fd, uint32_t revents, void *userdata)
 {
         struct monitor *m = userdata;
+        uint64_t expirations;
+
+        if (read(fd, &expirations, sizeof(expirations)) < 0)
+                return 0; /* -EAGAIN: re-armed since it fired */
 
         dispatch(m, m->info.polling ? MONITOR_CAUSE_POLL : MONITOR_CAUSE_TIMER);
         return 0;
@@ -392,7 +397,7 @@ int monitor_new(sd_event *e, const struct monitor_params *p, const struct cgroup
         if (!m)
                 return -ENOMEM;
         m->fd[PSI_SOME] = m->fd[PSI_FULL] = -1;
-        m->pressure_fd = -1;
+        m->pressure_fd = m->timer_fd = -1;
         m->vmstat_fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC | O_NOCTTY);
         m->memory = (struct cgroup_memory_reader)CGROUP_MEMORY_READER_INIT;
         m->meminfo_fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -441,11 +446,12 @@ int monitor_new(sd_event *e, const struct monitor_params *p, const struct cgroup
 
         m->next_sleep = 0; /* first look at once */
         m->last_now = now_usec(CLOCK_MONOTONIC);
-        r = sd_event_add_time(e, &m->timer, CLOCK_MONOTONIC, m->last_now, MONITOR_ACCURACY_MIN_USEC,
-                              on_timer, m);
+        m->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+        if (m->timer_fd < 0)
+                return -errno;
+        r = sd_event_add_io(e, &m->timer, m->timer_fd, EPOLLIN, on_timer, m);
         if (r < 0)
                 return r;
-        m->accuracy = MONITOR_ACCURACY_MIN_USEC;
         timer_rearm(m);
 
         *ret = m;
@@ -460,6 +466,7 @@ struct monitor *monitor_free(struct monitor *m)
         for (enum psi_level l = 0; l < _PSI_LEVEL_MAX; l++)
                 trigger_close(m, l);
         m->timer = sd_event_source_disable_unref(m->timer);
+        safe_close(m->timer_fd);
         safe_close(m->meminfo_fd);
         safe_close(m->pressure_fd);
         safe_close(m->vmstat_fd);
