@@ -30,20 +30,29 @@ RUNTIME_DIRECTORY=$LAB_DIR/run-sys "$REAPD" --dry-run --config "$LAB_DIR/none.co
     2>"$LAB_DIR/reapd-sys.log" &
 rsys=$!
 BG_PIDS+=("$rsys")
+sleep 1 # each 10 s loop in its own second: see the notes printed below
 RUNTIME_DIRECTORY=$LAB_DIR/run-cg "$REAPD" --dry-run --config "$LAB_DIR/cg.conf" --log-target=stderr \
     2>"$LAB_DIR/reapd-cg.log" &
 rcg=$!
 BG_PIDS+=("$rcg")
+sleep 1
 
 # The floor: what one wakeup costs on this machine whatever the daemon does, a bare timerfd
 # loop at reapd's idle interval (10 s) that reads meminfo and pressure through kept fds.
 "$BUILD/bench/bench-tick" 10000 &
 tick=$!
 BG_PIDS+=("$tick")
-# The same work from an sd-event time source: what the event loop reapd is built on adds.
+sleep 1
+# The same work in an sd-event loop, the timerfd an IO source as in reapd's monitor: what the
+# event loop reapd is built on adds. And from an sd-event time source, which reapd's monitor
+# used before: what that costs.
 "$BUILD/bench/bench-tick" 10000 --sd-event &
 sdtick=$!
 BG_PIDS+=("$sdtick")
+sleep 1
+"$BUILD/bench/bench-tick" 10000 --sd-event-time &
+sdtime=$!
+BG_PIDS+=("$sdtime")
 
 ns_start
 ns_run "" -- "$EARLYOOM17" >"$LAB_DIR/earlyoom.log" 2>&1
@@ -60,7 +69,7 @@ bench_log "idle: reapd $rsys (system), $rcg (cgroup), earlyoom $eo and $eo18 (PI
 sleep 4 # past start-up: the first samples, mlockall, earlyoom's first report
 psi0=$(awk '/^some/ {print $2}' /proc/pressure/memory)
 declare -A c0 t0 s0
-for p in "$rsys" "$rcg" "$eo" "$eo18" "$tick" "$sdtick"; do c0[$p]=$(proc_cpu_ns "$p"); t0[$p]=$(proc_ticks "$p"); s0[$p]=$(proc_switches "$p"); done
+for p in "$rsys" "$rcg" "$eo" "$eo18" "$tick" "$sdtick" "$sdtime"; do c0[$p]=$(proc_cpu_ns "$p"); t0[$p]=$(proc_ticks "$p"); s0[$p]=$(proc_switches "$p"); done
 start=$(date +%s.%N)
 sleep "$SECS"
 end=$(date +%s.%N)
@@ -71,9 +80,9 @@ kills=$(grep -c "Would kill" "$LAB_DIR/reapd-sys.log" || true)
 : >"$OUT/idle.dat"
 echo "| idle, ${SECS} s, defaults | CPU ms/min (schedstat) | CPU ms/min (stat ticks) | wakeups/s | µs per wakeup | threads | VmRSS | RssAnon | PSS |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-for p in "$rcg" "$rsys" "$eo18" "$eo" "$tick" "$sdtick"; do
+for p in "$rcg" "$rsys" "$eo18" "$eo" "$tick" "$sdtick" "$sdtime"; do
     case $p in
-    "$rsys") name=reapd-system ;; "$rcg") name=reapd-cgroup ;; "$tick") name=floor ;; "$sdtick") name=floor-sd-event ;;
+    "$rsys") name=reapd-system ;; "$rcg") name=reapd-cgroup ;; "$tick") name=floor ;; "$sdtick") name=floor-sd-event ;; "$sdtime") name=floor-sd-time ;;
     "$eo18") name=earlyoom-$EARLYOOM18_VERSION ;; *) name=earlyoom-$EARLYOOM17_VERSION ;;
     esac
     cpu=$(echo "($(proc_cpu_ns "$p") - ${c0[$p]}) / 1000000 * 60 / $el" | bc -l)
@@ -83,7 +92,7 @@ for p in "$rcg" "$rsys" "$eo18" "$eo" "$tick" "$sdtick"; do
     rss=$(proc_rss_kb "$p") anon=$(proc_anon_kb "$p") pss=$(proc_pss_kb "$p")
     perw=$(echo "if ($wk > 0) $cpu * 1000 / 60 / $wk else 0" | bc -l)
     printf "| %s | %.3f | %.0f | %.3f | %.0f | %d | %.2f MB | %.2f MB | %.2f MB |\n" \
-        "$(case $name in floor) echo "floor: a bare timerfd loop, 10 s" ;; floor-sd-event) echo "floor: the same in an sd-event loop" ;; *) echo "$name" ;; esac)" "$cpu" "$ticks" "$wk" "$perw" "$nth" \
+        "$(case $name in floor) echo "floor: a bare timerfd loop, 10 s" ;; floor-sd-event) echo "floor: the same in an sd-event loop" ;; floor-sd-time) echo "floor: the same from an sd-event time source" ;; *) echo "$name" ;; esac)" "$cpu" "$ticks" "$wk" "$perw" "$nth" \
         "$(echo "$rss / 1024" | bc -l)" "$(echo "$anon / 1024" | bc -l)" "$(echo "$pss / 1024" | bc -l)"
     printf "%s %.4f %.4f %.3f\n" "$name" "$cpu" "$wk" "$(echo "$rss / 1024" | bc -l)" >>"$OUT/idle.dat"
 done
@@ -98,11 +107,14 @@ echo "under systemd (/run), not on this host's ext4 with discard. earlyoom $EARL
 echo "Debian trixie's source package, bench/peers.sh): \`earlyoom\` with its defaults (report every 1 s to stdout), each in a PID"
 echo "namespace of its own. The floor is bench-tick: a bare loop that sleeps on a timerfd through epoll and, every"
 echo "10 s (reapd's idle interval), reads meminfo and pressure through kept fds, nothing else: what a"
-echo "wakeup costs on this machine whatever the daemon does; the second floor does the same from a time source of an"
-echo "sd-event loop (what reapd's monitor uses), the cost of the event loop before any of reapd's own work. All measured"
-echo "at the same time over ${el%.*} s."
+echo "wakeup costs on this machine whatever the daemon does; the second floor does the same in an sd-event loop that"
+echo "watches the timerfd as an IO source (as reapd's monitor does), the cost of the event loop before any of reapd's"
+echo "own work; the third from an sd-event time source instead (as reapd's monitor did before: what that costs). The"
+echo "daemons and floors are started 1 s apart, so that no two wake together into caches warmed by the other. All"
+echo "measured at the same time over ${el%.*} s."
 ratio() { awk -v n="$1" -v d="$2" '$1 == n {a = $2} $1 == d {b = $2} END {printf "%.2f", (b > 0 ? a / b : 0)}' "$OUT/idle.dat"; }
 echo
 echo "Ratios of CPU per minute: reapd-system $(ratio reapd-system floor)× the bare floor and $(ratio reapd-system floor-sd-event)× the"
 echo "sd-event floor (reapd-cgroup $(ratio reapd-cgroup floor)× and $(ratio reapd-cgroup floor-sd-event)×); the sd-event floor is"
-echo "$(ratio floor-sd-event floor)× the bare one; earlyoom $EARLYOOM18_VERSION is $(ratio "earlyoom-$EARLYOOM18_VERSION" reapd-system)× reapd-system."
+echo "$(ratio floor-sd-event floor)× the bare one, the sd-event time-source floor $(ratio floor-sd-time floor)×; earlyoom $EARLYOOM18_VERSION is"
+echo "$(ratio "earlyoom-$EARLYOOM18_VERSION" reapd-system)× reapd-system."

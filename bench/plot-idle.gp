@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # plot-idle.gp - idle cost per daemon (bench-idle.sh's idle.dat: name cpu_ms_per_min wakeups_per_s rss_mb)
-# gnuplot -e "dat='OUT/idle.dat'; out='OUT/idle.png'" bench/plot-idle.gp
-set terminal pngcairo size 900,500 font ",10"
+# gnuplot -e "dat='OUT/idle.dat'; out='OUT/idle.png'; secs='60'" bench/plot-idle.gp
+set terminal pngcairo size 1100,500 font ",10"
 set output out
-set multiplot layout 1,3 title "Idle cost over 60 s, defaults (lower is better; floors: a bare 10 s timerfd loop, the same in sd-event)"
+if (!exists("secs")) secs = "60"
+set multiplot layout 1,3 title sprintf("Idle cost over %s s, defaults (lower is better; floors: a bare 10 s timerfd loop, the same in sd-event with an IO source, and with a time source)", secs)
 set style fill solid 0.8 border -1
 set boxwidth 0.6
 set grid ytics

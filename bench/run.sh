@@ -111,7 +111,7 @@ done >"$OUT/kill-plot.dat"
 for p in idle kill psi scan pool; do
     dat=$OUT/$p.dat
     [ "$p" = kill ] && dat=$OUT/kill-plot.dat
-    gnuplot -e "dat='$dat'; out='$OUT/$p.png'" "$B/plot-$p.gp" 2>&1 | sed 's/^/# gnuplot: /' >&2 || true
+    gnuplot -e "dat='$dat'; out='$OUT/$p.png'; secs='$IDLE_SECS'" "$B/plot-$p.gp" 2>&1 | sed 's/^/# gnuplot: /' >&2 || true
 done
 
 # --- the summary: figures a user can quote -------------------------------------------------
