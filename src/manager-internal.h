@@ -64,7 +64,6 @@ struct manager {
         char status_text[PATH_MAX + 256]; /* last STATUS= sent */
         char state_written; /* state letter of the last state file: idle, pressured, waiting, killing */
         uint64_t kills_written;
-        usec_t state_written_at;
         uint64_t caps; /* effective capabilities after caps_setup(), for the state file */
         uint64_t n_kills;
         char last_kill[256];

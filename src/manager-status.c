@@ -15,8 +15,6 @@
 
 /* 1s: STATUS= and the state file follow pressure closely enough for a human, without a write per sample. */
 #define STATUS_INTERVAL_USEC (1 * USEC_PER_SEC)
-/* 60s: the state file's readings are a courtesy; reapctl status reads live figures itself. */
-#define STATE_INTERVAL_USEC (60 * USEC_PER_SEC)
 
 const char *manager_scope_name(const struct manager *m)
 {
@@ -49,21 +47,7 @@ static void manager_write_state(struct manager *m)
                                         mi->trigger_effective[l].window,
                                         mi->trigger_adapted[l] ? " adapted" : "");
         }
-        if (m->have_last) {
-                if (m->last.have_memory)
-                        fprintf(f,
-                                "MEM_TOTAL=%" PRIu64 "\nMEM_AVAILABLE=%" PRIu64 "\nSWAP_TOTAL=%" PRIu64
-                                "\nSWAP_FREE=%" PRIu64 "\n",
-                                m->last.mem_total, m->last.mem_available, m->last.swap_total,
-                                m->last.swap_free);
-                if (m->last.have_pressure)
-                        fprintf(f, "PRESSURE_SOME_AVG10=%u\nPRESSURE_FULL_AVG10=%u\n",
-                                m->last.pressure.some.avg10, m->last.pressure.full.avg10);
-        }
-        fprintf(f,
-                "SOME_SHARE=%d\nFULL_SHARE=%d\nSTATE=%s\nKILLS=%" PRIu64
-                "\nLAST_KILL=%s\nUPDATED_USEC=%" PRIu64 "\n",
-                (int)m->decider.some_share, (int)m->decider.full_share,
+        fprintf(f, "STATE=%s\nKILLS=%" PRIu64 "\nLAST_KILL=%s\nUPDATED_USEC=%" PRIu64 "\n",
                 m->killing              ? "killing"
                 : m->decider.waiting    ? "waiting"
                 : m->decider.some_above ? "pressured"
@@ -114,15 +98,14 @@ void manager_update_status(struct manager *m, bool force)
          * user-space work of an idle wakeup (bench/bench-idle.sh), for no reader. */
         if (m->status_reader)
                 manager_send_status(m);
-        /* The state file is for reapctl status, which reads live figures itself: rewrite it when
-         * what only the daemon knows changes (state, kills), or once a minute for the readings. */
+        /* The state file holds what only the daemon knows (state, kills, triggers); reapctl status
+         * reads the live figures itself. So it is rewritten when that changes and at no other time:
+         * a create and rename cost an idle wakeup more than its reads (bench/bench-idle.sh). */
         state = m->killing ? 'k' : m->decider.waiting ? 'w' : m->decider.some_above ? 'p' : 'i';
-        if (force || state != m->state_written || m->n_kills != m->kills_written ||
-            now - m->state_written_at >= STATE_INTERVAL_USEC) {
+        if (force || state != m->state_written || m->n_kills != m->kills_written) {
                 manager_write_state(m);
                 m->state_written = state;
                 m->kills_written = m->n_kills;
-                m->state_written_at = now;
         }
         manager_notify_status(m, force);
 }

@@ -31,10 +31,11 @@ static void on_sample(struct monitor *mon, const struct monitor_sample *s, int e
         enum decide_action a;
 
         if (error < 0) {
-                if (error == -ENODEV)
+                if (error == -ENODEV) {
                         log_warning("The PSI trigger on %s went away; polling pressure instead.",
                                     monitor_get_info(mon)->pressure_path);
-                else if (!warned_gone) {
+                        manager_update_status(m, true); /* the state file: no trigger, polling */
+                } else if (!warned_gone) {
                         warned_gone = true;
                         if (error == -ENOENT && m->config.cgroup[0])
                                 log_warning(

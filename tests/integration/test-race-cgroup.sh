@@ -26,7 +26,9 @@ cat >"$LAB_DIR/reapd.conf" <<CONF
 Cgroup=$scope
 MinAvailable=1%
 CONF
-"${VALGRIND[@]}" "$REAPD" --dry-run --config "$LAB_DIR/reapd.conf" --log-target=stderr 2>"$LAB_DIR/reapd.log" &
+mkdir "$LAB_DIR/run"
+RUNTIME_DIRECTORY=$LAB_DIR/run "${VALGRIND[@]}" "$REAPD" --dry-run --config "$LAB_DIR/reapd.conf" \
+    --log-target=stderr 2>"$LAB_DIR/reapd.log" &
 reapd=$!
 LAB_PIDS+=("$reapd")
 # 30 s: valgrind takes a few seconds to start reapd on this VM
@@ -62,6 +64,17 @@ if grep -qiE "cannot read the memory state|went away" "$LAB_DIR/reapd.log"; then
     echo "ok 2 - reapd logged that the cgroup is gone"
 else
     echo "not ok 2 - no error logged"; status=1
+fi
+# The state file is rewritten only when what it holds changes: a lost trigger is such a change.
+if grep -q "went away" "$LAB_DIR/reapd.log"; then
+    if grep -qx "POLLING=1" "$LAB_DIR/run/state" && ! grep -q "^TRIGGER_" "$LAB_DIR/run/state"; then
+        echo "ok 2a - the state file says the trigger is gone (POLLING=1, no TRIGGER_)"
+    else
+        echo "not ok 2a - state file after the trigger went away:"; sed 's/^/#   /' "$LAB_DIR/run/state"
+        status=1
+    fi
+else
+    echo "ok 2a # SKIP the trigger did not report its loss (the headroom timer saw the removal first)"
 fi
 errors=$(grep -ciE "cannot read the memory state" "$LAB_DIR/reapd.log" || true)
 if [ "$errors" -le 1 ]; then echo "ok 3 - the error is logged once ($errors)"; else echo "not ok 3 - logged $errors times"; status=1; fi
