@@ -16,11 +16,12 @@
 
 struct monitor {
         sd_event *event;
-        /* The headroom timer: a timerfd of our own, watched as an IO source. An sd-event time
-         * source cost an idle wakeup 1.5-1.9 times a bare timerfd loop's CPU, an IO source on a
-         * timerfd 1.1-1.2 times (bench/TUNABLES.md): most of an idle reapd's overhead. */
+        /* The headroom timer: a timerfd of our own, watched as an IO source, since an sd-event
+         * time source cost an idle wakeup far more (bench/TUNABLES.md). Periodic: while the
+         * interval stays, the read of each expiry is all it needs (the read restarts it). */
         sd_event_source *timer;
         int timer_fd;
+        usec_t timer_interval;
         sd_event_source *io[_PSI_LEVEL_MAX];
         int fd[_PSI_LEVEL_MAX];
         /* Kept open and read with pread(): an idle wakeup then costs no path walk, file setup
@@ -263,20 +264,35 @@ static int take_sample(struct monitor *m, enum monitor_cause cause, struct monit
         return 0;
 }
 
-static void timer_rearm(struct monitor *m)
+static struct timespec usec_to_timespec(usec_t u)
+{
+        return (struct timespec){.tv_sec = (time_t)(u / USEC_PER_SEC),
+                                 .tv_nsec = (long)(u % USEC_PER_SEC * 1000)};
+}
+
+/*
+ * The next look, @sleep after the last sample (with the fast and poll limits). With @keep_phase
+ * (after a look the timer itself brought) an unchanged interval needs nothing: the timer is
+ * periodic. Anything else starts a new period from the last sample.
+ */
+static void timer_rearm(struct monitor *m, bool keep_phase)
 {
         usec_t sleep = m->next_sleep;
-        struct itimerspec its = {};
+        struct itimerspec its;
 
         if (m->fast)
                 sleep = MIN(sleep, MONITOR_FAST_USEC);
         if (m->info.polling && m->params.pressure_poll_interval > 0)
                 sleep = MIN(sleep, m->params.pressure_poll_interval);
+        if (keep_phase && sleep > 0 && sleep == m->timer_interval)
+                return;
 
         /* an absolute time already past fires at once (CLOCK_MONOTONIC is never 0, which disarms) */
-        its.it_value.tv_sec = (time_t)((m->last_now + sleep) / USEC_PER_SEC);
-        its.it_value.tv_nsec = (long)((m->last_now + sleep) % USEC_PER_SEC * 1000);
-        (void)timerfd_settime(m->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+        its.it_value = usec_to_timespec(m->last_now + sleep);
+        its.it_interval = usec_to_timespec(sleep);
+        if (timerfd_settime(m->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+                return;
+        m->timer_interval = sleep;
 }
 
 /* Sample, hand it to the daemon, schedule the next look. */
@@ -294,7 +310,7 @@ static void dispatch(struct monitor *m, enum monitor_cause cause)
         }
         m->last_now = s.now;
         m->cb(m, &s, r, m->userdata);
-        timer_rearm(m);
+        timer_rearm(m, cause == MONITOR_CAUSE_TIMER || cause == MONITOR_CAUSE_POLL);
 }
 
 static int on_timer(sd_event_source *source, int fd, uint32_t revents, void *userdata)
@@ -332,7 +348,7 @@ static int on_trigger(sd_event_source *source, int fd, uint32_t revents, void *u
                 m->info.polling = true;
                 m->last_now = s.now;
                 m->cb(m, &s, -ENODEV, m->userdata);
-                timer_rearm(m);
+                timer_rearm(m, false);
                 return 0;
         }
         if (revents & EPOLLPRI)
@@ -452,7 +468,7 @@ int monitor_new(sd_event *e, const struct monitor_params *p, const struct cgroup
         r = sd_event_add_io(e, &m->timer, m->timer_fd, EPOLLIN, on_timer, m);
         if (r < 0)
                 return r;
-        timer_rearm(m);
+        timer_rearm(m, false);
 
         *ret = m;
         m = NULL;
@@ -496,7 +512,7 @@ void monitor_set_fast(struct monitor *m, bool fast)
         if (m->last_now + m->next_sleep > now + MONITOR_FAST_USEC) {
                 m->last_now = now;
                 m->next_sleep = MONITOR_FAST_USEC;
-                timer_rearm(m);
+                timer_rearm(m, false);
         }
 }
 

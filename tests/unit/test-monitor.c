@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test-monitor.c - the adaptive headroom sleep, and one real system-wide sample through sd-event */
+/* test-monitor.c - the adaptive headroom sleep, and real system-wide samples through sd-event */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -289,6 +289,59 @@ static void test_live_system(void **state)
         config_done(&c);
 }
 
+struct paced {
+        struct monitor *m;
+        int n;
+        usec_t at[16];
+        enum monitor_cause cause[16];
+};
+
+static void on_paced(struct monitor *m, const struct monitor_sample *s, int error, void *userdata)
+{
+        struct paced *p = userdata;
+
+        if (p->n < 16) {
+                p->at[p->n] = s->now;
+                p->cause[p->n] = s->cause;
+        }
+        p->n++;
+        monitor_set_fast(m, true); /* as the daemon does while a decision is pending */
+}
+
+/* Fast pace from the first look on: the periodic timer keeps the pace without a re-arm, and a
+ * re-arm (the switch to the fast pace) leaves no stale expiry that would sample twice. */
+static void test_timer_pace(void **state)
+{
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        _cleanup_(monitor_freep) struct monitor *m = NULL;
+        struct reapd_config c;
+        struct monitor_params p;
+        struct paced g = {};
+
+        config_init(&c);
+        monitor_params_from_config(&c, &p);
+        assert_int_equal(sd_event_new(&e), 0);
+        assert_int_equal(monitor_new(e, &p, NULL, on_paced, &g, &m), 0);
+        assert_true(sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC,
+                                               3 * MONITOR_FAST_USEC + 300 * USEC_PER_MSEC, 0, on_exit_timer,
+                                               NULL) >= 0);
+        assert_true(sd_event_loop(e) >= 0);
+
+        /* the first look at once, then at least one every MONITOR_FAST_USEC: 4, or 3 on a slow run */
+        assert_true(g.n >= 3 && g.n <= 16);
+        for (int i = 1; i < g.n; i++) {
+                usec_t gap = g.at[i] - g.at[i - 1];
+
+                /* never slower than the fast pace, whatever brought the look */
+                assert_true(gap <= MONITOR_FAST_USEC + 250 * USEC_PER_MSEC);
+                /* between two looks of the timer (a PSI trigger of this host's own pressure starts
+                 * a new period), never closer than the shortest sleep: no double look */
+                if (g.cause[i] == g.cause[0] && g.cause[i - 1] == g.cause[0])
+                        assert_true(gap >= MONITOR_SLEEP_MIN_USEC - 5 * USEC_PER_MSEC);
+        }
+        config_done(&c);
+}
+
 static void test_missing_cgroup(void **state)
 {
         _cleanup_(sd_event_unrefp) sd_event *e = NULL;
@@ -314,7 +367,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_headroom_sleep), cmocka_unit_test(test_memory_sample),
                 cmocka_unit_test(test_wants_reclaim),  cmocka_unit_test(test_live_system),
-                cmocka_unit_test(test_missing_cgroup),
+                cmocka_unit_test(test_timer_pace),     cmocka_unit_test(test_missing_cgroup),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
