@@ -100,7 +100,8 @@ void manager_update_status(struct manager *m, bool force)
                 manager_send_status(m);
         /* The state file holds what only the daemon knows (state, kills, triggers); reapctl status
          * reads the live figures itself. So it is rewritten when that changes and at no other time:
-         * a create and rename cost an idle wakeup more than its reads (bench/bench-idle.sh). */
+         * on a disk-backed /run a create and rename cost more than an idle minute's reads
+         * (bench/TUNABLES.md). */
         state = m->killing ? 'k' : m->decider.waiting ? 'w' : m->decider.some_above ? 'p' : 'i';
         if (force || state != m->state_written || m->n_kills != m->kills_written) {
                 manager_write_state(m);
