@@ -51,9 +51,11 @@ struct reaper {
         /* The batch being released: written by worker 0 before it wakes the others. */
         struct reaper_item *order; /* KILL_MAX_PIDS */
         size_t n_order;
-        unsigned n_batch_threads; /* threads that take part (no more than there are targets) */
+        atomic_bool *busy; /* KILL_MAX_PIDS: order[k] is being released by its owner (helpers join it) */
+        unsigned n_batch_threads; /* threads woken for it: all of them, with anything to release */
         atomic_size_t next; /* the next order[] entry a thread takes */
         atomic_uint active; /* threads still releasing; the one that brings it to 0 posts done_fd */
+        atomic_uint n_callers; /* threads that called process_mrelease() in it, owners or helpers */
 
         atomic_bool mrelease_enosys; /* set by the thread, read by kill_start() to skip queueing */
         bool mrelease_warned;

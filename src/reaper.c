@@ -212,9 +212,9 @@ static uint32_t target_pages(const struct reaper *r, const struct kill_target *t
 }
 
 /*
- * Worker 0, at the start of a batch: the queued targets in the order the pool takes them.
- * Largest first only when there are more of them than threads (otherwise every thread takes
- * one and the order changes nothing), so a single thread keeps the listing order.
+ * Worker 0, at the start of a batch: the queued targets in the order the pool takes them,
+ * largest first (with more than one thread: a single thread keeps the listing order), so that
+ * the biggest, which set how long the batch lasts, start first and get the helpers first.
  */
 static void batch_order(struct reaper *r)
 {
@@ -223,47 +223,83 @@ static void batch_order(struct reaper *r)
         for (size_t i = 0; i < r->n_targets; i++)
                 if (r->targets[i].release == KILL_RELEASE_QUEUED)
                         r->order[n++] = (struct reaper_item){.index = (uint32_t)i};
-        if (r->n_workers > 1 && n > r->n_workers && r->proc_fd >= 0) {
+        if (r->n_workers > 1 && n > 1 && r->proc_fd >= 0) {
                 for (size_t k = 0; k < n; k++)
                         r->order[k].pages = target_pages(r, &r->targets[r->order[k].index]);
                 reaper_order_by_size(r->order, n);
         }
+        for (size_t k = 0; k < n; k++)
+                atomic_store_explicit(&r->busy[k], false, memory_order_relaxed);
         r->n_order = n;
-        r->n_batch_threads = n < r->n_workers ? (n > 0 ? (unsigned)n : 1) : r->n_workers;
+        /* every thread: those without a target of their own help with the others' */
+        r->n_batch_threads = n > 0 ? r->n_workers : 1;
 }
 
-static void release_items(struct reaper *r)
+/* Take targets one by one until none is left; true if this thread released any. */
+static bool release_items(struct reaper *r)
 {
+        bool took = false;
+
         for (;;) {
                 size_t k = atomic_fetch_add(&r->next, 1);
                 struct kill_target *t;
 
                 if (k >= r->n_order)
-                        return;
+                        return took;
                 t = &r->targets[r->order[k].index];
                 if (atomic_load(&r->mrelease_enosys)) {
                         t->release = KILL_RELEASE_SKIPPED;
                         continue;
                 }
+                took = true;
+                atomic_store_explicit(&r->busy[k], true, memory_order_relaxed);
                 t->t_release_start = now_usec(CLOCK_MONOTONIC);
                 t->release = release_one(r, t);
                 t->t_release_end = now_usec(CLOCK_MONOTONIC);
+                atomic_store_explicit(&r->busy[k], false, memory_order_relaxed);
         }
+}
+
+/*
+ * Nothing left to take: call process_mrelease() too on each target another thread is still
+ * releasing, largest first, once each. The kernel unmaps under the mm's lock taken shared, so
+ * two callers on one victim free it in parallel (bench/RESULTS.md, the stuck victim by size);
+ * a single victim gets every thread of the pool. The owner's call is the one that counts: a
+ * helper's result is not recorded, and it does not retry. True if this thread helped.
+ */
+static bool help_items(struct reaper *r)
+{
+        bool helped = false;
+
+        for (size_t k = 0; k < r->n_order; k++) {
+                if (!atomic_load_explicit(&r->busy[k], memory_order_relaxed))
+                        continue;
+                if (atomic_load(&r->mrelease_enosys))
+                        break;
+                (void)sys_process_mrelease(r->targets[r->order[k].index].pidfd, 0);
+                helped = true;
+        }
+        return helped;
 }
 
 static void batch_run(struct reaper_worker *w)
 {
         struct reaper *r = w->r;
+        bool called;
 
         if (w->index == 0) {
                 r->t_release_start = now_usec(CLOCK_MONOTONIC);
                 batch_order(r);
                 atomic_store(&r->next, 0);
+                atomic_store(&r->n_callers, 0);
                 atomic_store(&r->active, r->n_batch_threads);
                 for (unsigned i = 1; i < r->n_batch_threads; i++)
                         (void)eventfd_post(r->workers[i].work_fd);
         }
-        release_items(r);
+        called = release_items(r);
+        called = help_items(r) || called;
+        if (called)
+                atomic_fetch_add(&r->n_callers, 1);
         /* The last one out hands the targets back: every thread's writes to them come before. */
         if (atomic_fetch_sub(&r->active, 1) == 1) {
                 r->t_release_end = now_usec(CLOCK_MONOTONIC);
@@ -402,18 +438,20 @@ int reaper_new(const struct reaper_config *c, struct reaper_setup *ret_setup, st
         atomic_init(&r->mrelease_enosys, false);
         atomic_init(&r->next, 0);
         atomic_init(&r->active, 0);
+        atomic_init(&r->n_callers, 0);
         /* Without /proc the pool still runs, in listing order. */
         r->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
         r->targets = malloc((size_t)KILL_MAX_PIDS * sizeof(*r->targets));
         r->order = malloc((size_t)KILL_MAX_PIDS * sizeof(*r->order));
+        r->busy = malloc((size_t)KILL_MAX_PIDS * sizeof(*r->busy));
         r->walk = malloc(sizeof(*r->walk));
         r->proc_dents = malloc(PROC_DENTS_SIZE);
         r->seen_bits = seen_bits();
         r->seen = calloc(r->seen_bits / 8, 1);
         r->seen_lo = INT32_MAX;
         r->seen_hi = -1;
-        if (!r->targets || !r->order || !r->walk || !r->proc_dents || !r->seen) {
+        if (!r->targets || !r->order || !r->busy || !r->walk || !r->proc_dents || !r->seen) {
                 reaper_free(r);
                 return -ENOMEM;
         }
@@ -425,6 +463,8 @@ int reaper_new(const struct reaper_config *c, struct reaper_setup *ret_setup, st
                 ((volatile char *)r->targets)[i] = 0;
         for (size_t i = 0; i < (size_t)KILL_MAX_PIDS * sizeof(*r->order); i += 4096)
                 ((volatile char *)r->order)[i] = 0;
+        for (size_t i = 0; i < KILL_MAX_PIDS; i++)
+                atomic_init(&r->busy[i], false);
         for (size_t i = 0; i < r->seen_bits / 8; i += 4096)
                 ((volatile unsigned char *)r->seen)[i] = 0;
 
@@ -492,6 +532,7 @@ struct reaper *reaper_free(struct reaper *r)
                 close(r->proc_fd);
         free(r->targets);
         free(r->order);
+        free(r->busy);
         free(r->walk);
         free(r->proc_dents);
         free(r->seen);
@@ -545,7 +586,7 @@ int reaper_collect(struct reaper *r, struct kill_op *op)
         op->release_result = 0;
         op->t_release_start = r->t_release_start;
         op->t_release_end = r->t_release_end;
-        op->n_release_threads = r->n_batch_threads;
+        op->n_release_threads = atomic_load(&r->n_callers);
         for (size_t i = 0; i < op->n_targets; i++) {
                 const struct kill_target *t = &op->targets[i];
 
