@@ -322,7 +322,7 @@ int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op 
         struct kill_ctx c;
         struct kill_identity id;
         struct kill_target *t;
-        bool use_cgroup_kill = false;
+        bool use_cgroup_kill = false, release, handed;
         int expected = REAPER_IDLE, e;
 
         if (!r || !req || !req->victim || !op || req->victim->pid <= 1 ||
@@ -425,8 +425,15 @@ int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op 
                 return KILL_DRY_RUN;
         }
 
+        /* One process (and its mm's sharers) with a release: worker 0 signals and releases it
+         * with no wakeup in between (reaper_signal_release()); a unit is signalled from here,
+         * member by member, and released once every member is signalled. */
+        release = req->release && !r->pidfd_enosys && !atomic_load(&r->mrelease_enosys);
+        handed = release && req->unit == KILL_UNIT_PROCESS &&
+                 reaper_signal_release(r, r->config.handoff_usec ? r->config.handoff_usec
+                                                                 : KILL_HANDOFF_TIMEOUT_USEC) == 0;
         /* The victim first: if we may not signal it, nobody else is signalled either. */
-        e = target_signal(&r->targets[0]);
+        e = handed ? r->targets[0].result : target_signal(&r->targets[0]);
         if (e < 0)
                 return abort_kill(r, e);
         r->targets[0].result = e;
@@ -435,16 +442,20 @@ int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op 
                 *op = o;
                 return KILL_GONE;
         }
-        signal_pending_targets(&c, 1); /* the sharers */
-        if (req->unit != KILL_UNIT_PROCESS && !(use_cgroup_kill && cgroup_kill_unit(&c)))
-                signal_unit(&c);
-        o.t_signal = now_usec(CLOCK_MONOTONIC);
+        if (!handed) {
+                signal_pending_targets(&c, 1); /* the sharers */
+                if (req->unit != KILL_UNIT_PROCESS && !(use_cgroup_kill && cgroup_kill_unit(&c)))
+                        signal_unit(&c);
+        }
+        o.t_signal = handed ? r->t_signal : now_usec(CLOCK_MONOTONIC);
         o.n_targets = r->n_targets;
         count_targets(&o);
 
         /* SIGKILL is queued for every member before any release: mrelease of a process whose mm
          * is shared with a process not yet killed fails with EINVAL. */
-        if (req->release && !r->pidfd_enosys && !atomic_load(&r->mrelease_enosys)) {
+        if (handed) {
+                o.release_pending = r->handoff_queued;
+        } else if (release) {
                 for (size_t i = 0; i < r->n_targets; i++)
                         if (r->targets[i].result == 0 && r->targets[i].pidfd >= 0)
                                 r->targets[i].release = KILL_RELEASE_QUEUED;

@@ -22,6 +22,18 @@ enum reaper_state {
         REAPER_RELEASED,
 };
 
+/*
+ * A kill of one process (and the processes sharing its mm) handed to worker 0, which sends the
+ * SIGKILLs itself and calls process_mrelease() right after: NONE; REQUESTED by the main thread;
+ * TAKEN by worker 0 (the main thread may no longer take it back); DONE, signalled (ack_fd posted).
+ */
+enum reaper_handoff {
+        REAPER_HANDOFF_NONE,
+        REAPER_HANDOFF_REQUESTED,
+        REAPER_HANDOFF_TAKEN,
+        REAPER_HANDOFF_DONE,
+};
+
 /* One thread of the pool. Worker 0 leads a batch: it orders the targets and wakes the others. */
 struct reaper_worker {
         struct reaper *r;
@@ -39,6 +51,10 @@ struct reaper {
         int proc_fd; /* "/proc", for the members' sizes; -1: released in listing order */
         atomic_int state; /* enum reaper_state */
         atomic_bool stop;
+        atomic_int handoff; /* enum reaper_handoff */
+        int ack_fd; /* eventfd, nonblocking: worker 0 -> main "signalled" */
+        usec_t t_signal; /* the handed-off SIGKILLs were sent (worker 0, before ack_fd) */
+        bool handoff_queued; /* and a release was queued: the state is RELEASING (idem) */
         bool detached; /* main thread only: a released op's targets await reaper_collect_detached() */
 
         struct reaper_config config;
@@ -72,6 +88,33 @@ struct reaper {
         size_t seen_bits;
         pid_t seen_lo, seen_hi;
 };
+
+/*
+ * reaper_signal_release() - SIGKILL the targets, the victim first (the others only if it was
+ * signalled), from worker 0, which queues those signalled for their release and starts it
+ * at once, as a process whose SIGKILL wakes it reaches its exit_mm() within tens of
+ * microseconds, after which process_mrelease() cannot reach its memory (ESRCH), and waking a
+ * sleeping thread after the signal takes longer than that. Blocks until the signals are sent:
+ * each target's result is set, r->t_signal too, and the state is RELEASING if a release was
+ * queued (HELD otherwise). If worker 0 does not take it within @timeout_usec (in whole ms; no
+ * CPU for it), returns -ETIMEDOUT having done nothing: the caller signals them itself.
+ */
+int reaper_signal_release(struct reaper *r, usec_t timeout_usec);
+
+/*
+ * How long kill_start() waits for worker 0 to take a handoff before it signals the victim
+ * itself: far more than waking a thread takes (tens to hundreds of microseconds), and a bound on
+ * what a reaper without a CPU (pinned to a saturated one) can add to a kill.
+ */
+#define KILL_HANDOFF_TIMEOUT_USEC (5 * USEC_PER_MSEC)
+
+/*
+ * reaper-setup.c, on the calling thread: 0 applied, REAPER_SETUP_SKIPPED not asked (inherited),
+ * or a negative errno (refused, or the kernel gave something else).
+ */
+int reaper_apply_affinity(const struct reaper_config *c);
+int reaper_apply_nice(const struct reaper_config *c);
+int reaper_apply_sched(const struct reaper_config *c);
 
 /* reaper_submit() - hand targets marked KILL_RELEASE_QUEUED to the thread. Returns 0 or -errno. */
 int reaper_submit(struct reaper *r);

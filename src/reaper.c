@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -11,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -63,51 +63,6 @@ static int eventfd_post(int fd)
         }
 }
 
-static int apply_affinity(const struct reaper_config *c)
-{
-        cpu_set_t got, both;
-
-        if (!c->cpus_set)
-                return REAPER_SETUP_SKIPPED;
-        if (sched_setaffinity(0, sizeof(c->cpus), &c->cpus) < 0)
-                return -errno;
-        if (sched_getaffinity(0, sizeof(got), &got) < 0)
-                return -errno;
-        /* The kernel drops offline CPUs; what we got must be within what was asked. */
-        CPU_AND(&both, &got, &c->cpus);
-        return CPU_EQUAL(&both, &got) && CPU_COUNT(&got) > 0 ? 0 : -EINVAL;
-}
-
-static int apply_nice(const struct reaper_config *c)
-{
-        pid_t tid = (pid_t)syscall(SYS_gettid);
-        int got;
-
-        if (c->nice == 0)
-                return REAPER_SETUP_SKIPPED;
-        /* On Linux PRIO_PROCESS with a TID changes that thread only. */
-        if (setpriority(PRIO_PROCESS, (id_t)tid, c->nice) < 0)
-                return -errno;
-        errno = 0;
-        got = getpriority(PRIO_PROCESS, (id_t)tid);
-        if (errno != 0)
-                return -errno;
-        return got == c->nice ? 0 : -EPERM;
-}
-
-static int apply_sched(const struct reaper_config *c)
-{
-        struct sched_param p = {.sched_priority = c->sched_priority};
-
-        if (c->sched_policy == SCHED_OTHER)
-                return REAPER_SETUP_SKIPPED;
-        if (c->sched_policy != SCHED_FIFO && c->sched_policy != SCHED_RR)
-                return -EINVAL;
-        if (sched_setscheduler(0, c->sched_policy, &p) < 0)
-                return -errno;
-        return sched_getscheduler(0) == c->sched_policy ? 0 : -EPERM;
-}
-
 static int release_one(struct reaper *r, struct kill_target *t)
 {
         int tries = 0;
@@ -122,72 +77,6 @@ static int release_one(struct reaper *r, struct kill_target *t)
                 if (errno != EAGAIN || ++tries > REAPER_MRELEASE_RETRIES)
                         return -errno;
                 nanosleep(&(struct timespec){.tv_nsec = REAPER_MRELEASE_RETRY_NSEC}, NULL);
-        }
-}
-
-unsigned reaper_threads_default(unsigned n_cpus)
-{
-        if (n_cpus == 0)
-                return 1;
-        return n_cpus < REAPER_THREADS_DEFAULT_MAX ? n_cpus : REAPER_THREADS_DEFAULT_MAX;
-}
-
-/* By hand rather than sscanf(), which may take a scratch buffer from malloc. */
-uint32_t reaper_statm_pages(const char *buf)
-{
-        uint64_t resident = 0;
-        const char *p = buf;
-
-        while (*p >= '0' && *p <= '9')
-                p++;
-        if (p == buf || *p != ' ' || !(p[1] >= '0' && p[1] <= '9'))
-                return 0;
-        for (p++; *p >= '0' && *p <= '9'; p++) {
-                resident = resident * 10 + (uint64_t)(*p - '0');
-                if (resident > UINT32_MAX)
-                        return UINT32_MAX;
-        }
-        return (uint32_t)resident;
-}
-
-/* a goes before b: larger, or as large and listed first */
-static bool item_before(const struct reaper_item *a, const struct reaper_item *b)
-{
-        return a->pages > b->pages || (a->pages == b->pages && a->index < b->index);
-}
-
-static void sift_down(struct reaper_item *items, size_t root, size_t n)
-{
-        for (;;) {
-                size_t child = 2 * root + 1;
-                struct reaper_item tmp;
-
-                if (child >= n)
-                        return;
-                /* a heap whose top goes last: the item that sorts last */
-                if (child + 1 < n && item_before(&items[child], &items[child + 1]))
-                        child++;
-                if (!item_before(&items[root], &items[child]))
-                        return;
-                tmp = items[root];
-                items[root] = items[child];
-                items[child] = tmp;
-                root = child;
-        }
-}
-
-void reaper_order_by_size(struct reaper_item *items, size_t n)
-{
-        if (n < 2)
-                return;
-        for (size_t i = n / 2; i-- > 0;)
-                sift_down(items, i, n);
-        for (size_t end = n - 1; end > 0; end--) {
-                struct reaper_item tmp = items[0];
-
-                items[0] = items[end];
-                items[end] = tmp;
-                sift_down(items, 0, end);
         }
 }
 
@@ -282,7 +171,8 @@ static bool help_items(struct reaper *r)
         return helped;
 }
 
-static void batch_run(struct reaper_worker *w)
+/* @ack_fd (worker 0 of a handoff, else -1): posted just before the release; the main thread then wakes the others. */
+static void batch_run(struct reaper_worker *w, int ack_fd)
 {
         struct reaper *r = w->r;
         bool called;
@@ -293,9 +183,12 @@ static void batch_run(struct reaper_worker *w)
                 atomic_store(&r->next, 0);
                 atomic_store(&r->n_callers, 0);
                 atomic_store(&r->active, r->n_batch_threads);
-                for (unsigned i = 1; i < r->n_batch_threads; i++)
+                /* after a handoff the main thread wakes them: one syscall fewer before the release */
+                for (unsigned i = 1; i < r->n_batch_threads && ack_fd < 0; i++)
                         (void)eventfd_post(r->workers[i].work_fd);
         }
+        if (ack_fd >= 0)
+                (void)eventfd_post(ack_fd);
         called = release_items(r);
         called = help_items(r) || called;
         if (called)
@@ -308,15 +201,58 @@ static void batch_run(struct reaper_worker *w)
         }
 }
 
+/*
+ * Worker 0 with a handoff: the SIGKILLs, then the release of those signalled, with no wakeup in
+ * between. The main thread waits on ack_fd and owns the targets again if nothing was queued.
+ */
+static void handoff_run(struct reaper_worker *w)
+{
+        struct reaper *r = w->r;
+        bool queued = false;
+
+        r->targets[0].result = target_signal(&r->targets[0]);
+        for (size_t i = 1; i < r->n_targets && r->targets[0].result == 0; i++) {
+                struct kill_target *t = &r->targets[i];
+
+                if (t->result == KILL_PENDING)
+                        t->result = target_signal(t);
+        }
+        r->t_signal = now_usec(CLOCK_MONOTONIC);
+        for (size_t i = 0; i < r->n_targets && r->targets[0].result == 0; i++)
+                if (r->targets[i].result == 0 && r->targets[i].pidfd >= 0) {
+                        r->targets[i].release = KILL_RELEASE_QUEUED;
+                        queued = true;
+                }
+        r->handoff_queued = queued;
+        if (!queued) {
+                atomic_store(&r->handoff, REAPER_HANDOFF_DONE);
+                (void)eventfd_post(r->ack_fd);
+                return;
+        }
+        r->t_release_start = r->t_release_end = 0;
+        r->n_batch_threads = 0;
+        atomic_store_explicit(&r->state, REAPER_RELEASING, memory_order_release);
+        atomic_store(&r->handoff, REAPER_HANDOFF_DONE);
+        batch_run(w, r->ack_fd);
+}
+
+/* Worker 0, woken with no batch: a handoff to take? */
+static bool handoff_take(struct reaper *r)
+{
+        int s = REAPER_HANDOFF_REQUESTED;
+
+        return atomic_compare_exchange_strong(&r->handoff, &s, REAPER_HANDOFF_TAKEN);
+}
+
 static void *reaper_thread(void *userdata)
 {
         struct reaper_worker *w = userdata;
         struct reaper *r = w->r;
 
         (void)pthread_setname_np(pthread_self(), "reapd-reaper");
-        w->setup.affinity = apply_affinity(&r->config);
-        w->setup.nice = apply_nice(&r->config);
-        w->setup.sched = apply_sched(&r->config);
+        w->setup.affinity = reaper_apply_affinity(&r->config);
+        w->setup.nice = reaper_apply_nice(&r->config);
+        w->setup.sched = reaper_apply_sched(&r->config);
         (void)eventfd_post(r->done_fd);
 
         for (;;) {
@@ -326,9 +262,10 @@ static void *reaper_thread(void *userdata)
                         break; /* cannot happen with a valid eventfd; stop rather than spin */
                 if (atomic_load(&r->stop))
                         break;
-                if (atomic_load_explicit(&r->state, memory_order_acquire) != REAPER_RELEASING)
-                        continue;
-                batch_run(w);
+                if (atomic_load_explicit(&r->state, memory_order_acquire) == REAPER_RELEASING)
+                        batch_run(w, -1);
+                else if (w->index == 0 && handoff_take(r))
+                        handoff_run(w);
         }
         return NULL;
 }
@@ -354,6 +291,30 @@ static int eventfd_wait_n(int fd, uint64_t n)
 static int eventfd_wait(int fd)
 {
         return eventfd_wait_n(fd, 1);
+}
+
+int reaper_signal_release(struct reaper *r, usec_t timeout_usec)
+{
+        struct pollfd p = {.fd = r->ack_fd, .events = POLLIN};
+        int timeout_ms = (int)MIN(timeout_usec / USEC_PER_MSEC, (usec_t)INT_MAX), s, e;
+
+        atomic_store(&r->handoff, REAPER_HANDOFF_REQUESTED);
+        e = eventfd_post(r->workers[0].work_fd);
+        if (e < 0) {
+                atomic_store(&r->handoff, REAPER_HANDOFF_NONE);
+                return e;
+        }
+        if (poll(&p, 1, timeout_ms) <= 0) {
+                s = REAPER_HANDOFF_REQUESTED;
+                if (atomic_compare_exchange_strong(&r->handoff, &s, REAPER_HANDOFF_NONE))
+                        return -ETIMEDOUT; /* worker 0 will find nothing to take */
+                /* taken meanwhile: it is running, the signals follow within microseconds */
+        }
+        (void)eventfd_wait(r->ack_fd);
+        atomic_store(&r->handoff, REAPER_HANDOFF_NONE);
+        for (unsigned i = 1; r->handoff_queued && i < r->n_batch_threads; i++)
+                (void)eventfd_post(r->workers[i].work_fd);
+        return 0;
 }
 
 /* The worst of two setup results: an error over success, success over "not asked". */
@@ -428,13 +389,14 @@ int reaper_new(const struct reaper_config *c, struct reaper_setup *ret_setup, st
         r = calloc(1, sizeof(*r));
         if (!r)
                 return -ENOMEM;
-        r->done_fd = -1;
+        r->done_fd = r->ack_fd = -1;
         r->config = *c;
         r->n_workers = pool_size(c);
         for (unsigned i = 0; i < REAPER_MAX_THREADS; i++)
                 r->workers[i] = (struct reaper_worker){.r = r, .index = i, .work_fd = -1};
         atomic_init(&r->state, REAPER_IDLE);
         atomic_init(&r->stop, false);
+        atomic_init(&r->handoff, REAPER_HANDOFF_NONE);
         atomic_init(&r->mrelease_enosys, false);
         atomic_init(&r->next, 0);
         atomic_init(&r->active, 0);
@@ -469,7 +431,8 @@ int reaper_new(const struct reaper_config *c, struct reaper_setup *ret_setup, st
                 ((volatile unsigned char *)r->seen)[i] = 0;
 
         r->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (r->done_fd < 0) {
+        r->ack_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (r->done_fd < 0 || r->ack_fd < 0) {
                 e = -errno;
                 reaper_free(r);
                 return e;
@@ -528,6 +491,8 @@ struct reaper *reaper_free(struct reaper *r)
                                 close(r->targets[i].pidfd);
         if (r->done_fd >= 0)
                 close(r->done_fd);
+        if (r->ack_fd >= 0)
+                close(r->ack_fd);
         if (r->proc_fd >= 0)
                 close(r->proc_fd);
         free(r->targets);
