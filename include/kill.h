@@ -92,8 +92,8 @@ struct reaper_config {
         int sched_policy; /* SCHED_OTHER, SCHED_FIFO or SCHED_RR */
         int sched_priority; /* 1..99 for FIFO/RR, 0 for OTHER */
         unsigned threads; /* reaper threads, 1..REAPER_MAX_THREADS; 0: reaper_threads_default() */
-        /* How long kill_start() waits for a reaper thread to take a one-process kill (whole ms);
-         * 0: KILL_HANDOFF_TIMEOUT_USEC. Not configurable: tests shorten it to reach the fallback. */
+        /* How long kill_start() waits for a reaper thread to take a one-process kill; 0:
+         * KILL_HANDOFF_TIMEOUT_USEC. Not configurable: tests shorten it to reach the fallback. */
         usec_t handoff_usec;
 };
 

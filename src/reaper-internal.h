@@ -25,7 +25,8 @@ enum reaper_state {
 /*
  * A kill of one process (and the processes sharing its mm) handed to worker 0, which sends the
  * SIGKILLs itself and calls process_mrelease() right after: NONE; REQUESTED by the main thread;
- * TAKEN by worker 0 (the main thread may no longer take it back); DONE, signalled (ack_fd posted).
+ * TAKEN by worker 0 (the main thread may no longer take it back); DONE, signalled, the release
+ * (if any) prepared and starting (ack_fd posted only if there is none).
  */
 enum reaper_handoff {
         REAPER_HANDOFF_NONE,
@@ -34,7 +35,10 @@ enum reaper_handoff {
         REAPER_HANDOFF_DONE,
 };
 
-/* One thread of the pool. Worker 0 leads a batch: it orders the targets and wakes the others. */
+/*
+ * One thread of the pool. Worker 0 leads a batch: it orders the targets and wakes the others (the
+ * main thread wakes them after a handoff).
+ */
 struct reaper_worker {
         struct reaper *r;
         pthread_t thread;
@@ -52,8 +56,8 @@ struct reaper {
         atomic_int state; /* enum reaper_state */
         atomic_bool stop;
         atomic_int handoff; /* enum reaper_handoff */
-        int ack_fd; /* eventfd, nonblocking: worker 0 -> main "signalled" */
-        usec_t t_signal; /* the handed-off SIGKILLs were sent (worker 0, before ack_fd) */
+        int ack_fd; /* eventfd, nonblocking: worker 0 -> main "signalled, nothing to release" */
+        usec_t t_signal; /* the handed-off SIGKILLs were sent (worker 0, before DONE) */
         bool handoff_queued; /* and a release was queued: the state is RELEASING (idem) */
         bool detached; /* main thread only: a released op's targets await reaper_collect_detached() */
 
@@ -96,8 +100,8 @@ struct reaper {
  * microseconds, after which process_mrelease() cannot reach its memory (ESRCH), and waking a
  * sleeping thread after the signal takes longer than that. Blocks until the signals are sent:
  * each target's result is set, r->t_signal too, and the state is RELEASING if a release was
- * queued (HELD otherwise). If worker 0 does not take it within @timeout_usec (in whole ms; no
- * CPU for it), returns -ETIMEDOUT having done nothing: the caller signals them itself.
+ * queued (HELD otherwise). If worker 0 does not take it within @timeout_usec (no CPU for it),
+ * returns -ETIMEDOUT having done nothing: the caller signals them itself.
  */
 int reaper_signal_release(struct reaper *r, usec_t timeout_usec);
 

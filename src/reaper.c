@@ -37,6 +37,14 @@
  * locked in whole).
  */
 #define REAPER_STACK_SIZE (256 * 1024)
+
+/*
+ * How often the main thread looks whether worker 0 has sent a handed-off kill's SIGKILLs: it is
+ * not woken for it, since its wakeup could take worker 0's CPU between the signal and the release
+ * (bench-contended: a victim woken by its SIGKILL then exits out of process_mrelease()'s reach).
+ * The kill's bookkeeping and the helpers' start wait at most that long.
+ */
+#define REAPER_HANDOFF_LOOK_MSEC 1
 /*
  * The other threads of the pool only run the release loop (no /proc reads, no sorting): a
  * quarter of that, since every stack of the pool is locked with the daemon.
@@ -171,8 +179,12 @@ static bool help_items(struct reaper *r)
         return helped;
 }
 
-/* @ack_fd (worker 0 of a handoff, else -1): posted just before the release; the main thread then wakes the others. */
-static void batch_run(struct reaper_worker *w, int ack_fd)
+/*
+ * @handoff (worker 0, having just sent the SIGKILLs): the others are woken by the main thread, which
+ * sees REAPER_HANDOFF_DONE at its next look; no syscall, and no wakeup of the main thread that could
+ * take this CPU, between the signal and the release.
+ */
+static void batch_run(struct reaper_worker *w, bool handoff)
 {
         struct reaper *r = w->r;
         bool called;
@@ -184,11 +196,11 @@ static void batch_run(struct reaper_worker *w, int ack_fd)
                 atomic_store(&r->n_callers, 0);
                 atomic_store(&r->active, r->n_batch_threads);
                 /* after a handoff the main thread wakes them: one syscall fewer before the release */
-                for (unsigned i = 1; i < r->n_batch_threads && ack_fd < 0; i++)
+                for (unsigned i = 1; i < r->n_batch_threads && !handoff; i++)
                         (void)eventfd_post(r->workers[i].work_fd);
         }
-        if (ack_fd >= 0)
-                (void)eventfd_post(ack_fd);
+        if (handoff)
+                atomic_store(&r->handoff, REAPER_HANDOFF_DONE);
         called = release_items(r);
         called = help_items(r) || called;
         if (called)
@@ -203,7 +215,7 @@ static void batch_run(struct reaper_worker *w, int ack_fd)
 
 /*
  * Worker 0 with a handoff: the SIGKILLs, then the release of those signalled, with no wakeup in
- * between. The main thread waits on ack_fd and owns the targets again if nothing was queued.
+ * between. With nothing queued it posts ack_fd, and the main thread owns the targets again.
  */
 static void handoff_run(struct reaper_worker *w)
 {
@@ -225,15 +237,15 @@ static void handoff_run(struct reaper_worker *w)
                 }
         r->handoff_queued = queued;
         if (!queued) {
-                atomic_store(&r->handoff, REAPER_HANDOFF_DONE);
+                /* the post first: the main thread drains it once it sees DONE, none is left over */
                 (void)eventfd_post(r->ack_fd);
+                atomic_store(&r->handoff, REAPER_HANDOFF_DONE);
                 return;
         }
         r->t_release_start = r->t_release_end = 0;
         r->n_batch_threads = 0;
         atomic_store_explicit(&r->state, REAPER_RELEASING, memory_order_release);
-        atomic_store(&r->handoff, REAPER_HANDOFF_DONE);
-        batch_run(w, r->ack_fd);
+        batch_run(w, true);
 }
 
 /* Worker 0, woken with no batch: a handoff to take? */
@@ -263,7 +275,7 @@ static void *reaper_thread(void *userdata)
                 if (atomic_load(&r->stop))
                         break;
                 if (atomic_load_explicit(&r->state, memory_order_acquire) == REAPER_RELEASING)
-                        batch_run(w, -1);
+                        batch_run(w, false);
                 else if (w->index == 0 && handoff_take(r))
                         handoff_run(w);
         }
@@ -296,7 +308,9 @@ static int eventfd_wait(int fd)
 int reaper_signal_release(struct reaper *r, usec_t timeout_usec)
 {
         struct pollfd p = {.fd = r->ack_fd, .events = POLLIN};
-        int timeout_ms = (int)MIN(timeout_usec / USEC_PER_MSEC, (usec_t)INT_MAX), s, e;
+        usec_t start = now_usec(CLOCK_MONOTONIC);
+        uint64_t v;
+        int s, e;
 
         atomic_store(&r->handoff, REAPER_HANDOFF_REQUESTED);
         e = eventfd_post(r->workers[0].work_fd);
@@ -304,13 +318,14 @@ int reaper_signal_release(struct reaper *r, usec_t timeout_usec)
                 atomic_store(&r->handoff, REAPER_HANDOFF_NONE);
                 return e;
         }
-        if (poll(&p, 1, timeout_ms) <= 0) {
-                s = REAPER_HANDOFF_REQUESTED;
-                if (atomic_compare_exchange_strong(&r->handoff, &s, REAPER_HANDOFF_NONE))
+        while ((s = atomic_load(&r->handoff)) != REAPER_HANDOFF_DONE) {
+                if (s == REAPER_HANDOFF_REQUESTED && now_usec(CLOCK_MONOTONIC) - start >= timeout_usec &&
+                    atomic_compare_exchange_strong(&r->handoff, &s, REAPER_HANDOFF_NONE))
                         return -ETIMEDOUT; /* worker 0 will find nothing to take */
-                /* taken meanwhile: it is running, the signals follow within microseconds */
+                /* woken early only when nothing is released (ack_fd); else a look every ms */
+                (void)poll(&p, 1, REAPER_HANDOFF_LOOK_MSEC);
         }
-        (void)eventfd_wait(r->ack_fd);
+        (void)!read(r->ack_fd, &v, sizeof(v));
         atomic_store(&r->handoff, REAPER_HANDOFF_NONE);
         for (unsigned i = 1; r->handoff_queued && i < r->n_batch_threads; i++)
                 (void)eventfd_post(r->workers[i].work_fd);
