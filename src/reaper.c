@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -39,17 +38,18 @@
 #define REAPER_STACK_SIZE (256 * 1024)
 
 /*
+ * The other threads of the pool only run the release loop (no /proc reads, no sorting): a
+ * quarter of that, since every stack of the pool is locked with the daemon.
+ */
+#define REAPER_WORKER_STACK_SIZE (64 * 1024)
+
+/*
  * How often the main thread looks whether worker 0 has sent a handed-off kill's SIGKILLs: it is
  * not woken for it, since its wakeup could take worker 0's CPU between the signal and the release
  * (bench-contended: a victim woken by its SIGKILL then exits out of process_mrelease()'s reach).
  * The kill's bookkeeping and the helpers' start wait at most that long.
  */
 #define REAPER_HANDOFF_LOOK_MSEC 1
-/*
- * The other threads of the pool only run the release loop (no /proc reads, no sorting): a
- * quarter of that, since every stack of the pool is locked with the daemon.
- */
-#define REAPER_WORKER_STACK_SIZE (64 * 1024)
 
 /* The kernel's PID_MAX_LIMIT on 64-bit: pid_max is never above it. */
 #define REAPER_PID_MAX_LIMIT (4UL * 1024 * 1024)
