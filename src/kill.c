@@ -255,11 +255,10 @@ static void count_targets(struct kill_op *op)
         }
 }
 
-/* SIGKILL every target from @from on that is still pending. */
-static void signal_pending_targets(struct kill_ctx *c, size_t from)
+void targets_signal_pending(struct reaper *r, size_t from)
 {
-        for (size_t i = from; i < c->r->n_targets; i++) {
-                struct kill_target *t = &c->r->targets[i];
+        for (size_t i = from; i < r->n_targets; i++) {
+                struct kill_target *t = &r->targets[i];
 
                 if (t->result != KILL_PENDING)
                         continue;
@@ -267,6 +266,18 @@ static void signal_pending_targets(struct kill_ctx *c, size_t from)
                 if (t->result != 0)
                         target_close(t);
         }
+}
+
+size_t targets_queue_release(struct reaper *r)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < r->n_targets; i++)
+                if (r->targets[i].result == 0 && r->targets[i].pidfd >= 0) {
+                        r->targets[i].release = KILL_RELEASE_QUEUED;
+                        n++;
+                }
+        return n;
 }
 
 /*
@@ -443,7 +454,7 @@ int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op 
                 return KILL_GONE;
         }
         if (!handed) {
-                signal_pending_targets(&c, 1); /* the sharers */
+                targets_signal_pending(r, 1); /* the sharers */
                 if (req->unit != KILL_UNIT_PROCESS && !(use_cgroup_kill && cgroup_kill_unit(&c)))
                         signal_unit(&c);
         }
@@ -456,9 +467,7 @@ int kill_start(struct reaper *r, const struct kill_request *req, struct kill_op 
         if (handed) {
                 o.release_pending = r->handoff_queued;
         } else if (release) {
-                for (size_t i = 0; i < r->n_targets; i++)
-                        if (r->targets[i].result == 0 && r->targets[i].pidfd >= 0)
-                                r->targets[i].release = KILL_RELEASE_QUEUED;
+                (void)targets_queue_release(r);
                 if (reaper_submit(r) == 0)
                         o.release_pending = true;
                 else

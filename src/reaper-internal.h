@@ -174,6 +174,10 @@ struct kill_target *target_add(struct kill_ctx *c, pid_t pid);
 int target_open(struct kill_ctx *c, struct kill_target *t);
 void target_close(struct kill_target *t);
 int target_signal(struct kill_target *t);
+/* kill.c: SIGKILL every target from @from on that is still KILL_PENDING; a failed one's pidfd is closed. */
+void targets_signal_pending(struct reaper *r, size_t from);
+/* kill.c: mark every signalled target with a pidfd KILL_RELEASE_QUEUED; returns how many. */
+size_t targets_queue_release(struct reaper *r);
 
 /* kill.c: kill_seen() - whether @pid is a target of this kill already; marks it one if not. */
 bool kill_seen(struct kill_ctx *c, pid_t pid);

@@ -179,6 +179,14 @@ static bool help_items(struct reaper *r)
         return helped;
 }
 
+/* The queued targets belong to the threads from now on (reaper_submit(), or worker 0 itself). */
+static void batch_arm(struct reaper *r)
+{
+        r->t_release_start = r->t_release_end = 0;
+        r->n_batch_threads = 0;
+        atomic_store_explicit(&r->state, REAPER_RELEASING, memory_order_release);
+}
+
 /*
  * @handoff (worker 0, having just sent the SIGKILLs): the others are woken by the main thread, which
  * sees REAPER_HANDOFF_DONE at its next look; no syscall, and no wakeup of the main thread that could
@@ -220,31 +228,20 @@ static void batch_run(struct reaper_worker *w, bool handoff)
 static void handoff_run(struct reaper_worker *w)
 {
         struct reaper *r = w->r;
-        bool queued = false;
 
+        /* the victim first: if it cannot be signalled, nobody else is (kill_start()'s rule) */
         r->targets[0].result = target_signal(&r->targets[0]);
-        for (size_t i = 1; i < r->n_targets && r->targets[0].result == 0; i++) {
-                struct kill_target *t = &r->targets[i];
-
-                if (t->result == KILL_PENDING)
-                        t->result = target_signal(t);
-        }
+        if (r->targets[0].result == 0)
+                targets_signal_pending(r, 1); /* the sharers */
         r->t_signal = now_usec(CLOCK_MONOTONIC);
-        for (size_t i = 0; i < r->n_targets && r->targets[0].result == 0; i++)
-                if (r->targets[i].result == 0 && r->targets[i].pidfd >= 0) {
-                        r->targets[i].release = KILL_RELEASE_QUEUED;
-                        queued = true;
-                }
-        r->handoff_queued = queued;
-        if (!queued) {
+        r->handoff_queued = r->targets[0].result == 0 && targets_queue_release(r) > 0;
+        if (!r->handoff_queued) {
                 /* the post first: the main thread drains it once it sees DONE, none is left over */
                 (void)eventfd_post(r->ack_fd);
                 atomic_store(&r->handoff, REAPER_HANDOFF_DONE);
                 return;
         }
-        r->t_release_start = r->t_release_end = 0;
-        r->n_batch_threads = 0;
-        atomic_store_explicit(&r->state, REAPER_RELEASING, memory_order_release);
+        batch_arm(r);
         batch_run(w, true);
 }
 
@@ -527,9 +524,7 @@ int reaper_fd(const struct reaper *r)
 
 int reaper_submit(struct reaper *r)
 {
-        r->t_release_start = r->t_release_end = 0;
-        r->n_batch_threads = 0;
-        atomic_store_explicit(&r->state, REAPER_RELEASING, memory_order_release);
+        batch_arm(r);
         /* worker 0 wakes as many others as the batch has work for */
         return eventfd_post(r->workers[0].work_fd);
 }
