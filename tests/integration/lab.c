@@ -377,3 +377,14 @@ int lab_victim_of(int proc_dirfd, pid_t pid, struct victim *v)
         v->oom_score_adj = id.oom_score_adj;
         return 0;
 }
+
+int lab_kill_collect(struct reaper *reaper, const struct kill_request *req, struct kill_op *op,
+                     int deadline_ms)
+{
+        struct pollfd p = {.fd = reaper_fd(reaper), .events = POLLIN};
+        int r = kill_start(reaper, req, op);
+
+        if (r == 0 && op->release_pending && poll(&p, 1, deadline_ms) == 1)
+                (void)reaper_collect(reaper, op);
+        return r;
+}

@@ -91,3 +91,12 @@ double lab_now_ms(void);
  * the negative errno of kill_identity_read().
  */
 int lab_victim_of(int proc_dirfd, pid_t pid, struct victim *v);
+
+/*
+ * lab_kill_collect() - kill_start() and, when it submitted a release, wait up to @deadline_ms
+ * for the reaper and collect it (op->release_pending stays true if it did not finish in time).
+ * Allocates nothing, so a caller may count the kill path's allocations around it. Returns
+ * kill_start()'s result.
+ */
+int lab_kill_collect(struct reaper *reaper, const struct kill_request *req, struct kill_op *op,
+                     int deadline_ms);

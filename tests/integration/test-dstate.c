@@ -11,7 +11,6 @@
  */
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +51,6 @@ static void run_mrelease(const char *hog, unsigned size_mb, int proc_dirfd, stru
 {
         struct lab_cgroup *cg = lab_cgroup_new();
         struct kill_request req = {.unit = KILL_UNIT_PROCESS, .release = true, .proc_dirfd = proc_dirfd};
-        struct pollfd p = {.fd = reaper_fd(reaper), .events = POLLIN};
         struct kill_op op = {0};
         struct victim v;
         uint64_t usage0, usage = 0, avail0, avail1;
@@ -78,9 +76,7 @@ static void run_mrelease(const char *hog, unsigned size_mb, int proc_dirfd, stru
 
         alloc_count_arm();
         t0 = lab_now_ms();
-        r = kill_start(reaper, &req, &op);
-        if (r == 0 && op.release_pending && poll(&p, 1, (int)RECLAIM_DEADLINE_MS) == 1)
-                (void)reaper_collect(reaper, &op);
+        r = lab_kill_collect(reaper, &req, &op, (int)RECLAIM_DEADLINE_MS);
         t_collect = lab_now_ms();
         allocs = (long)alloc_count_disarm(NULL);
 

@@ -14,7 +14,6 @@
  */
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,7 +153,6 @@ static int kill_frozen(const char *hog, struct reaper *reaper, int proc_dirfd,
                                    .proc_dirfd = proc_dirfd,
                                    .roots = roots};
         struct lab_cgroup *cg = lab_cgroup_new();
-        struct pollfd p = {.fd = reaper_fd(reaper), .events = POLLIN};
         uint64_t usage0;
         int r = -1;
 
@@ -169,9 +167,7 @@ static int kill_frozen(const char *hog, struct reaper *reaper, int proc_dirfd,
                 usage0 = lab_memcg_usage(cg);
                 LAB_CHECK(lab_freeze(cg, true) == 0, "freeze");
                 LAB_CHECK(lab_victim_of(proc_dirfd, *ret_pid, &v) == 0, "identity");
-                r = kill_start(reaper, &req, op);
-                if (r == 0 && op->release_pending && poll(&p, 1, RELEASE_DEADLINE_MS) == 1)
-                        (void)reaper_collect(reaper, op);
+                r = lab_kill_collect(reaper, &req, op, RELEASE_DEADLINE_MS);
                 *ret_freed = usage0 - MIN(lab_memcg_usage(cg), usage0);
                 LAB_CHECK(lab_proc_state(*ret_pid) == 'D',
                           "victim still frozen ('%c'): the test proves nothing", lab_proc_state(*ret_pid));
@@ -233,7 +229,7 @@ static void run_handoff(const char *hog, int proc_dirfd, const struct cgroup_roo
 
 static void run_fallback(const char *hog, int proc_dirfd, const struct cgroup_roots *roots)
 {
-        /* under a millisecond: kill_start() does not wait (poll 0) and takes the kill back */
+        /* 1 us: kill_start() takes the kill back at its first look unless worker 0 has it already */
         struct reaper_config rc = {.threads = 2, .handoff_usec = 1};
         _cleanup_(reaper_freep) struct reaper *reaper = NULL;
         unsigned by_main = 0;

@@ -17,7 +17,6 @@
  */
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +61,6 @@ static void run(const char *hog, unsigned threads, int proc_dirfd, const struct 
                                    .proc_dirfd = proc_dirfd,
                                    .roots = roots};
         struct kill_op op = {0};
-        struct pollfd p;
         const struct kill_target *big, *small;
         pid_t pids[N_MEMBERS];
         uint64_t usage0, usage;
@@ -99,11 +97,8 @@ static void run(const char *hog, unsigned threads, int proc_dirfd, const struct 
         /* the smallest is the victim, so the order the pool takes is not the listing's */
         LAB_CHECK(lab_victim_of(proc_dirfd, pids[0], &v) == 0, "identity");
 
-        p = (struct pollfd){.fd = reaper_fd(reaper), .events = POLLIN};
         alloc_count_arm();
-        r = kill_start(reaper, &req, &op);
-        if (r == 0 && op.release_pending && poll(&p, 1, RELEASE_DEADLINE_MS) == 1)
-                (void)reaper_collect(reaper, &op);
+        r = lab_kill_collect(reaper, &req, &op, RELEASE_DEADLINE_MS);
         allocs = (long)alloc_count_disarm(NULL);
         usage = lab_memcg_usage(cg);
 
@@ -170,7 +165,6 @@ static int run_single_once(const char *hog, int proc_dirfd, const struct cgroup_
                                    .roots = roots};
         struct kill_op op = {0};
         struct lab_cgroup *cg;
-        struct pollfd p;
         uint64_t usage0, usage;
         long allocs;
         pid_t pid;
@@ -192,11 +186,8 @@ static int run_single_once(const char *hog, int proc_dirfd, const struct cgroup_
         LAB_CHECK(lab_freeze(cg, true) == 0, "freeze");
         LAB_CHECK(lab_victim_of(proc_dirfd, pid, &v) == 0, "identity");
 
-        p = (struct pollfd){.fd = reaper_fd(reaper), .events = POLLIN};
         alloc_count_arm();
-        r = kill_start(reaper, &req, &op);
-        if (r == 0 && op.release_pending && poll(&p, 1, RELEASE_DEADLINE_MS) == 1)
-                (void)reaper_collect(reaper, &op);
+        r = lab_kill_collect(reaper, &req, &op, RELEASE_DEADLINE_MS);
         allocs = (long)alloc_count_disarm(NULL);
         usage = lab_memcg_usage(cg);
 
